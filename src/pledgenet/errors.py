@@ -1,0 +1,131 @@
+"""The one exception tree of pledgenet.
+
+Every error the system raises on purpose is a ``PledgenetError``. Each carries a short machine-readable
+``code`` (the reason code recorded beside an invalid transaction, the API's error code) and a message a
+person understands. Low-level errors are translated at the boundary (``raise X(...) from None``); the CLI
+maps the branches to exit codes and the API to HTTP status codes.
+
+    PledgenetError
+    ├── ConfigError                 bad settings, missing or unreadable files
+    ├── LedgerError                 transactions, blocks, ordering, peers, proofs
+    │   ├── MalformedTransaction    does not decode, fields missing or of the wrong type, too large
+    │   ├── InvalidSignature        a signature does not verify
+    │   ├── IdentityError           unknown, expired, revoked or wrongly-issued certificate
+    │   ├── EndorsementMissing      a party the operation's policy requires did not sign
+    │   ├── ReplayedNonce           the submitter's nonce was already used
+    │   ├── RoleDenied              the submitter lacks a role the operation needs
+    │   ├── UnknownOperation        no contract or operation of that name
+    │   ├── StateDivergence         a peer computed another state root than the block header says
+    │   ├── IntegrityError          a stored block or state no longer matches its hashes
+    │   └── NotFound                no such block, transaction or key
+    ├── ContractError               a business rule refused the operation (the tx is invalid, nothing changed)
+    │   ├── GovernanceError         votes, members, parameters
+    │   └── RegistryError           the pledge register (see pledgenet.contracts.registry)
+    ├── PrivacyError                privacy computing
+    │   ├── KeyMismatch             ciphertexts or keys of different parties mixed
+    │   ├── EncodingOverflow        a value does not fit the declared fixed-point or packing bounds
+    │   └── ProtocolError           a peer broke the protocol (bad message, wrong order)
+    ├── DataError                   input data: missing columns, wrong types, empty sets
+    └── AccessDenied                an organisation is not entitled to read what it asked for
+"""
+
+from __future__ import annotations
+
+
+class PledgenetError(Exception):
+    """Base of every error pledgenet raises on purpose."""
+
+    code: str = "error"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.code = code
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0]) if self.args else self.code
+
+
+class ConfigError(PledgenetError):
+    code = "config"
+
+
+class LedgerError(PledgenetError):
+    code = "ledger"
+
+
+class MalformedTransaction(LedgerError):
+    code = "malformed"
+
+
+class InvalidSignature(LedgerError):
+    code = "bad_signature"
+
+
+class IdentityError(LedgerError):
+    code = "bad_identity"
+
+
+class EndorsementMissing(LedgerError):
+    code = "endorsement_missing"
+
+
+class ReplayedNonce(LedgerError):
+    code = "replayed_nonce"
+
+
+class RoleDenied(LedgerError):
+    code = "role_denied"
+
+
+class UnknownOperation(LedgerError):
+    code = "unknown_operation"
+
+
+class StateDivergence(LedgerError):
+    code = "state_divergence"
+
+
+class IntegrityError(LedgerError):
+    code = "integrity"
+
+
+class NotFound(LedgerError):
+    code = "not_found"
+
+
+class ContractError(PledgenetError):
+    code = "contract"
+
+
+class GovernanceError(ContractError):
+    code = "governance"
+
+
+class RegistryError(ContractError):
+    code = "registry"
+
+
+class PrivacyError(PledgenetError):
+    code = "privacy"
+
+
+class KeyMismatch(PrivacyError):
+    code = "key_mismatch"
+
+
+class EncodingOverflow(PrivacyError):
+    code = "encoding_overflow"
+
+
+class ProtocolError(PrivacyError):
+    code = "protocol"
+
+
+class DataError(PledgenetError):
+    code = "data"
+
+
+class AccessDenied(PledgenetError):
+    code = "access_denied"
