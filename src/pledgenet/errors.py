@@ -21,11 +21,28 @@ maps the branches to exit codes and the API to HTTP status codes.
     ├── ContractError               a business rule refused the operation (the tx is invalid, nothing changed)
     │   ├── GovernanceError         votes, members, parameters
     │   └── RegistryError           the pledge register (see pledgenet.contracts.registry)
+    │       ├── BadRegistryArguments    an argument is missing, of the wrong type or out of range
+    │       ├── UnknownRecord           no such security, account, holding, pledge, contract or freeze
+    │       ├── DuplicateRecord         the security, account, contract number or record already exists
+    │       ├── OverPledge              more shares than the free (unpledged, unfrozen) quantity
+    │       ├── SharesFrozen            the shares asked for are under a judicial freeze
+    │       ├── CapExceeded             the 50% stock cap, the 30% securities-firm or 15% product cap
+    │       ├── TermsViolation          sealed terms break a rule: pledge rate, amount, term, use of funds
+    │       ├── BorrowerNotEligible     the pledgor may not borrow against shares (financial institution)
+    │       ├── WrongState              the pledge, contract or freeze is not in a state that allows it
+    │       ├── NotAParty               the submitter is not the pledgee, custody broker or freezing court
+    │       ├── EnvelopeRecipients      the sealed terms are not readable by every entitled member
+    │       └── DisposalLimitExceeded   forced sales past the reduction rules (1% / 2% per 90 days)
+    │   └── MarketDataError         the market contract refused a price or notice (see contracts.market)
     ├── PrivacyError                privacy computing
     │   ├── KeyMismatch             ciphertexts or keys of different parties mixed
     │   ├── EncodingOverflow        a value does not fit the declared fixed-point or packing bounds
-    │   └── ProtocolError           a peer broke the protocol (bad message, wrong order)
+    │   ├── ProtocolError           a peer broke the protocol (bad message, wrong order)
+    │   ├── ShareError              too few, duplicate or inconsistent secret shares
+    │   ├── WeakParameters          a key or security parameter below the safe minimum
+    │   └── EnvelopeError           a sealed envelope is malformed, tampered with or the key does not fit
     ├── DataError                   input data: missing columns, wrong types, empty sets
+    │   └── MissingPrice            a stock the risk engine must value has no published close (never filled)
     └── AccessDenied                an organisation is not entitled to read what it asked for
 """
 
@@ -107,6 +124,58 @@ class RegistryError(ContractError):
     code = "registry"
 
 
+class BadRegistryArguments(RegistryError):
+    code = "bad_arguments"
+
+
+class UnknownRecord(RegistryError):
+    code = "unknown_record"
+
+
+class DuplicateRecord(RegistryError):
+    code = "duplicate_record"
+
+
+class OverPledge(RegistryError):
+    code = "over_pledge"
+
+
+class SharesFrozen(RegistryError):
+    code = "shares_frozen"
+
+
+class CapExceeded(RegistryError):
+    code = "cap_exceeded"
+
+
+class TermsViolation(RegistryError):
+    code = "terms_violation"
+
+
+class BorrowerNotEligible(RegistryError):
+    code = "borrower_not_eligible"
+
+
+class WrongState(RegistryError):
+    code = "wrong_state"
+
+
+class NotAParty(RegistryError):
+    code = "not_a_party"
+
+
+class EnvelopeRecipients(RegistryError):
+    code = "envelope_recipients"
+
+
+class DisposalLimitExceeded(RegistryError):
+    code = "disposal_limit_exceeded"
+
+
+class MarketDataError(ContractError):
+    code = "market_data"
+
+
 class PrivacyError(PledgenetError):
     code = "privacy"
 
@@ -123,8 +192,24 @@ class ProtocolError(PrivacyError):
     code = "protocol"
 
 
+class ShareError(PrivacyError):
+    code = "share"
+
+
+class WeakParameters(PrivacyError):
+    code = "weak_parameters"
+
+
+class EnvelopeError(PrivacyError):
+    code = "envelope_invalid"
+
+
 class DataError(PledgenetError):
     code = "data"
+
+
+class MissingPrice(DataError):
+    code = "missing_price"
 
 
 class AccessDenied(PledgenetError):

@@ -1,0 +1,280 @@
+"""Committed pledge-register operations per second on a book of 100,000 holdings, beside the bare ledger.
+
+The book: 10,000 securities accounts at three brokers, 1,000 listed stocks, each held by 100 accounts
+(100,000 holdings). The timed mix, the shape of a registrar's day: 60% initial pledges (to brokers, banks
+and a trust; three signatures each: custody broker, pledgee, registrar), 25% full or partial releases of
+earlier pledges (two signatures), 10% top-ups (three signatures) and 5% judicial freezes (one signature).
+Every pledge carries freshly sealed terms (five X25519 key wraps), sealed with the signing before the
+timed window, as clients do on their own machines.
+
+Baseline in the same run, by the same code path as ``bench/ledger_tps.py``: pre-signed two-signature
+``bench.transfer`` transactions through the solo orderer into the same kind of peer on disk.
+``ratio`` = register ops/s over bare tx/s (1.0 would mean the register's rules cost nothing).
+
+Usage: ``python bench/register_tps.py [--quick]``; the last line is JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from ledger_tps import bench_contract
+from pledgenet.contracts.catalog import all_contracts
+from pledgenet.contracts.registry import keys
+from pledgenet.contracts.registry.terms import make_terms
+from pledgenet.crypto.envelope import seal
+from pledgenet.crypto.identity import load_signing_key
+from pledgenet.crypto.keystore import Member
+from pledgenet.crypto.signing import shared_verifier
+from pledgenet.ledger.alliance import ORDERER_ID, Alliance, MemberSpec
+from pledgenet.ledger.ordering.base import BatchLimits
+from pledgenet.ledger.ordering.solo import SoloOrderer
+from pledgenet.ledger.peer import Peer
+from pledgenet.ledger.transaction import (
+    body_digest,
+    encode_envelope,
+    make_body,
+    parse_envelope,
+    signing_message,
+)
+
+REGISTRAR, REGULATOR, COURT = "csdc", "csrc", "sh-court"
+BROKERS = ["citic-sec", "huatai-sec", "gtja-sec"]
+PLEDGEES = ["citic-sec", "huatai-sec", "icbc", "cmb", "ctrust"]
+ROLES = {
+    REGISTRAR: ["registrar", "governing"],
+    REGULATOR: ["regulator"],
+    COURT: ["court"],
+    "citic-sec": ["broker"],
+    "huatai-sec": ["broker"],
+    "gtja-sec": ["broker"],
+    "icbc": ["bank"],
+    "cmb": ["bank"],
+    "ctrust": ["trust"],
+}
+STOCKS, ACCOUNTS, HOLDERS_PER_STOCK = 1_000, 10_000, 100
+SHARES_PER_HOLDING = 1_000_000
+
+
+class Signer:
+    """Signs envelopes with members' keys and per-submitter nonces, as clients do."""
+
+    def __init__(self, alliance_id: str, members: dict[str, Member]) -> None:
+        self.alliance_id = alliance_id
+        self.members = members
+        self.nonces: dict[str, int] = {}
+
+    def sign(self, tx_type: str, args: dict[str, Any], signers: list[str]) -> bytes:
+        signers = list(dict.fromkeys(signers))  # a broker pledgee of its own client signs once
+        self.nonces[signers[0]] = self.nonces.get(signers[0], 0) + 1
+        body = make_body(self.alliance_id, tx_type, args, signers, self.nonces[signers[0]])
+        message = signing_message(body_digest(body))
+        return encode_envelope(body, [self.members[org].sign(message) for org in signers])
+
+
+def commit(orderer: SoloOrderer, peer: Peer, envelopes: list[bytes]) -> tuple[float, int]:
+    start = time.perf_counter()
+    blocks = orderer.broadcast_many(envelopes) + orderer.flush()
+    seconds = time.perf_counter() - start
+    valid = sum(1 for block in blocks for receipt in peer.receipts_at(block.height) if receipt.valid)
+    return seconds, valid
+
+
+def book_envelopes(signer: Signer) -> list[bytes]:
+    """Open 10,000 accounts and list 1,000 stocks of 100 holders each (100,000 holdings)."""
+    envelopes = []
+    for start in range(0, ACCOUNTS, 500):
+        accounts = [
+            {
+                "account": f"A{n:06d}",
+                "holder_name": f"Holder {n}",
+                "holder_type": "1" if n % 4 else "0",
+                "custody_broker": BROKERS[n % 3],
+            }
+            for n in range(start, start + 500)
+        ]
+        envelopes.append(signer.sign("registry.open_accounts", {"accounts": accounts}, [REGISTRAR]))
+    for s in range(STOCKS):
+        holders = [(s * 37 + k * 101) % ACCOUNTS for k in range(HOLDERS_PER_STOCK)]
+        placements = [{"account": f"A{n:06d}", "unrestricted": SHARES_PER_HOLDING} for n in holders]
+        args = {
+            "code": f"{600000 + s}",
+            "short_name": f"S{s}",
+            "board": "main",
+            "total_shares": SHARES_PER_HOLDING * HOLDERS_PER_STOCK,
+            "holdings": placements,
+        }
+        envelopes.append(signer.sign("registry.list_security", args, [REGISTRAR]))
+    return envelopes
+
+
+def mix_envelopes(signer: Signer, public_keys: dict[str, str], operations: int, seed: int) -> list[bytes]:
+    rng = random.Random(seed)
+    readers = {REGISTRAR, REGULATOR}
+    open_pledges: list[tuple[str, str, str, str, int]] = []  # registration, contract, broker, pledgee, qty
+    envelopes: list[bytes] = []
+    used: set[tuple[int, int]] = set()
+    for n in range(operations):
+        draw = rng.random()
+        if draw < 0.25 and open_pledges:
+            registration_no, _contract, broker, pledgee, quantity = open_pledges.pop(
+                rng.randrange(len(open_pledges))
+            )
+            args: dict[str, Any] = {"registration_no": registration_no}
+            if rng.random() < 0.3:
+                args["quantity"] = quantity // 2
+            envelopes.append(signer.sign("registry.release", args, [broker, pledgee]))
+            continue
+        if draw < 0.35 and open_pledges:
+            _reg, contract_no, broker, pledgee, _quantity = rng.choice(open_pledges)
+            terms = seal(
+                make_terms(
+                    business_type="financing_top_up",
+                    amount_fen=0,
+                    annual_rate_bp=600,
+                    term_days=365,
+                    use_of_funds="01",
+                    warning_line_bp=16_000,
+                    closing_line_bp=14_000,
+                    start_price_fen=1_000,
+                ),
+                {o: public_keys[o] for o in readers | {broker, pledgee}},
+            )
+            args = {"contract_no": contract_no, "quantity": 10_000, "terms": terms}
+            envelopes.append(signer.sign("registry.top_up", args, [broker, pledgee, REGISTRAR]))
+            continue
+        stock, holder_index = rng.randrange(STOCKS), rng.randrange(HOLDERS_PER_STOCK)
+        account_no = (stock * 37 + holder_index * 101) % ACCOUNTS
+        code, account = f"{600000 + stock}", f"A{account_no:06d}"
+        broker = BROKERS[account_no % 3]
+        if draw > 0.95:
+            args = {"code": code, "account": account, "quantity": 50_000, "case_no": f"(2024)Hu{n}"}
+            envelopes.append(signer.sign("registry.freeze", args, [COURT]))
+            continue
+        if (stock, holder_index) in used:
+            continue
+        used.add((stock, holder_index))
+        pledgee = rng.choice(PLEDGEES)
+        quantity = rng.randrange(100_000, 400_000)
+        terms = seal(
+            make_terms(
+                business_type="financing_initial",
+                amount_fen=quantity * 1_000 * 5 // 10,
+                annual_rate_bp=600,
+                term_days=365,
+                use_of_funds="01",
+                warning_line_bp=16_000,
+                closing_line_bp=14_000,
+                start_price_fen=1_000,
+            ),
+            {o: public_keys[o] for o in readers | {broker, pledgee}},
+            purpose="pledge_terms",
+        )
+        args = {
+            "contract_no": f"K{n:08d}",
+            "account": account,
+            "code": code,
+            "quantity": quantity,
+            "pledgee": pledgee,
+            "pledgee_name": pledgee.upper(),
+            "pledgee_id_number": f"USCC-{pledgee}",
+            "terms": terms,
+        }
+        envelope = signer.sign("registry.pledge", args, [broker, pledgee, REGISTRAR])
+        envelopes.append(envelope)
+        registration_no = keys.registration_no(parse_envelope(envelope).tx_id)
+        open_pledges.append((registration_no, f"K{n:08d}", broker, pledgee, quantity))
+    return envelopes
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a run under a minute")
+    parser.add_argument("--ops", type=int, default=0)
+    parser.add_argument("--block-size", type=int, default=1000)
+    options = parser.parse_args()
+    operations = options.ops or (5_000 if options.quick else 30_000)
+    contracts = [*all_contracts(), bench_contract]
+    with tempfile.TemporaryDirectory(prefix="pledgenet-register-bench-") as tmp:
+        directory = Path(tmp) / "alliance"
+        Alliance.init(
+            directory, [MemberSpec(org, roles) for org, roles in ROLES.items()], contracts=contracts
+        ).close()
+        config = json.loads((directory / "alliance.json").read_text())
+        members = {org: Member.load(org, directory / "orgs" / org) for org in ROLES}
+        public_keys = {org: member.encryption_key_hex for org, member in members.items()}
+        peer = Peer(
+            directory / "orgs" / REGISTRAR / "peer.db",
+            contracts=contracts,
+            org=REGISTRAR,
+            genesis_hash=config["genesis_hash"],
+        )
+        orderer = SoloOrderer(
+            alliance=config["alliance"],
+            producer=ORDERER_ID,
+            key=load_signing_key(directory / ORDERER_ID / "signing.key"),
+            source=peer,
+            deliver_to=peer.apply_block,
+            limits=BatchLimits(max_txs=options.block_size, timeout_ms=10_000),
+        )
+        shared_verifier().start(b"".join([bytes(128)] * 400)).result()
+        signer = Signer(config["alliance"], members)
+
+        setup = book_envelopes(signer)
+        setup_seconds, setup_valid = commit(orderer, peer, setup)
+        holdings = len(peer.range(keys.HOLDING))
+
+        sign_start = time.perf_counter()
+        mix = mix_envelopes(signer, public_keys, operations, seed=7)
+        sign_seconds = time.perf_counter() - sign_start
+        register_seconds, register_valid = commit(orderer, peer, mix)
+
+        bare = []
+        for n in range(len(mix)):
+            bare.append(
+                signer.sign(
+                    "bench.transfer",
+                    {"ref": f"t{n:08d}", "to": "icbc", "amount": 500_000 + n},
+                    ["citic-sec", "icbc"],
+                )
+            )
+        bare_seconds, bare_valid = commit(orderer, peer, bare)
+        peer.close()
+    counts: dict[str, int] = {}
+    for envelope in mix:
+        tx_type = parse_envelope(envelope).tx_type
+        counts[tx_type] = counts.get(tx_type, 0) + 1
+    ops_rate = len(mix) / register_seconds
+    bare_rate = len(bare) / bare_seconds
+    result = {
+        "bench": "register_tps",
+        "holdings": holdings,
+        "setup_txs": len(setup),
+        "setup_valid": setup_valid,
+        "setup_seconds": round(setup_seconds, 2),
+        "ops": len(mix),
+        "ops_valid": register_valid,
+        "mix": counts,
+        "client_seal_and_sign_ops_per_s": round(len(mix) / sign_seconds, 1),
+        "ops_per_s": round(ops_rate, 1),
+        "bare_txs": len(bare),
+        "bare_valid": bare_valid,
+        "bare_tx_per_s": round(bare_rate, 1),
+        "ratio": round(ops_rate / bare_rate, 3),
+        "cores": os.cpu_count(),
+    }
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,312 @@
+"""The Python client of the pledge register: one call per operation and query.
+
+A ``RegisterClient`` acts for one member organisation of an embedded ``Alliance``. It builds each
+operation's arguments, seals the non-public fields for exactly the entitled members (read from their
+on-chain member records), collects the signatures the operation's endorsement policy needs, and submits.
+For registrations and extensions it plays the registrar's endorsement step: the registrar opens the
+sealed terms with its own key and checks them with ``terms.check_terms`` under the governed parameters
+on its peer; a violation is refused before anything reaches the chain.
+
+Calls return the ``TxReceipt``; a transaction the contract refused raises ``RegistryError`` carrying the
+contract's reason code (the refused transaction stays on the chain, flagged invalid, as every peer saw it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from pledgenet.contracts.registry import keys, queries
+from pledgenet.contracts.registry import params as p
+from pledgenet.contracts.registry.terms import check_terms
+from pledgenet.crypto.envelope import open_envelope, seal
+from pledgenet.errors import AccessDenied, ContractError, LedgerError, NotFound, PledgenetError, RegistryError
+
+if TYPE_CHECKING:
+    from pledgenet.ledger.alliance import Alliance
+    from pledgenet.ledger.peer import Peer
+    from pledgenet.ledger.records import TxReceipt
+
+DAY_MS = 86_400_000
+
+
+def raise_for(receipt: TxReceipt) -> TxReceipt:
+    """Raise the refusal of an invalid receipt as a ``PledgenetError`` with the contract's reason code."""
+    if receipt.valid:
+        return receipt
+    kind: type[PledgenetError] = RegistryError
+    if receipt.code in {"endorsement_missing", "role_denied", "malformed", "replayed_nonce", "bad_signature"}:
+        kind = LedgerError
+    elif not receipt.code:
+        kind = ContractError
+    raise kind(f"{receipt.tx_type or 'transaction'} refused: {receipt.message}", code=receipt.code)
+
+
+class RegisterClient:
+    """Register calls made by member ``org`` of ``alliance`` (which holds every signer's keys)."""
+
+    def __init__(self, alliance: Alliance, org: str) -> None:
+        alliance.member(org)
+        self.alliance = alliance
+        self.org = org
+
+    # ------------------------------------------------------------------ plumbing
+
+    @property
+    def peer(self) -> Peer:
+        return self.alliance.peer(self.org)
+
+    def members_with(self, role: str) -> list[str]:
+        return [record["org"] for _, record in self.peer.range("gov/member/") if role in record["roles"]]
+
+    def registrar(self) -> str:
+        registrars = self.members_with("registrar")
+        if not registrars:
+            raise NotFound("the alliance has no member with the registrar role")
+        return registrars[0]
+
+    def param(self, name: str) -> Any:
+        return self.peer.get("gov/param/" + name)
+
+    def seal_for(self, readers: list[str], record: Any, purpose: str) -> dict[str, Any]:
+        """Seal ``record`` for ``readers`` plus every registrar and regulator, with on-chain public keys."""
+        orgs = sorted({*readers, *self.members_with("registrar"), *self.members_with("regulator")})
+        recipients = {}
+        for org in orgs:
+            member = self.peer.get("gov/member/" + org)
+            if member is None:
+                raise NotFound(f"{org} is not a member of the alliance")
+            recipients[org] = member["encryption_key"]
+        return seal(record, recipients, purpose=purpose)
+
+    def submit(self, tx_type: str, args: dict[str, Any], co_signers: list[str]) -> TxReceipt:
+        signers = [self.org, *[org for org in dict.fromkeys(co_signers) if org != self.org]]
+        return raise_for(self.alliance.submit(tx_type, args, signers))
+
+    def _review(self, envelope: dict[str, Any], **context: Any) -> str:
+        """The registrar's endorsement step: open the sealed terms with its key and check the rules."""
+        registrar = self.registrar()
+        terms = open_envelope(envelope, registrar, self.alliance.member(registrar).encryption_private_key)
+        rules = {name: self.param(name) for name in p.DEFAULT_PARAMS}
+        check_terms(terms, rules, **context)
+        return registrar
+
+    def _contract(self, contract_no: str) -> dict[str, Any]:
+        record = queries.pledge_contract(self.peer, contract_no)
+        if record is None:
+            raise RegistryError(
+                f"no pledge contract {contract_no!r} in the register", code="unknown_contract"
+            )
+        return record
+
+    def _account(self, account: str) -> dict[str, Any]:
+        record = self.peer.get(keys.account(account))
+        if record is None:
+            raise RegistryError(f"no securities account {account!r} in the register", code="unknown_account")
+        return dict(record)
+
+    # ------------------------------------------------------------------ the book
+
+    def open_accounts(self, accounts: Sequence[Mapping[str, Any]]) -> TxReceipt:
+        """Open accounts; an ``identity`` given in clear is sealed for the custody broker (and registrar,
+        regulator) before it leaves this machine."""
+        items = []
+        for account in accounts:
+            item = dict(account)
+            identity = item.get("identity")
+            if identity is not None and "ciphertext" not in identity:
+                item["identity"] = self.seal_for([item["custody_broker"]], identity, "identity")
+            items.append(item)
+        brokers = sorted({item["custody_broker"] for item in items})
+        return self.submit("registry.open_accounts", {"accounts": items}, brokers)
+
+    def list_security(self, **security: Any) -> TxReceipt:
+        return self.submit("registry.list_security", dict(security), [])
+
+    def transfer(
+        self,
+        *,
+        code: str,
+        from_account: str,
+        to_account: str,
+        quantity: int,
+        share_class: str = "unrestricted",
+    ) -> TxReceipt:
+        target_broker = self._account(to_account)["custody_broker"]
+        args = {
+            "code": code,
+            "from_account": from_account,
+            "to_account": to_account,
+            "quantity": quantity,
+            "share_class": share_class,
+        }
+        return self.submit("registry.transfer", args, [target_broker])
+
+    def corporate_action(self, *, code: str, kind: str, **ratio: int) -> TxReceipt:
+        return self.submit("registry.corporate_action", {"code": code, "kind": kind, **ratio}, [])
+
+    # ------------------------------------------------------------------ pledges
+
+    def pledge(
+        self,
+        *,
+        contract_no: str,
+        account: str,
+        code: str,
+        quantity: int,
+        pledgee: str,
+        terms: Mapping[str, Any],
+        pledgee_name: str | None = None,
+        pledgee_id_number: str | None = None,
+        share_class: str = "unrestricted",
+        lender_type: str = "00",
+        product: str | None = None,
+        repays_default_of: str | None = None,
+    ) -> TxReceipt:
+        """Initial pledge; the caller is the pledgor's custody broker or the pledgee."""
+        broker = self._account(account)["custody_broker"]
+        envelope = self.seal_for([broker, pledgee], dict(terms), "pledge_terms")
+        registrar = self._review(
+            envelope, quantity=quantity, operation="pledge", exempt=repays_default_of is not None
+        )
+        member = self.peer.get("gov/member/" + pledgee) or {}
+        args: dict[str, Any] = {
+            "contract_no": contract_no,
+            "account": account,
+            "code": code,
+            "quantity": quantity,
+            "share_class": share_class,
+            "pledgee": pledgee,
+            "pledgee_name": pledgee_name or member.get("name", pledgee),
+            "pledgee_id_number": pledgee_id_number or f"USCC-{pledgee}",
+            "lender_type": lender_type,
+            "terms": envelope,
+        }
+        if product is not None:
+            args["product"] = product
+        if repays_default_of is not None:
+            args["repays_default_of"] = repays_default_of
+        return self.submit("registry.pledge", args, [broker, pledgee, registrar])
+
+    def top_up(
+        self, *, contract_no: str, quantity: int, terms: Mapping[str, Any], share_class: str = "unrestricted"
+    ) -> TxReceipt:
+        record = self._contract(contract_no)
+        parties = [record["custody_broker"], record["pledgee"]["org"]]
+        envelope = self.seal_for(parties, dict(terms), "pledge_terms")
+        registrar = self._review(envelope, quantity=quantity, operation="top_up")
+        args = {
+            "contract_no": contract_no,
+            "quantity": quantity,
+            "share_class": share_class,
+            "terms": envelope,
+        }
+        return self.submit("registry.top_up", args, [*parties, registrar])
+
+    def release(
+        self, *, registration_no: str, quantity: int | None = None, settlement_type: str = "02"
+    ) -> TxReceipt:
+        record = queries.pledge(self.peer, registration_no)
+        if record is None:
+            raise RegistryError(f"no pledge registration {registration_no!r}", code="unknown_pledge")
+        args: dict[str, Any] = {"registration_no": registration_no, "settlement_type": settlement_type}
+        if quantity is not None:
+            args["quantity"] = quantity
+        return self.submit("registry.release", args, [record["custody_unit"], record["pledgee"]["org"]])
+
+    def repurchase(self, *, contract_no: str, early: bool = False) -> TxReceipt:
+        record = self._contract(contract_no)
+        parties = [record["custody_broker"], record["pledgee"]["org"]]
+        return self.submit("registry.repurchase", {"contract_no": contract_no, "early": early}, parties)
+
+    def extend(self, *, contract_no: str, terms: Mapping[str, Any]) -> TxReceipt:
+        record = self._contract(contract_no)
+        parties = [record["custody_broker"], record["pledgee"]["org"]]
+        envelope = self.seal_for(parties, dict(terms), "pledge_terms")
+        elapsed = max(0, (self.alliance.clock() - record["registered_at"]) // DAY_MS)
+        registrar = self._review(
+            envelope,
+            quantity=1,
+            operation="extend",
+            in_default=record["state"] == keys.STATE_DEFAULT,
+            elapsed_days=elapsed,
+        )
+        return self.submit(
+            "registry.extend", {"contract_no": contract_no, "terms": envelope}, [*parties, registrar]
+        )
+
+    def declare_default(self, *, contract_no: str, reason: str) -> TxReceipt:
+        return self.submit("registry.declare_default", {"contract_no": contract_no, "reason": reason}, [])
+
+    def dispose(
+        self,
+        *,
+        registration_no: str,
+        mode: str,
+        quantity: int | None = None,
+        channel: str = "auction",
+        to_account: str | None = None,
+    ) -> TxReceipt:
+        args: dict[str, Any] = {"registration_no": registration_no, "mode": mode, "channel": channel}
+        if quantity is not None:
+            args["quantity"] = quantity
+        if to_account is not None:
+            args["to_account"] = to_account
+        return self.submit("registry.dispose", args, [self.registrar()])
+
+    # ------------------------------------------------------------------ the court
+
+    def freeze(
+        self,
+        *,
+        code: str,
+        account: str,
+        quantity: int,
+        case_no: str,
+        queued: bool = False,
+        share_class: str = "unrestricted",
+    ) -> TxReceipt:
+        args = {
+            "code": code,
+            "account": account,
+            "quantity": quantity,
+            "case_no": case_no,
+            "share_class": share_class,
+        }
+        return self.submit("registry.queue_freeze" if queued else "registry.freeze", args, [])
+
+    def unfreeze(self, *, freeze_id: str) -> TxReceipt:
+        return self.submit("registry.unfreeze", {"freeze_id": freeze_id}, [])
+
+    def judicial_transfer(self, *, freeze_id: str, to_account: str, quantity: int | None = None) -> TxReceipt:
+        args: dict[str, Any] = {"freeze_id": freeze_id, "to_account": to_account}
+        if quantity is not None:
+            args["quantity"] = quantity
+        return self.submit("registry.judicial_transfer", args, [])
+
+    # ------------------------------------------------------------------ queries
+
+    def holdings(self, *, account: str | None = None, code: str | None = None) -> list[dict[str, Any]]:
+        return queries.holdings(self.peer, account=account, code=code)
+
+    def weekly_statistics(self, *, as_of: str, prices: Mapping[str, int] | None = None) -> dict[str, Any]:
+        return queries.weekly_statistics(self.peer, as_of=as_of, prices=prices)
+
+    def registration(self, registration_no: str, *, open_terms: bool = True) -> dict[str, Any]:
+        """A registration's public elements, and its sealed terms opened when this org is entitled."""
+        record = queries.pledge(self.peer, registration_no)
+        if record is None:
+            raise RegistryError(f"no pledge registration {registration_no!r}", code="unknown_pledge")
+        view = {name: value for name, value in record.items() if name != "terms"}
+        if open_terms:
+            try:
+                view["terms"] = self.open_terms(record["terms"])
+            except AccessDenied:
+                view["terms"] = "sealed (not entitled)"
+        return view
+
+    def open_terms(self, envelope: Mapping[str, Any]) -> Any:
+        return open_envelope(envelope, self.org, self.alliance.member(self.org).encryption_private_key)
+
+    def pledge_contract(self, contract_no: str) -> dict[str, Any]:
+        return self._contract(contract_no)

@@ -1,0 +1,208 @@
+"""Shared guards and record helpers of the register: loading records, holding arithmetic, endorsements.
+
+Records are plain canonical dicts (what sits in world state). A holding keeps, per share class, the shares
+``held`` and, of those, the shares ``pledged`` and ``frozen``; the free quantity (what may be pledged,
+frozen or transferred) is ``held - pledged - frozen``, which is never negative: a share is encumbered once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from pledgenet.contracts.base import TxContext
+from pledgenet.contracts.registry import keys
+from pledgenet.contracts.registry.params import DISCLOSURE_THRESHOLDS_BP
+from pledgenet.crypto.envelope import check_shape, recipients_of
+from pledgenet.errors import (
+    BadRegistryArguments,
+    EndorsementMissing,
+    EnvelopeRecipients,
+    MalformedTransaction,
+    NotAParty,
+    UnknownRecord,
+)
+
+Record = dict[str, Any]
+PLEDGEE_ROLES = ("broker", "bank", "trust", "insurer")
+
+
+# ---------------------------------------------------------------- loading
+
+
+def load(ctx: TxContext, key: str, what: str, code: str) -> Record:
+    value = ctx.get(key)
+    if value is None:
+        raise UnknownRecord(f"no {what} {key.rsplit('/', 1)[-1]!r} in the register", code=code)
+    return dict(value)
+
+
+def security(ctx: TxContext, code: str) -> Record:
+    return load(ctx, keys.security(code), "security", "unknown_security")
+
+
+def account(ctx: TxContext, account_no: str) -> Record:
+    return load(ctx, keys.account(account_no), "securities account", "unknown_account")
+
+
+def holding(ctx: TxContext, code: str, account_no: str) -> Record:
+    value = ctx.get(keys.holding(code, account_no))
+    if value is None:
+        raise UnknownRecord(f"account {account_no} holds no shares of {code}", code="unknown_holding")
+    return copy_holding(value)
+
+
+def pledge(ctx: TxContext, registration_no: str) -> Record:
+    return load(ctx, keys.pledge(registration_no), "pledge registration", "unknown_pledge")
+
+
+def contract(ctx: TxContext, contract_no: str) -> Record:
+    return load(ctx, keys.contract(contract_no), "pledge contract", "unknown_contract")
+
+
+def freeze(ctx: TxContext, freeze_id: str) -> Record:
+    return load(ctx, keys.freeze(freeze_id), "freeze", "unknown_freeze")
+
+
+# ---------------------------------------------------------------- holdings
+
+
+def empty_holding(code: str, account_no: str) -> Record:
+    return {
+        "code": code,
+        "account": account_no,
+        keys.UNRESTRICTED: {"held": 0, "pledged": 0, "frozen": 0},
+        keys.RESTRICTED: {"held": 0, "pledged": 0, "frozen": 0},
+        "pledges": [],
+        "freezes": [],
+        "queue": [],
+    }
+
+
+def copy_holding(value: Record) -> Record:
+    """A copy deep enough to change quantities and lists without touching the stored value."""
+    copied = dict(value)
+    for share_class in keys.SHARE_CLASSES:
+        copied[share_class] = dict(value[share_class])
+    for name in ("pledges", "freezes", "queue"):
+        copied[name] = list(value[name])
+    return copied
+
+
+def free(holding_record: Record, share_class: str) -> int:
+    part = holding_record[share_class]
+    return int(part["held"] - part["pledged"] - part["frozen"])
+
+
+def held(holding_record: Record) -> int:
+    return int(sum(holding_record[c]["held"] for c in keys.SHARE_CLASSES))
+
+
+def pledged(holding_record: Record) -> int:
+    return int(sum(holding_record[c]["pledged"] for c in keys.SHARE_CLASSES))
+
+
+def put(ctx: TxContext, key: str, value: Record) -> None:
+    """Write a record stamped with the transaction that changed it (every change is traceable)."""
+    value["last_tx"] = ctx.tx_id
+    ctx.put(key, value)
+
+
+def add_exposure(ctx: TxContext, code: str, lender: str, delta: int) -> int:
+    """Shares of ``code`` pledged to ``lender`` after adding ``delta``; the key goes when it reaches 0."""
+    key = keys.exposure(code, lender)
+    current = ctx.get(key)
+    shares = (0 if current is None else int(current["shares"])) + delta
+    if shares == 0:
+        ctx.delete(key)
+    else:
+        put(ctx, key, {"code": code, "lender": lender, "shares": shares})
+    return shares
+
+
+def exposure(ctx: TxContext, code: str, lender: str) -> int:
+    current = ctx.get(keys.exposure(code, lender))
+    return 0 if current is None else int(current["shares"])
+
+
+# ---------------------------------------------------------------- parties and endorsements
+
+
+def require_submitter(ctx: TxContext, allowed: Iterable[str], what: str) -> None:
+    parties = set(allowed)
+    if ctx.submitter not in parties:
+        raise NotAParty(f"only {what} ({', '.join(sorted(parties))}) may submit this, not {ctx.submitter}")
+
+
+def require_registrar(ctx: TxContext, parties: Iterable[str] = ()) -> str:
+    """The registrar's endorsement: it reviewed the sealed terms (it must be one of the signers).
+
+    Signers other than ``parties`` (whose roles are known to the caller) are looked at first, so the
+    usual transaction reads one member record here.
+    """
+    known = set(parties)
+    for org in sorted(ctx.signers, key=lambda org: (org in known, org)):
+        if "registrar" in ctx.roles_of(org):
+            return org
+    raise EndorsementMissing("the registrar must endorse this registration (it reviews the sealed terms)")
+
+
+def require_pledgee_member(ctx: TxContext, org: str) -> frozenset[str]:
+    """The pledgee's roles; refused unless it is a broker, bank, trust or insurer member."""
+    roles = ctx.roles_of(org)
+    if not roles & set(PLEDGEE_ROLES):
+        raise BadRegistryArguments(
+            f"pledgee {org} must be a member with one of the roles {', '.join(PLEDGEE_ROLES)}"
+        )
+    return roles
+
+
+def check_sealed_terms(
+    ctx: TxContext, envelope: Any, *, readers: Iterable[str], registrar: str | None = None
+) -> str:
+    """Check a sealed envelope's shape and that every entitled member can open it; return its hash.
+
+    Entitled: the given parties (the pledgor's custody broker and the pledgee), a registrar (the endorsing
+    one when given) and a regulator. The envelope's recipient list is public, so every peer can check this
+    deterministically.
+    """
+    try:
+        check_shape(envelope)
+    except MalformedTransaction as error:
+        raise BadRegistryArguments(f"sealed terms: {error.message}") from None
+    recipients = recipients_of(envelope)
+    required = set(readers) | ({registrar} if registrar else set())
+    missing = sorted(required - recipients)
+    if missing:
+        raise EnvelopeRecipients(f"the sealed terms cannot be opened by {', '.join(missing)}")
+    others = sorted(recipients - required)
+    for role in ("registrar", "regulator") if registrar is None else ("regulator",):
+        if not any(role in ctx.roles_of(org) for org in others):
+            raise EnvelopeRecipients(f"the sealed terms cannot be opened by any {role}")
+    return str(envelope["hash"])
+
+
+# ---------------------------------------------------------------- disclosure
+
+
+def disclose_if_crossed(
+    ctx: TxContext, account_record: Record, code: str, before: int, after: int, total: int
+) -> None:
+    """Emit ``registry.disclosure_due`` when a controlling shareholder's pledged share crosses a line."""
+    if code not in account_record.get("controlling_shareholder_of", ()) or total <= 0:
+        return
+    ratio_before = before * 10_000 // total
+    ratio_after = after * 10_000 // total
+    for threshold in ctx.param(DISCLOSURE_THRESHOLDS_BP):
+        if ratio_before < threshold <= ratio_after or ratio_after < threshold <= ratio_before:
+            ctx.emit(
+                "registry.disclosure_due",
+                {
+                    "code": code,
+                    "account": account_record["account"],
+                    "holder_name": account_record["holder_name"],
+                    "threshold_bp": threshold,
+                    "pledged_ratio_bp": ratio_after,
+                    "direction": "up" if ratio_after > ratio_before else "down",
+                },
+            )

@@ -1,0 +1,245 @@
+"""The network transport of :class:`~pledgenet.fl.channel.Channel`: authenticated, encrypted TCP links.
+
+Each pair of parties shares one TCP connection; the party whose name sorts first dials, the other accepts.
+The handshake, written here because it is the product's own link protocol (a few lines over
+``cryptography``'s primitives, no TLS certificates to provision between alliance members):
+
+1. both send ``hello`` = (party name, Ed25519 organisation public key, fresh X25519 public key, 32-byte
+   nonce);
+2. each checks that the public key is the one pinned for that party name in its directory, then signs
+   ``SHA-256("pledgenet-fl-link-v1" || hello_dialer || hello_acceptor)`` with its organisation key and
+   sends the signature; each verifies the other's (a wrong key or a relayed hello fails here);
+3. both derive two ChaCha20-Poly1305 keys (one per direction) with HKDF-SHA256 from the X25519 shared secret,
+   salted with the transcript hash. Frames are ``length || AEAD(counter nonce, body)``, so a frame that is
+   altered, dropped, replayed or reordered fails to decrypt and the link is closed with ``ProtocolError``.
+
+A reader thread per link puts decrypted bodies into a queue; ``recv`` takes them in order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import queue
+import socket
+import struct
+import threading
+import time
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from pledgenet.errors import ProtocolError
+from pledgenet.fl import wire
+from pledgenet.fl.channel import DEFAULT_TIMEOUT_S, Channel, Transcript
+
+_LABEL = b"pledgenet-fl-link-v1"
+_MAX_FRAME = wire.MAX_MESSAGE_BYTES
+
+
+@dataclass(frozen=True)
+class PartyAddress:
+    """Where a party listens and which organisation key it must prove it holds."""
+
+    host: str
+    port: int
+    public_key: Ed25519PublicKey
+
+
+def _raw(key: Ed25519PublicKey | X25519PublicKey) -> bytes:
+    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def _send_frame(sock: socket.socket, body: bytes) -> None:
+    sock.sendall(struct.pack(">Q", len(body)) + body)
+
+
+def _recv_exact(sock: socket.socket, size: int) -> bytes:
+    chunks = bytearray()
+    while len(chunks) < size:
+        chunk = sock.recv(min(size - len(chunks), 1 << 20))
+        if not chunk:
+            raise ProtocolError("link closed by the peer")
+        chunks += chunk
+    return bytes(chunks)
+
+
+def _recv_frame(sock: socket.socket) -> bytes:
+    (size,) = struct.unpack(">Q", _recv_exact(sock, 8))
+    if size > _MAX_FRAME:
+        raise ProtocolError("frame too large")
+    return _recv_exact(sock, size)
+
+
+class _Link:
+    """One authenticated, encrypted connection to a peer."""
+
+    def __init__(self, sock: socket.socket, send_key: bytes, recv_key: bytes) -> None:
+        self.sock = sock
+        self._send_aead = ChaCha20Poly1305(send_key)
+        self._recv_aead = ChaCha20Poly1305(recv_key)
+        self._send_counter = 0
+        self._recv_counter = 0
+        self._send_lock = threading.Lock()
+        self.inbox: queue.Queue[bytes | ProtocolError] = queue.Queue()
+        self._reader = threading.Thread(target=self._read_loop, daemon=True)
+        self._reader.start()
+
+    def send(self, body: bytes) -> None:
+        with self._send_lock:
+            nonce = self._send_counter.to_bytes(12, "big")
+            self._send_counter += 1
+            _send_frame(self.sock, self._send_aead.encrypt(nonce, body, None))
+
+    def _read_loop(self) -> None:
+        try:
+            while True:
+                sealed = _recv_frame(self.sock)
+                nonce = self._recv_counter.to_bytes(12, "big")
+                self._recv_counter += 1
+                try:
+                    body = self._recv_aead.decrypt(nonce, sealed, None)
+                except Exception:
+                    raise ProtocolError("a frame failed authentication (altered, replayed or reordered)") from None
+                self.inbox.put(body)
+        except (ProtocolError, OSError) as exc:
+            error = exc if isinstance(exc, ProtocolError) else ProtocolError(f"link failed: {exc}")
+            self.inbox.put(error)
+
+    def close(self) -> None:
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.sock.close()
+
+
+def _handshake(
+    sock: socket.socket,
+    me: str,
+    my_key: Ed25519PrivateKey,
+    directory: dict[str, PartyAddress],
+    dialer: bool,
+    expected_peer: str | None,
+) -> tuple[str, _Link]:
+    ephemeral = X25519PrivateKey.generate()
+    mine = wire.encode(
+        {
+            "party": me,
+            "org_key": _raw(my_key.public_key()),
+            "dh": _raw(ephemeral.public_key()),
+            "nonce": os.urandom(32),
+        }
+    )
+    _send_frame(sock, mine)
+    theirs = _recv_frame(sock)
+    hello = wire.decode(theirs)
+    if not isinstance(hello, dict):
+        raise ProtocolError("bad hello")
+    peer = str(hello.get("party"))
+    if peer not in directory or peer == me or (expected_peer is not None and peer != expected_peer):
+        raise ProtocolError(f"unexpected party {peer!r} on the link")
+    if hello.get("org_key") != _raw(directory[peer].public_key):
+        raise ProtocolError(f"{peer!r} did not present its pinned organisation key")
+    first, second = (mine, theirs) if dialer else (theirs, mine)
+    digest = hashlib.sha256(_LABEL + first + second).digest()
+    _send_frame(sock, my_key.sign(digest))
+    try:
+        directory[peer].public_key.verify(_recv_frame(sock), digest)
+    except InvalidSignature:
+        raise ProtocolError(f"{peer!r} failed to prove its organisation key") from None
+    shared = ephemeral.exchange(X25519PublicKey.from_public_bytes(hello["dh"]))
+    keys = HKDF(algorithm=hashes.SHA256(), length=64, salt=digest, info=_LABEL).derive(shared)
+    dial_key, accept_key = keys[:32], keys[32:]
+    send_key, recv_key = (dial_key, accept_key) if dialer else (accept_key, dial_key)
+    return peer, _Link(sock, send_key, recv_key)
+
+
+class NetworkChannel(Channel):
+    """A party's authenticated links to all its peers over TCP.
+
+    ``directory`` maps every party (this one included) to its address and pinned organisation key.
+    The constructor listens, dials and handshakes, and returns once every link is up (or raises
+    ``ProtocolError`` after ``connect_timeout`` seconds).
+    """
+
+    def __init__(
+        self,
+        party: str,
+        private_key: Ed25519PrivateKey,
+        directory: dict[str, PartyAddress],
+        transcript: Transcript | None = None,
+        connect_timeout: float = 60.0,
+    ) -> None:
+        if party not in directory:
+            raise ProtocolError(f"{party!r} is not in the directory")
+        if _raw(private_key.public_key()) != _raw(directory[party].public_key):
+            raise ProtocolError(f"the private key given to {party!r} does not match its directory entry")
+        super().__init__(party, sorted(p for p in directory if p != party), transcript)
+        self._links: dict[str, _Link] = {}
+        deadline = time.monotonic() + connect_timeout
+        to_accept = [p for p in self.peers if p < party]
+        to_dial = [p for p in self.peers if p > party]
+        listener = None
+        if to_accept:
+            listener = socket.create_server((directory[party].host, directory[party].port), reuse_port=False)
+            listener.settimeout(connect_timeout)
+        try:
+            for peer in to_dial:
+                sock = self._dial(directory[peer], deadline)
+                _, link = _handshake(sock, party, private_key, directory, True, peer)
+                self._links[peer] = link
+            while listener is not None and len(self._links) < len(self.peers):
+                try:
+                    sock, _ = listener.accept()
+                except TimeoutError:
+                    raise ProtocolError(f"{party} timed out waiting for its peers") from None
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                sock.settimeout(connect_timeout)
+                peer, link = _handshake(sock, party, private_key, directory, False, None)
+                sock.settimeout(None)
+                if peer in self._links or peer not in to_accept:
+                    link.close()
+                    raise ProtocolError(f"{peer!r} connected twice or should have been dialled")
+                self._links[peer] = link
+        except BaseException:
+            self.close()
+            raise
+        finally:
+            if listener is not None:
+                listener.close()
+
+    @staticmethod
+    def _dial(address: PartyAddress, deadline: float) -> socket.socket:
+        while True:
+            try:
+                sock = socket.create_connection((address.host, address.port), timeout=5.0)
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                sock.settimeout(None)
+                return sock
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise ProtocolError(f"cannot reach {address.host}:{address.port}") from None
+                time.sleep(0.05)
+
+    def _send_bytes(self, to: str, body: bytes) -> None:
+        self._links[to].send(body)
+
+    def _recv_bytes(self, frm: str, timeout: float | None = DEFAULT_TIMEOUT_S) -> bytes:
+        try:
+            item = self._links[frm].inbox.get(timeout=timeout)
+        except queue.Empty:
+            raise ProtocolError(f"{self.party} timed out waiting for {frm}") from None
+        if isinstance(item, ProtocolError):
+            raise item
+        return item
+
+    def close(self) -> None:
+        for link in self._links.values():
+            link.close()
+        self._links.clear()

@@ -1,0 +1,1 @@
+"""pledgenet.web"""

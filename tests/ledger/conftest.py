@@ -1,0 +1,17 @@
+"""Shared fixtures for the ledger tests: a small embedded alliance on disk."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from ledger_helpers import FOUNDERS
+
+from pledgenet.ledger.alliance import Alliance
+
+
+@pytest.fixture
+def alliance(tmp_path: Path) -> Iterator[Alliance]:
+    with Alliance.init(tmp_path / "alliance", FOUNDERS) as created:
+        yield created

@@ -1,0 +1,72 @@
+"""The simulated book registered through the real register, read back by entitled members; the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+import pledgenet.cli.commands  # noqa: F401  (registers the commands)
+from pledgenet.cli import app
+from pledgenet.ledger.alliance import Alliance
+from pledgenet.risk.source import load_book
+from pledgenet.sim.book import generate
+from pledgenet.sim.register import REGULATOR, pick_slice, register_slice
+
+
+@pytest.fixture(scope="module")
+def simulated() -> tuple:
+    return generate(seed=20241206, contracts=5_000)
+
+
+def test_a_registered_slice_reads_back_with_the_same_terms(simulated: tuple, tmp_path: Path) -> None:
+    # Prepare
+    market, book = simulated
+    rows = pick_slice(market, book, 12, seed=1)
+    # Execute
+    done = register_slice(tmp_path / "alliance", market, book, rows)
+    with Alliance.open(tmp_path / "alliance") as alliance:
+        regulator = load_book(
+            alliance.peer(REGULATOR),
+            REGULATOR,
+            alliance.member(REGULATOR).encryption_private_key,
+            done.trade_date,
+        )
+        pledgee = str(book.lenders.org[book.pledgee[rows[0]]])
+        own = load_book(
+            alliance.peer(pledgee), pledgee, alliance.member(pledgee).encryption_private_key, done.trade_date
+        )
+    # Assert: every contract went through the register and comes back with its principal and lines
+    assert done.registered == 12 and done.refused == {}
+    loaded = {str(c): i for i, c in enumerate(regulator.book.contract_ids)}
+    for row in rows:
+        i = loaded[str(book.contract_ids[row])]
+        assert regulator.book.principal_fen[i] == book.principal_fen[row]
+        assert regulator.book.shares[i] == book.shares[row]
+        assert regulator.book.closing_line_bp[i] == book.closing_line_bp[row]
+    np.testing.assert_array_equal(
+        np.sort(regulator.market.price_fen), np.sort(np.round(market.price_fen[np.unique(book.stock[rows])]))
+    )
+    assert 0 < own.book.size < 12 and own.book.size + own.not_entitled == 12
+
+
+def test_cli_calibrate_views_and_report(tmp_path: Path) -> None:
+    # Prepare
+    runner = CliRunner()
+    # Execute
+    calibrated = runner.invoke(app, ["sim", "calibrate", "--contracts", "3000", "--json"])
+    flags = runner.invoke(
+        app, ["risk", "views", "--by", "flags", "--contracts", "3000", "--json", "--top", "5"]
+    )
+    report = runner.invoke(app, ["risk", "report", "--contracts", "3000", "--out", str(tmp_path), "--json"])
+    bad = runner.invoke(app, ["risk", "views", "--by", "planet", "--contracts", "3000"])
+    # Assert
+    assert calibrated.exit_code == 0, calibrated.output
+    assert all(row["relative_error"] <= 0.05 for row in json.loads(calibrated.output)["figures"])
+    assert flags.exit_code == 0 and len(json.loads(flags.output)) == 5
+    assert report.exit_code == 0, report.output
+    assert sorted(path.suffix for path in tmp_path.iterdir()) == [".csv", ".html", ".html"]
+    assert bad.exit_code != 0
