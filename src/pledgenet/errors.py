@@ -42,7 +42,8 @@ maps the branches to exit codes and the API to HTTP status codes.
     │   ├── WeakParameters          a key or security parameter below the safe minimum
     │   └── EnvelopeError           a sealed envelope is malformed, tampered with or the key does not fit
     ├── DataError                   input data: missing columns, wrong types, empty sets
-    │   └── MissingPrice            a stock the risk engine must value has no published close (never filled)
+    │   ├── MissingPrice            a stock the risk engine must value has no published close (never filled)
+    │   └── CorporateActionMismatch the register and the exchange disagree on a stock's splits or bonus shares
     └── AccessDenied                an organisation is not entitled to read what it asked for
 """
 
@@ -210,6 +211,10 @@ class DataError(PledgenetError):
 
 class MissingPrice(DataError):
     code = "missing_price"
+
+
+class CorporateActionMismatch(DataError):
+    code = "corporate_action_mismatch"
 
 
 class AccessDenied(PledgenetError):

@@ -82,6 +82,21 @@ def test_days_since_breach_counts_the_trailing_run(tiny: Tiny) -> None:
     assert since[3] == -1
 
 
+def test_a_day_without_a_close_neither_starts_nor_ends_a_breach(tiny: Tiny) -> None:
+    # Prepare: Alpha breaches c0's closing price (7.00) on day 1, is suspended (no close) on days 2 and 3,
+    # still below on day 4; c0 started on day 0 of this history, c3 only on the last day
+    days = np.arange(tiny.as_of - 4, tiny.as_of + 1)
+    book = tiny_book(start_day=np.array([tiny.as_of - 4, AS_OF - 365, AS_OF - 365, tiny.as_of]))
+    history = np.tile(tiny.market.price_fen, (5, 1))
+    history[:, 0] = [1_000.0, 650.0, np.nan, np.nan, 650.0]
+    history[:, 2] = 100.0  # Gamma far below c3's closing line every day, c3 exists on the last one only
+    # Execute
+    since = days_since_breach(book, history, days)
+    # Assert: the run goes on through the suspension; days before a contract's start are no breach
+    assert since[0] == 3
+    assert since[3] == 0
+
+
 def test_a_missing_price_is_refused_not_filled(tiny: Tiny) -> None:
     # Prepare
     prices = tiny.market.price_fen.copy()

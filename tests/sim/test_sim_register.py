@@ -70,3 +70,23 @@ def test_cli_calibrate_views_and_report(tmp_path: Path) -> None:
     assert report.exit_code == 0, report.output
     assert sorted(path.suffix for path in tmp_path.iterdir()) == [".csv", ".html", ".html"]
     assert bad.exit_code != 0
+
+
+def test_cli_registers_a_slice_then_reads_it_back(tmp_path: Path) -> None:
+    # Prepare
+    runner = CliRunner()
+    directory = tmp_path / "sim-alliance"
+    # Execute
+    registered = runner.invoke(app, ["sim", "register", str(directory), "--contracts", "6", "--json"])
+    contracts = runner.invoke(app, ["risk", "contracts", "--dir", str(directory), "--json"])
+    # Assert: the slice's contracts, read by the regulator (found by role) at the published closes
+    assert registered.exit_code == 0, registered.output
+    done = json.loads(registered.stdout)
+    assert done["registered"] == 6 and done["refused"] == {}
+    assert contracts.exit_code == 0, contracts.output
+    rows = json.loads(contracts.stdout)
+    assert len(rows) == 6
+    assert {row["code"] for row in rows} <= set(done["stocks"])
+    assert all(
+        row["ratio"] > 0 and row["pledgee"].split("-")[0] in ("broker", "bank", "trust") for row in rows
+    )

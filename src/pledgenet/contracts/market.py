@@ -18,6 +18,14 @@ State::
                                             "publisher", "published_at", "late"}
     mkt/latest                             {"trade_date"}
     mkt/notice/<code>/<ex_date>/<kind>     a corporate-action notice
+
+Corporate actions: a ``cash_dividend`` (``per_10_shares`` fen per 10 shares), ``bonus_shares`` and
+``transfer_shares`` (``per_10_shares`` new shares per 10 held: the share basis grows by (10 + n) / 10) and a
+``split`` (``numerator`` / ``denominator``: 2 / 1 doubles the shares, 1 / 10 consolidates them). The register
+applies the change of quantities (``registry.corporate_action``, the same ratio); the exchange's notice
+dates it, so the risk engine can put every close of the series on the register's current share basis
+(``pledgenet.risk.chain``). A notice that changes prices must be announced before its ex-date: it is refused
+once a close on or after its ex-date is published, so no published close is on an unannounced basis.
 """
 
 from __future__ import annotations
@@ -33,7 +41,20 @@ CLOSE = "mkt/close/"
 LATEST = "mkt/latest"
 NOTICE = "mkt/notice/"
 DEADLINE_PARAM = "market.close_deadline_minutes"
-NOTICE_KINDS = ("cash_dividend", "bonus_shares", "transfer_shares", "suspension", "resumption", "delisting")
+NOTICE_KINDS = (
+    "cash_dividend",
+    "bonus_shares",
+    "transfer_shares",
+    "split",
+    "suspension",
+    "resumption",
+    "delisting",
+)
+#: notices that change the share basis (quantities held and pledged, and prices with them)
+SHARE_ACTIONS = ("bonus_shares", "transfer_shares", "split")
+#: notices that move the price on their ex-date
+PRICE_ACTIONS = ("cash_dividend", *SHARE_ACTIONS)
+_MAX_RATIO_TERM = 1_000
 _UTC_OFFSET_MINUTES = 8 * 60
 _DAY_MS = 86_400_000
 _MAX_CODES = 10_000
@@ -120,14 +141,14 @@ def publish_closes(ctx: TxContext, args: dict[str, Any]) -> dict[str, Any]:
 
 @contract.operation("notice")
 def notice(ctx: TxContext, args: dict[str, Any]) -> dict[str, Any]:
-    """Exchange: a corporate-action notice (dividend, bonus or transfer shares, suspension, delisting)."""
+    """Exchange: a corporate-action notice (dividend, bonus or transfer shares, split, suspension...)."""
     ctx.require_role("exchange")
     code = _code(args.get("code"))
     kind = args.get("kind")
     if kind not in NOTICE_KINDS:
         raise MarketDataError(f"unknown notice kind {kind!r}; known: {', '.join(NOTICE_KINDS)}")
     ex_date = args.get("ex_date")
-    _trade_day(ex_date, "ex_date")
+    ex_day = _trade_day(ex_date, "ex_date")
     per_10 = args.get("per_10_shares", 0)
     if type(per_10) is not int or per_10 < 0:
         raise MarketDataError(
@@ -135,10 +156,24 @@ def notice(ctx: TxContext, args: dict[str, Any]) -> dict[str, Any]:
         )
     if kind in ("cash_dividend", "bonus_shares", "transfer_shares") and per_10 == 0:
         raise MarketDataError(f"a {kind} notice needs 'per_10_shares' above 0")
+    ratio: dict[str, int] = {}
+    if kind == "split":
+        for name in ("numerator", "denominator"):
+            value = args.get(name)
+            if type(value) is not int or not 1 <= value <= _MAX_RATIO_TERM:
+                raise MarketDataError(f"a split needs '{name}', an integer from 1 to {_MAX_RATIO_TERM}")
+            ratio[name] = value
+        if ratio["numerator"] == ratio["denominator"]:
+            raise MarketDataError("a split of 1 for 1 changes nothing")
+    latest = ctx.get(LATEST)
+    if kind in PRICE_ACTIONS and latest is not None and _trade_day(latest["trade_date"]) >= ex_day:
+        raise MarketDataError(
+            f"a {kind} notice must come before its ex-date: closes of {latest['trade_date']} are published"
+        )
     key = f"{NOTICE}{code}/{ex_date}/{kind}"
     if ctx.get(key) is not None:
         raise MarketDataError(f"a {kind} notice of {code} for {ex_date} is already published")
-    record = {"code": code, "kind": kind, "ex_date": ex_date, "per_10_shares": per_10,
+    record = {"code": code, "kind": kind, "ex_date": ex_date, "per_10_shares": per_10, **ratio,
               "publisher": ctx.submitter, "published_at": ctx.block_time}  # fmt: skip
     ctx.put(key, record)
     ctx.emit("market.notice", {"code": code, "kind": kind, "ex_date": ex_date})
@@ -181,3 +216,9 @@ def price_vector(reader: StateReader, trade_date: str, codes: Iterable[str]) -> 
 
 def notices(reader: StateReader, code: str) -> list[dict[str, Any]]:
     return [dict(value) for _, value in reader.range(f"{NOTICE}{code}/")]
+
+
+def close_series(reader: StateReader, until: str, count: int) -> list[dict[str, Any]]:
+    """The published records of the last ``count`` trading days up to ``until``, oldest first."""
+    records = [dict(value) for _, value in reader.range(CLOSE) if str(value["trade_date"]) <= until]
+    return records[-count:] if count > 0 else []

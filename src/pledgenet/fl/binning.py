@@ -77,7 +77,9 @@ def woe_iv(events: np.ndarray, non_events: np.ndarray) -> tuple[np.ndarray, floa
     return woe, float(np.sum((event_share - non_event_share) * woe))
 
 
-def chi_merge(events: np.ndarray, non_events: np.ndarray, max_bins: int = 8, min_share: float = 0.05) -> list[int]:
+def chi_merge(
+    events: np.ndarray, non_events: np.ndarray, max_bins: int = 8, min_share: float = 0.05
+) -> list[int]:
     """Optimal binning by ChiMerge on per-bin counts: which fine bins to join.
 
     Repeatedly joins the adjacent pair with the smallest chi-square (the least different label mix), and

@@ -72,7 +72,7 @@ def validate_party_frame(
         label_values = frame[label_column]
         if label_values.isna().any():
             raise DataError(f"{party}: label column {label_column!r} has missing values")
-        if not set(pd.unique(label_values)).issubset({0, 1, True, False}):
+        if not set(pd.unique(label_values)).issubset({0, 1}):
             raise DataError(f"{party}: label column {label_column!r} must hold only 0 and 1")
         labels = label_values.to_numpy().astype(np.int8)
         if labels.min() == labels.max():
@@ -129,6 +129,6 @@ def split_ids(ids: np.ndarray, labels: np.ndarray, test_share: float = 0.3, seed
     is_test = np.zeros(len(ids), dtype=bool)
     for label in (0, 1):
         members = np.flatnonzero(labels == label)
-        chosen = rng.choice(members, size=int(round(len(members) * test_share)), replace=False)
+        chosen = rng.choice(members, size=round(len(members) * test_share), replace=False)
         is_test[chosen] = True
     return is_test

@@ -7,8 +7,9 @@ SecretFlow's SS-LR runs in (SPU semi2k with a trusted beaver provider):
 
 * the guest (labels, features X_G plus an intercept column) and the host (features X_H) each keep their
   own weights; the linear predictor z = X_G w_G + X_H w_H is additively shared for free (each holds its part);
-* σ(z) ≈ 0.5 + c1·z + c3·z³ (least squares on [-4, 4]) is evaluated on shares with two Beaver
-  multiplications and local (probabilistic) truncation; d = σ(z) − y stays shared;
+* σ(z) ≈ 0.5 + z/4 (first-order Taylor, SecretFlow SS-LR's default ``t1``) is linear, so
+  d = σ(z) − y is computed on shares locally (a cubic approximation was tried and diverges on this data:
+  |z| grows past the range where a cubic follows σ); d stays shared;
 * the cross gradients X_Hᵀ d_guest and X_Gᵀ d_host use matrix Beaver triples: each side sends its matrix
   and vector masked by dealer randomness (uniform in Z_2^64, so they reveal nothing);
 * each party reconstructs only its own gradient and updates its own weights (Adam, L2/L1).
@@ -33,7 +34,7 @@ from pledgenet.fl.data import PartyData
 
 FRACTION_BITS = 20
 SCALE = float(1 << FRACTION_BITS)
-SIGMOID_C1, SIGMOID_C3 = 0.21657398, -0.00659948  # least squares of σ(z) − 0.5 on [-4, 4]
+SIGMOID_SLOPE = 0.25  # first-order Taylor expansion of σ at 0
 _LABEL = b"pledgenet-sslr-v1"
 
 
@@ -41,7 +42,7 @@ _LABEL = b"pledgenet-sslr-v1"
 class LRParams:
     epochs: int = 10
     batch_size: int = 1024
-    learning_rate: float = 0.05
+    learning_rate: float = 0.01
     l2: float = 0.0
     l1: float = 0.0
     tolerance: float = 1e-4
@@ -69,8 +70,6 @@ def truncate(share: np.ndarray, party: int) -> np.ndarray:
 
 def _draw_guest(prg: Prg, rows: int, d_guest: int, d_host: int) -> dict[str, np.ndarray]:
     return {
-        "a1": prg.uint64(rows), "b1": prg.uint64(rows), "c1": prg.uint64(rows),
-        "a2": prg.uint64(rows), "b2": prg.uint64(rows), "c2": prg.uint64(rows),
         "vec": prg.uint64(rows), "cross_share": prg.uint64(d_host),
         "mat": prg.uint64(rows * d_guest).reshape(rows, d_guest),
     }  # fmt: skip
@@ -78,7 +77,6 @@ def _draw_guest(prg: Prg, rows: int, d_guest: int, d_host: int) -> dict[str, np.
 
 def _draw_host(prg: Prg, rows: int, d_guest: int, d_host: int) -> dict[str, np.ndarray]:
     return {
-        "a1": prg.uint64(rows), "b1": prg.uint64(rows), "a2": prg.uint64(rows), "b2": prg.uint64(rows),
         "mat": prg.uint64(rows * d_host).reshape(rows, d_host), "vec": prg.uint64(rows),
         "cross_share": prg.uint64(d_guest),
     }  # fmt: skip
@@ -105,11 +103,9 @@ def serve_dealer(channel: Channel, guest: str, host: str) -> None:
         for size in [len(b) for b in _batches(rows, batch_size, np.arange(rows))]:
             g = _draw_guest(guest_prg, size, d_guest, d_host)
             h = _draw_host(host_prg, size, d_guest, d_host)
-            c1 = (g["a1"] + h["a1"]) * (g["b1"] + h["b1"]) - g["c1"]
-            c2 = (g["a2"] + h["a2"]) * (g["b2"] + h["b2"]) - g["c2"]
             host_cross = h["mat"].T @ g["vec"] - g["cross_share"]
             guest_cross = g["mat"].T @ h["vec"] - h["cross_share"]
-            to_host.append({"c1": c1, "c2": c2, "cross_share": host_cross})
+            to_host.append({"cross_share": host_cross})
             to_guest.append({"cross_share": guest_cross})
         channel.send(host, "sslr.triples", {"batches": to_host})
         channel.send(guest, "sslr.triples", {"batches": to_guest})
@@ -126,24 +122,17 @@ class _Party:
         self.channel.send(self.peer, tag, payload)
         return self.channel.recv(self.peer, tag)
 
-    def multiply(self, x: np.ndarray, y: np.ndarray, a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
-        theirs = self.exchange("sslr.open", {"e": x - a, "f": y - b})
-        e, f = x - a + theirs["e"], y - b + theirs["f"]
-        product = c + e * b + f * a
-        if self.index == 0:
-            product = product + e * f
-        return truncate(product, self.index)
-
-    def sigmoid_minus_label(self, z: np.ndarray, r: dict[str, np.ndarray], labels: np.ndarray | None) -> np.ndarray:
-        z2 = self.multiply(z, z, r["a1"], r["b1"], r["c1"])
-        z3 = self.multiply(z2, z, r["a2"], r["b2"], r["c2"])
-        share = truncate(encode(np.array(SIGMOID_C1))[()] * z + encode(np.array(SIGMOID_C3))[()] * z3, self.index)
+    def residual(self, z: np.ndarray, labels: np.ndarray | None) -> np.ndarray:
+        """This party's share of d = σ(z) − y with σ(z) ≈ 0.5 + z/4 (labels only on the guest)."""
+        share = truncate(encode(np.array(SIGMOID_SLOPE))[()] * z, self.index)
         if labels is not None:
             share = share + encode(np.full(len(z), 0.5)) - encode(labels)
         return share
 
 
-def _adam_step(weights: np.ndarray, gradient: np.ndarray, state: dict[str, Any], params: LRParams) -> np.ndarray:
+def _adam_step(
+    weights: np.ndarray, gradient: np.ndarray, state: dict[str, Any], params: LRParams
+) -> np.ndarray:
     state["t"] += 1
     state["m"] = 0.9 * state["m"] + 0.1 * gradient
     state["v"] = 0.999 * state["v"] + 0.001 * gradient**2
@@ -170,17 +159,21 @@ def _local_gradient(
     return decode(own, 2 * FRACTION_BITS)
 
 
-def fit_lr_guest(channel: Channel, data: PartyData, host: str, dealer: str, params: LRParams) -> dict[str, Any]:
+def fit_lr_guest(
+    channel: Channel, data: PartyData, host: str, dealer: str, params: LRParams
+) -> dict[str, Any]:
     """Train as the guest; returns the guest's model part (its weights and the intercept)."""
     if data.labels is None:
         raise DataError("the guest needs labels")
     features = np.hstack([data.features, np.ones((data.rows, 1))])
-    return _fit(channel, features, data.labels.astype(np.float64), host, dealer, params, 0, data.feature_names)
+    return _fit(
+        channel, features, data.labels.astype(np.float64), host, dealer, params, 0, data.feature_names
+    )
 
 
-def fit_lr_host(channel: Channel, data: PartyData, guest: str, dealer: str, params: LRParams) -> dict[str, Any]:
-    """Train as the host; returns the host's model part (its weights only)."""
-    return _fit(channel, data.features, None, guest, dealer, params, 1, data.feature_names)
+def fit_lr_host(channel: Channel, data: PartyData, guest: str, dealer: str) -> dict[str, Any]:
+    """Train as the host (the guest sends the parameters); returns the host's part (its weights only)."""
+    return _fit(channel, data.features, None, guest, dealer, LRParams(), 1, data.feature_names)
 
 
 def _fit(
@@ -203,10 +196,12 @@ def _fit(
     else:
         channel.send(dealer, "sslr.shape", {"d_host": dims})
         their_dims = int(party.exchange("sslr.dims", {"dims": dims})["dims"])
-        if int(party.channel.recv(peer, "sslr.rows")["rows"]) != rows:
+        agreed = party.channel.recv(peer, "sslr.rows")
+        if int(agreed["rows"]) != rows:
             raise ProtocolError("guest and host hold different numbers of aligned rows")
+        params = LRParams(**agreed["params"])  # the guest's parameters govern the job
     if index == 0:
-        channel.send(peer, "sslr.rows", {"rows": rows})
+        channel.send(peer, "sslr.rows", {"rows": rows, "params": asdict(params)})
     d_guest, d_host = (dims, their_dims) if index == 0 else (their_dims, dims)
     weights = np.zeros(dims)
     state: dict[str, Any] = {"t": 0, "m": np.zeros(dims), "v": np.zeros(dims), "intercept": index == 0}
@@ -227,14 +222,12 @@ def _fit(
         for batch, extra in zip(_batches(rows, params.batch_size, permutation), triples, strict=True):
             draw = _draw_guest if index == 0 else _draw_host
             r = draw(prg, len(batch), d_guest, d_host)
-            if index == 1:
-                r["c1"], r["c2"] = extra["c1"], extra["c2"]
             # my share of (the other's matrix mask)^T (my vector mask) is drawn; the dealer sends my share
             # of (my matrix mask)^T (the other's vector mask)
             r["cross_share_theirs"], own_cross = r["cross_share"], extra["cross_share"]
             x = features[batch]
             z = encode(x @ weights)
-            d = party.sigmoid_minus_label(z, r, labels[batch] if labels is not None else None)
+            d = party.residual(z, labels[batch] if labels is not None else None)
             gradient = _local_gradient(party, x, d, r, own_cross) / len(batch)
             if params.l2:
                 penalty = params.l2 * weights
@@ -253,12 +246,12 @@ def _fit(
         else:
             party.channel.send(peer, "sslr.change", {"change": change})
     if index == 0:
-        if epochs_run == params.epochs:
-            channel.send(peer, "sslr.epoch", {"stop": True})
         channel.send(dealer, "sslr.epoch", {"stop": True})
     result: dict[str, Any] = {"kind": "hetero-lr", "params": asdict(params), "epochs_run": epochs_run}
     if index == 0:
-        result.update(weights=dict(zip(names, weights[:-1].tolist(), strict=True)), intercept=float(weights[-1]))
+        result.update(
+            weights=dict(zip(names, weights[:-1].tolist(), strict=True)), intercept=float(weights[-1])
+        )
     else:
         result.update(weights=dict(zip(names, weights.tolist(), strict=True)))
     return result

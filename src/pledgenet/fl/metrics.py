@@ -49,7 +49,7 @@ def lift(labels: np.ndarray, scores: np.ndarray, top_share: float = 0.1) -> floa
     labels, scores = _check(labels, scores)
     if not 0.0 < top_share <= 1.0:
         raise DataError("top_share must be in (0, 1]")
-    count = max(1, int(round(len(scores) * top_share)))
+    count = max(1, round(len(scores) * top_share))
     top = np.argsort(-scores, kind="stable")[:count]
     return float(labels[top].mean() / labels.mean())
 

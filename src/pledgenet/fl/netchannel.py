@@ -18,6 +18,7 @@ A reader thread per link puts decrypted bodies into a queue; ``recv`` takes them
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import queue
@@ -105,17 +106,15 @@ class _Link:
                 try:
                     body = self._recv_aead.decrypt(nonce, sealed, None)
                 except Exception:
-                    raise ProtocolError("a frame failed authentication (altered, replayed or reordered)") from None
+                    raise ProtocolError("a frame failed authentication (altered or replayed)") from None
                 self.inbox.put(body)
         except (ProtocolError, OSError) as exc:
             error = exc if isinstance(exc, ProtocolError) else ProtocolError(f"link failed: {exc}")
             self.inbox.put(error)
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(OSError):
             self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
         self.sock.close()
 
 
@@ -157,6 +156,7 @@ def _handshake(
     keys = HKDF(algorithm=hashes.SHA256(), length=64, salt=digest, info=_LABEL).derive(shared)
     dial_key, accept_key = keys[:32], keys[32:]
     send_key, recv_key = (dial_key, accept_key) if dialer else (accept_key, dial_key)
+    sock.settimeout(None)  # the link may idle for long phases of a protocol
     return peer, _Link(sock, send_key, recv_key)
 
 
@@ -202,7 +202,6 @@ class NetworkChannel(Channel):
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 sock.settimeout(connect_timeout)
                 peer, link = _handshake(sock, party, private_key, directory, False, None)
-                sock.settimeout(None)
                 if peer in self._links or peer not in to_accept:
                     link.close()
                     raise ProtocolError(f"{peer!r} connected twice or should have been dialled")

@@ -1,7 +1,7 @@
 """Scorecard from a logistic-regression model: base points, points to double the odds, per-bin points.
 
 The usual credit scorecard scaling: ``score = offset − factor · ln(odds of default)`` with
-``factor = points_to_double_odds / ln 2`` and ``offset = base_score − factor · ln(base_odds)`` (so a
+``factor = points_to_double_odds / ln 2`` and ``offset = base_score + factor · ln(base_odds)`` (so a
 sample at ``base_odds`` (good:bad as odds of default) scores ``base_score``, and every
 ``points_to_double_odds`` fewer points double the odds of default). With ``ln(odds) = b + Σ β_j x_j`` the
 score splits into base points ``offset − factor · b`` plus, per feature and bin, ``−factor · β_j · x̄``
@@ -40,7 +40,7 @@ class ScoreScale:
 
     @property
     def offset(self) -> float:
-        return self.base_score - self.factor * math.log(self.base_odds)
+        return self.base_score + self.factor * math.log(self.base_odds)
 
 
 @dataclass(frozen=True)

@@ -101,7 +101,9 @@ class HostBoostModel:
 class RemoteHost(HostView):
     """The guest's view of one host over a channel: everything it learns arrives through here."""
 
-    def __init__(self, channel: Channel, name: str, public_key: PaillierPublicKey, codec: GradientCodec) -> None:
+    def __init__(
+        self, channel: Channel, name: str, public_key: PaillierPublicKey, codec: GradientCodec
+    ) -> None:
         self.channel, self.name, self.codec, self.public_key = channel, name, codec, public_key
         self.encrypted: list[Any] = []
         self.slot_bins: list[int] = []
@@ -118,7 +120,9 @@ class RemoteHost(HostView):
         self.slot_bins = [int(b) for b in reply["bins"]]
         return list(self.slot_bins)
 
-    def histograms(self, node_of_row: np.ndarray, nodes: list[int]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    def histograms(
+        self, node_of_row: np.ndarray, nodes: list[int]
+    ) -> dict[int, tuple[np.ndarray, np.ndarray]]:
         self.channel.send(self.name, "sbt", {"kind": "level", "node_of_row": node_of_row, "nodes": nodes})
         reply = self.channel.recv(self.name, "sbt.hist")
         packed = reply["hists"]
@@ -131,7 +135,9 @@ class RemoteHost(HostView):
             for node, vector in zip(nodes, packed, strict=True)
         }
 
-    def split(self, node_of_row: np.ndarray, requests: list[tuple[int, int, int]]) -> list[tuple[int, np.ndarray]]:
+    def split(
+        self, node_of_row: np.ndarray, requests: list[tuple[int, int, int]]
+    ) -> list[tuple[int, np.ndarray]]:
         self.channel.send(self.name, "sbt", {"kind": "split", "requests": [list(r) for r in requests]})
         reply = self.channel.recv(self.name, "sbt.split")
         out = []
@@ -166,8 +172,12 @@ def fit_guest(
         channel.send(
             host,
             "sbt",
-            {"kind": "setup", "public_key": keypair.public_key.to_bytes(), "rows": data.rows,
-             "max_bins": params.max_bins},
+            {
+                "kind": "setup",
+                "public_key": keypair.public_key.to_bytes(),
+                "rows": data.rows,
+                "max_bins": params.max_bins,
+            },
         )
     views = [RemoteHost(channel, host, keypair.public_key, codec) for host in hosts]
     for view in views:

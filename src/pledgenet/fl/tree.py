@@ -292,10 +292,10 @@ def grow_tree(
             break
     for host in hosts:
         host.end_tree()
-    for node in tree.nodes.values():
-        if node.leaf:
-            members = node_of_row == node.id
-            node.weight = float(
+    for leaf in tree.nodes.values():
+        if leaf.leaf:
+            members = node_of_row == leaf.id
+            leaf.weight = float(
                 -params.learning_rate
                 * gradients[members].sum()
                 / (hessians[members].sum() + params.reg_lambda)

@@ -1,9 +1,16 @@
 """The peer's implementation of ``pledgenet.contracts.base.TxContext``.
 
 Reads see, newest first: this transaction's own buffered writes, the writes of the block's earlier valid
-transactions (the block overlay), then the committed state. Writes go to the transaction's buffer only,
-as canonical bytes (so a handler that mutates a dict after ``put`` cannot change what was written); the
-peer merges the buffer into the overlay when the handler returns and throws it away when it raises.
+transactions (the block overlay), then the committed state (through the peer's ``StateCache``). Writes go
+to the transaction's buffer only, as canonical bytes (so a handler that mutates a dict after ``put`` cannot
+change what was written); the peer merges the buffer into the overlay when the handler returns and throws
+it away when it raises. Events are encoded when they are emitted, for the same reason.
+
+``put`` checks that a value is canonical (no floats, string keys) before encoding it. ``put_built`` skips
+that walk for values a contract assembled itself from parts that are canonical already: transaction
+arguments (checked when the envelope was decoded: floats refused, canonical form re-derived) and values
+read from state (written canonical), combined with integer arithmetic. It is an optional fast path, not
+part of the ``TxContext`` protocol; a contract reaches it with ``getattr`` and falls back to ``put``.
 """
 
 from __future__ import annotations
@@ -14,10 +21,17 @@ from typing import Any
 
 from pledgenet.encoding import canonical
 from pledgenet.errors import ContractError, EndorsementMissing, GovernanceError, RoleDenied
+from pledgenet.ledger.cache import MEMBER_PREFIX, PARAM_PREFIX, StateCache, decode_value
 from pledgenet.ledger.store import BlockStore
 
-MEMBER_PREFIX = "gov/member/"
-PARAM_PREFIX = "gov/param/"
+__all__ = ["MEMBER_PREFIX", "PARAM_PREFIX", "ExecutionContext", "encode_events"]
+
+_encode = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+
+
+def encode_events(chunks: list[bytes]) -> bytes | None:
+    """The canonical bytes of a transaction's event list from its events' canonical bytes."""
+    return b"[" + b",".join(chunks) + b"]" if chunks else None
 
 
 class ExecutionContext:
@@ -27,11 +41,13 @@ class ExecutionContext:
         "_height",
         "_overlay",
         "_signers",
+        "_state",
         "_store",
         "_submitter",
         "_time",
         "_tx_id",
         "buffer",
+        "event_bytes",
         "events",
     )
 
@@ -39,6 +55,7 @@ class ExecutionContext:
         self,
         *,
         store: BlockStore,
+        state: StateCache,
         overlay: dict[str, bytes | None],
         tx_id: str,
         height: int,
@@ -47,6 +64,7 @@ class ExecutionContext:
         signers: frozenset[str],
     ) -> None:
         self._store = store
+        self._state = state
         self._overlay = overlay
         self._tx_id = tx_id
         self._height = height
@@ -55,6 +73,8 @@ class ExecutionContext:
         self._signers = signers
         self.buffer: dict[str, bytes | None] = {}
         self.events: list[dict[str, Any]] = []
+        #: each event's canonical bytes, taken when it was emitted
+        self.event_bytes: list[bytes] = []
 
     @property
     def tx_id(self) -> str:
@@ -76,23 +96,36 @@ class ExecutionContext:
     def signers(self) -> frozenset[str]:
         return self._signers
 
+    def _written(self, key: str) -> bool:
+        """True when this transaction or an earlier one of the block wrote ``key``."""
+        return key in self.buffer or key in self._overlay
+
     def get_bytes(self, key: str) -> bytes | None:
         if key in self.buffer:
             return self.buffer[key]
         if key in self._overlay:
             return self._overlay[key]
-        return self._store.get(key)
+        return self._state.committed(key)
 
     def get(self, key: str) -> Any:
         data = self.get_bytes(key)
-        return None if data is None else json.loads(data)
+        return None if data is None else decode_value(data)
 
-    def put(self, key: str, value: Any) -> None:
+    @staticmethod
+    def _check_put(key: str, value: Any) -> None:
         if not isinstance(key, str) or not key or "/" not in key:
             raise ContractError(f"state key {key!r} must look like '<contract>/<...>'", code="bad_key")
         if value is None:
             raise ContractError(f"cannot put null at {key!r}; use delete", code="null_value")
+
+    def put(self, key: str, value: Any) -> None:
+        self._check_put(key, value)
         self.buffer[key] = canonical(value)
+
+    def put_built(self, key: str, value: Any) -> None:
+        """``put`` for a value the contract assembled from canonical parts (see the module docstring)."""
+        self._check_put(key, value)
+        self.buffer[key] = _encode(value).encode()
 
     def delete(self, key: str) -> None:
         self.buffer[key] = None
@@ -106,19 +139,23 @@ class ExecutionContext:
         for key in sorted(merged):
             value = merged[key]
             if value is not None:
-                yield key, json.loads(value)
+                yield key, decode_value(value)
 
     def emit(self, name: str, payload: Mapping[str, Any]) -> None:
-        body = dict(payload)
-        canonical(body)
-        self.events.append({"name": name, "payload": body})
+        event = {"name": name, "payload": dict(payload)}
+        self.event_bytes.append(canonical(event))
+        self.events.append(event)
 
     def roles_of(self, org: str) -> frozenset[str]:
-        record = self.get(MEMBER_PREFIX + org)
+        key = MEMBER_PREFIX + org
+        if not self._written(key):
+            return self._state.roles(org)
+        record = self.get(key)
         return frozenset(record["roles"]) if record else frozenset()
 
     def param(self, name: str) -> Any:
-        value = self.get(PARAM_PREFIX + name)
+        key = PARAM_PREFIX + name
+        value = self.get(key) if self._written(key) else self._state.param(name)
         if value is None:
             raise GovernanceError(f"no governed parameter {name!r}", code="unknown_param")
         return value

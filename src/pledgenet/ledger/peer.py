@@ -50,7 +50,8 @@ from pledgenet.ledger.block import (
     outcome_leaf,
     tx_root,
 )
-from pledgenet.ledger.context import MEMBER_PREFIX, ExecutionContext
+from pledgenet.ledger.cache import StateCache
+from pledgenet.ledger.context import MEMBER_PREFIX, ExecutionContext, encode_events
 from pledgenet.ledger.ordering.base import ChainTip
 from pledgenet.ledger.queries import PeerQueries
 from pledgenet.ledger.records import TxReceipt
@@ -85,6 +86,8 @@ class Peer(PeerQueries):
         verifier: BatchVerifier | None = None,
     ) -> None:
         self.store = BlockStore(path, durability=durability)
+        #: committed state values in memory, refreshed after each committed block
+        self.state_cache = StateCache(self.store)
         self.org = org
         self.contracts = {contract.name: contract for contract in contracts}
         self.genesis_hash = genesis_hash
@@ -226,6 +229,7 @@ class Peer(PeerQueries):
             return self._execute(block, parsed, genesis)
         except BaseException:
             self._identities.clear()
+            self.state_cache.clear()
             raise
 
     def _execute(
@@ -263,6 +267,8 @@ class Peer(PeerQueries):
         for index, (raw, tx) in enumerate(zip(block.txs, parsed, strict=True)):
             result: Any = None
             events: list[dict[str, Any]] = []
+            result_bytes: bytes | None = None
+            events_bytes: bytes | None = None
             if isinstance(tx, MalformedTransaction):
                 tx_id, tx_type, submitter = raw_tx_id(raw), "", ""
                 valid, code, message = False, tx.code, tx.message
@@ -273,13 +279,15 @@ class Peer(PeerQueries):
                 try:
                     self._check_signers(tx, time, overlay, used_keys[index], verdicts, first_record)
                     nonce_key = NONCE_PREFIX + tx.submitter
-                    last = overlay.get(nonce_key) or self.store.get(nonce_key)
+                    last = overlay.get(nonce_key) or self.state_cache.committed(nonce_key)
                     if last is not None and tx.nonce <= int(last):
                         raise ReplayedNonce(f"nonce {tx.nonce} of {tx.submitter!r} was already used")
                     overlay[nonce_key] = nonce_value = str(tx.nonce).encode()
                     versions[nonce_key] = index
                     history.append((nonce_key, height, index, nonce_value))
-                    result, events, writes = self._run_handler(tx, overlay, height, time)
+                    result, result_bytes, events, events_bytes, writes = self._run_handler(
+                        tx, overlay, height, time
+                    )
                     for key, value in writes.items():
                         overlay[key] = value
                         versions[key] = index
@@ -289,10 +297,10 @@ class Peer(PeerQueries):
                     valid, code, message = True, "ok", ""
                 except PledgenetError as error:
                     valid, code, message = False, error.code, error.message
-                    result, events = None, []
+                    result, result_bytes, events, events_bytes = None, None, [], None
                 except Exception as error:  # a handler bug must not crash the peer; it is deterministic
                     valid, code, message = False, "handler_error", f"{type(error).__name__}: {error}"
-                    result, events = None, []
+                    result, result_bytes, events, events_bytes = None, None, [], None
             outcomes.append(outcome_leaf(index, tx_id, valid, code))
             receipts.append(
                 TxReceipt(tx_id, height, index, valid, code, message, tx_type, submitter, events, result)
@@ -308,8 +316,8 @@ class Peer(PeerQueries):
                     int(valid),
                     code,
                     message,
-                    None if result is None else canonical(result),
-                    canonical(events) if events else None,
+                    result_bytes,
+                    events_bytes,
                 )
             )
 
@@ -336,6 +344,7 @@ class Peer(PeerQueries):
             meta=meta,
             midway=self.on_commit_midway,
         )
+        self.state_cache.applied(overlay)
         if genesis is not None:
             self.alliance = header.alliance
             self._identities.pop(ROOT_SIGNER, None)
@@ -376,13 +385,14 @@ class Peer(PeerQueries):
 
     def _run_handler(
         self, tx: Transaction, overlay: dict[str, bytes | None], height: int, time: int
-    ) -> tuple[Any, list[dict[str, Any]], dict[str, bytes | None]]:
+    ) -> tuple[Any, bytes | None, list[dict[str, Any]], bytes | None, dict[str, bytes | None]]:
         contract = self.contracts.get(tx.contract)
         operation = contract.operations.get(tx.operation) if contract else None
         if operation is None:
             raise UnknownOperation(f"no operation {tx.tx_type!r}")
         ctx = ExecutionContext(
             store=self.store,
+            state=self.state_cache,
             overlay=overlay,
             tx_id=tx.tx_id,
             height=height,
@@ -391,6 +401,5 @@ class Peer(PeerQueries):
             signers=frozenset(tx.signers),
         )
         result = operation.handler(ctx, tx.args)
-        if result is not None:
-            canonical(result)
-        return result, ctx.events, ctx.buffer
+        result_bytes = None if result is None else canonical(result)
+        return result, result_bytes, ctx.events, encode_events(ctx.event_bytes), ctx.buffer

@@ -4,13 +4,15 @@ A contract crosses a line when its status differs between the earlier and the la
 below the warning line (0 -> 1), below the closing line (1 -> 2 or 0 -> 2, which crosses both lines), or
 recovering above a line. Each alert is delivered to the parties the contract concerns and to nobody else:
 the pledgee, the pledgor's broker (the agent of an on-exchange repo; none for an off-exchange pledge
-registered directly), the registrar and the regulator. An alert carries the ratio and the lines, which
+registered directly), the registrar(s) and the regulator(s) (on an alliance: the members holding those roles,
+``pledgenet.risk.chain.overseers``). An alert carries the ratio and the lines, which
 derive from the contract's non-public terms, so routing is the privacy boundary and is tested as such.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -68,10 +70,15 @@ def detect_alerts(
     before: Valuation,
     after: Valuation,
     *,
-    registrar: str,
-    regulator: str,
+    registrar: str | Sequence[str],
+    regulator: str | Sequence[str],
 ) -> list[Alert]:
-    """Every line crossing between ``before`` and ``after`` (both valuations of ``book``), worst first."""
+    """Every line crossing between ``before`` and ``after`` (both valuations of ``book``), worst first.
+
+    ``registrar`` and ``regulator``: the member id, or ids, of each (every one of them gets every alert)."""
+    overseers = [
+        org for orgs in (registrar, regulator) for org in ((orgs,) if isinstance(orgs, str) else tuple(orgs))
+    ]
     if before.size != book.size or after.size != book.size:
         raise DataError("both valuations must be of the same book")
     changed = np.flatnonzero(before.status != after.status)
@@ -83,7 +90,7 @@ def detect_alerts(
         old, new = int(before.status[row]), int(after.status[row])
         recipients: list[str] = [str(lender_org[book.pledgee[row]])]
         agent = int(book.agent[row])
-        for org in ((str(lender_org[agent]),) if agent >= 0 else ()) + (registrar, regulator):
+        for org in [*((str(lender_org[agent]),) if agent >= 0 else ()), *overseers]:
             if org not in recipients:
                 recipients.append(org)
         alerts.append(

@@ -5,20 +5,24 @@ on every peer, but the loan (amount, rate, lines, start price) is in the sealed 
 only by the pledgor's custody broker, the pledgee, the registrar and the regulator. The loader opens each
 contract's envelope with the member's own X25519 key; a contract whose envelope does not name the member
 is left out (counted in ``not_entitled``), so a broker's risk view covers its own book and the regulator's
-covers everything. Nothing is guessed: a pledged stock without a close on the trade date raises
-``MissingPrice`` (or, when asked, is left out and listed), never valued at an older price.
+covers everything. Nothing is guessed: a pledged stock without a close on the trade date (suspended, or
+simply absent) raises ``MissingPrice`` (or, when asked, is left out and named in ``left_out``), never valued
+at an older price.
+
+Closes are put on the register's share basis and cash dividends on pledged shares are counted as pledged
+dividends (``pledgenet.risk.chain``), so a bonus issue or a split shows no false crash. The series of closes
+of the last trading days comes with the book, for the days each contract has stood below its lines.
 
 What the chain does not hold comes from stated defaults: average daily volume (a daily turnover by
-board) and daily volatility by board, used only by the cascade; pledged dividends are taken as zero; the
-register keeps no control chain above an account, so each pledgor is its own ultimate controller.
+board) and daily volatility by board, used only by the cascade; the register keeps no control chain above
+an account, so each pledgor is its own ultimate controller.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
@@ -26,7 +30,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from pledgenet.contracts import market as market_contract
 from pledgenet.contracts.registry import keys
 from pledgenet.crypto.envelope import open_envelope, recipients_of
-from pledgenet.errors import DataError, MissingPrice
+from pledgenet.errors import CorporateActionMismatch, DataError, MissingPrice
 from pledgenet.risk.book import (
     BOARDS,
     FUNDING_COLLECTIVE_PLAN,
@@ -36,11 +40,27 @@ from pledgenet.risk.book import (
     LENDER_KINDS,
     LENDER_OTHER,
     Entities,
+    FloatArray,
     Holdings,
+    IntArray,
     Lenders,
     Market,
     PledgeBook,
 )
+from pledgenet.risk.chain import (
+    ChainReader,
+    Overseers,
+    PriceHistory,
+    ShareBasis,
+    StateReader,
+    check_member,
+    day_number,
+    load_history,
+    overseers,
+    pledged_dividends_fen,
+    share_basis,
+)
+from pledgenet.risk.valuation import DayCount, days_since_breach
 
 OPEN_STATES = (keys.STATE_NOT_DUE, keys.STATE_DUE, keys.STATE_DEFAULT)
 _FUNDING = {
@@ -49,13 +69,8 @@ _FUNDING = {
     "02": FUNDING_TARGETED_PLAN,
     "03": FUNDING_OTHER,
 }
-_DAY_MS = 86_400_000
-
-
-class StateReader(Protocol):
-    def get(self, key: str) -> Any: ...
-
-    def range(self, prefix: str) -> Iterable[tuple[str, Any]]: ...
+#: trading days of closes loaded with a book (for the days each contract has stood below a line)
+HISTORY_DAYS = 60
 
 
 @dataclass(frozen=True)
@@ -76,25 +91,59 @@ class LoadedBook:
     trade_date: str
     late: bool
     not_entitled: int
-    #: stocks left out for want of a close (only with ``allow_missing``)
-    missing_prices: list[str] = field(default_factory=list)
+    #: the registrar(s), regulator(s) and exchange(s), found by role
+    overseers: Overseers
+    #: the closes of the last trading days up to ``trade_date`` (columns: the market's stocks)
+    history: PriceHistory
+    #: each market stock's corporate actions (aligned with the market's rows)
+    bases: tuple[ShareBasis, ...] = ()
+    #: stocks left out (only with ``allow_missing``), with the reason
+    left_out: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def missing_prices(self) -> list[str]:
+        """Codes left out for want of a close on the trade date."""
+        return [code for code, why in self.left_out.items() if why.startswith(("no close", "suspended"))]
+
+    def pending_actions(self) -> list[str]:
+        """Corporate actions in force on the trade date that the register has not applied yet."""
+        return [
+            f"{basis.code} {action.kind} {action.ratio} (ex {action.ex_date})"
+            for basis in self.bases
+            for action in basis.pending(self.as_of_day)
+        ]
+
+    def days_below(self, line: str = "closing", day_count: DayCount = DayCount.ACT_365) -> IntArray:
+        """Calendar days each contract has stood below ``line`` over the on-chain closes (-1: not below)."""
+        book, history = self.book, self.history
+        start = np.asarray(
+            [
+                self.bases[s].dividend_per_share(int(d))
+                for s, d in zip(book.stock, book.start_day, strict=True)
+            ]
+            if self.bases
+            else np.zeros(book.size)
+        )
+        paid = history.dividend_per_share_fen[:, book.stock] - start[None, :]
+        dividends: FloatArray = book.shares.astype(np.float64)[None, :] * np.maximum(0.0, paid)
+        return days_since_breach(
+            book, history.price_fen, history.days, line, day_count, dividends_history_fen=dividends
+        )
 
 
 def day_of(trade_date: str) -> int:
-    try:
-        return (dt.date.fromisoformat(trade_date) - dt.date(1970, 1, 1)).days
-    except ValueError:
-        raise DataError(f"{trade_date!r} is not a date written YYYY-MM-DD") from None
+    return day_number(trade_date)
 
 
 def load_market(
-    reader: StateReader,
+    reader: ChainReader,
     trade_date: str,
     *,
     allow_missing: bool = False,
     defaults: MarketDefaults | None = None,
-) -> tuple[Market, list[str], bool]:
-    """Every listed security with its close on ``trade_date``; (market, codes without a close, late)."""
+) -> tuple[Market, dict[str, str], bool, tuple[ShareBasis, ...]]:
+    """Every listed security with its close on ``trade_date`` on the register's share basis; (market,
+    codes left out with the reason, whether the day was published late, each stock's share basis)."""
     defaults = defaults or MarketDefaults()
     securities = [record for _, record in reader.range(keys.SECURITY) if record["listed"]]
     for record in securities:
@@ -105,15 +154,30 @@ def load_market(
     found = market_contract.price_vector(reader, trade_date, [record["code"] for record in securities])
     if not found["published"]:
         raise MissingPrice(f"no closing prices were published for {trade_date}")
-    absent = found["missing"] + found["suspended"]
-    if absent and not allow_missing:
+    left_out = {code: f"no close on {trade_date}" for code in found["missing"]}
+    left_out.update({code: f"suspended on {trade_date}" for code in found["suspended"]})
+    if left_out and not allow_missing:
+        absent = sorted(left_out)
         raise MissingPrice(
             f"no close on {trade_date} for {', '.join(absent[:10])}" + (" ..." if len(absent) > 10 else "")
         )
-    priced = [record for record in securities if record["code"] in found["prices"]]
+    day = day_number(trade_date)
+    bases: dict[str, ShareBasis] = {}
+    for record in securities:
+        code = record["code"]
+        if code not in found["prices"]:
+            continue
+        try:
+            bases[code] = share_basis(reader, code)
+        except CorporateActionMismatch as mismatch:
+            if not allow_missing:
+                raise
+            left_out[code] = mismatch.message
+    priced = [record for record in securities if record["code"] in bases]
     industries = tuple(sorted({record["industry"] for record in priced})) or ("unclassified",)
     board = np.array([BOARDS.index(record["board"]) for record in priced], dtype=np.int64)
     total = np.array([record["total_shares"] for record in priced], dtype=np.int64)
+    price = [found["prices"][r["code"]] * float(bases[r["code"]].factor_on(day)) for r in priced]
     market = Market(
         codes=np.array([record["code"] for record in priced], dtype=str),
         names=np.array([record["short_name"] for record in priced], dtype=str),
@@ -124,11 +188,11 @@ def load_market(
             [record["short_name"].upper().startswith(("ST", "*ST")) for record in priced], dtype=bool
         ),
         total_shares=total,
-        price_fen=np.array([found["prices"][record["code"]] for record in priced], dtype=np.float64),
+        price_fen=np.array(price, dtype=np.float64),
         adv_shares=total * np.asarray(defaults.daily_turnover)[board] if len(board) else np.zeros(0),
         daily_volatility=np.asarray(defaults.daily_volatility)[board] if len(board) else np.zeros(0),
     )
-    return market, absent, bool(found["late"])
+    return market, left_out, bool(found["late"]), tuple(bases[r["code"]] for r in priced)
 
 
 def _lender_kind(reader: StateReader, org: str) -> int:
@@ -141,16 +205,20 @@ def _lender_kind(reader: StateReader, org: str) -> int:
 
 
 def load_book(
-    reader: StateReader,
+    reader: ChainReader,
     org: str,
     encryption_private_key: X25519PrivateKey,
     trade_date: str,
     *,
     allow_missing: bool = False,
     defaults: MarketDefaults | None = None,
+    history_days: int = HISTORY_DAYS,
 ) -> LoadedBook:
     """The open contracts ``org`` may read, valued at the closes of ``trade_date``."""
-    market, absent, late = load_market(reader, trade_date, allow_missing=allow_missing, defaults=defaults)
+    check_member(reader, org)
+    market, left_out, late, bases = load_market(
+        reader, trade_date, allow_missing=allow_missing, defaults=defaults
+    )
     row_of = {str(code): row for row, code in enumerate(market.codes)}
     rows: list[dict[str, Any]] = []
     not_entitled = 0
@@ -158,7 +226,7 @@ def load_book(
         if record["state"] not in OPEN_STATES or not record["open_registrations"]:
             continue
         if record["code"] not in row_of:
-            continue  # no close: listed in ``missing_prices`` (only reachable with allow_missing)
+            continue  # no close: named in ``left_out`` (only reachable with allow_missing)
         registrations = [reader.get(keys.pledge(number)) for number in record["open_registrations"]]
         initial = reader.get(keys.pledge(record["registrations"][0]))
         if initial is None or any(item is None for item in registrations):
@@ -171,14 +239,27 @@ def load_book(
         terms = open_envelope(initial["terms"], org, encryption_private_key)
         amounts = [open_envelope(item["terms"], org, encryption_private_key) for item in registrations]
         rows.append({"record": record, "terms": terms, "registrations": registrations, "amounts": amounts})
+    day = day_number(trade_date)
+    book = _arrays(reader, market, row_of, rows)
+    dividends = pledged_dividends_fen(book.shares, book.stock, book.start_day, bases, day)
+    book = replace(book, dividends_fen=np.round(dividends).astype(np.int64))
     return LoadedBook(
         market=market,
-        book=_arrays(reader, market, row_of, rows),
-        as_of_day=day_of(trade_date),
+        book=book,
+        as_of_day=day,
         trade_date=trade_date,
         late=late,
         not_entitled=not_entitled,
-        missing_prices=absent,
+        overseers=overseers(reader),
+        history=load_history(
+            reader,
+            [str(c) for c in market.codes],
+            dict(zip(market.codes, bases, strict=True)),
+            trade_date,
+            history_days,
+        ),
+        bases=bases,
+        left_out=left_out,
     )
 
 
@@ -208,7 +289,7 @@ def _arrays(
         principal.append(sum(int(item.get("amount_fen", 0)) for item in row["amounts"]))
         shares.append(sum(int(item["quantity"]) for item in registrations))
         restricted.append(any(item["share_class"] == keys.RESTRICTED for item in registrations))
-        begin = int(registrations[0]["registered_at"]) // _DAY_MS
+        begin = market_contract.local_day(int(registrations[0]["registered_at"]))
         start.append(begin)
         maturity.append(begin + int(terms["term_days"]))
     records = [row["record"] for row in rows]

@@ -134,21 +134,40 @@ def below_line_history(
     days: IntArray,
     line: str = "closing",
     day_count: DayCount = DayCount.ACT_365,
+    *,
+    dividends_history_fen: FloatArray | None = None,
 ) -> BoolArray:
-    """(days x contracts): whether each contract stood below ``line`` ("closing" or "warning") each day."""
+    """(days x contracts): whether each contract stood below ``line`` ("closing" or "warning") each day.
+
+    A day before a contract's start day is never a breach (the contract did not exist). A day without a
+    close for the contract's stock (NaN: suspended or not published) neither starts nor ends a breach: the
+    contract keeps the state of its previous day, because its status that day is unknown, not normal.
+    ``dividends_history_fen`` (days x contracts) gives the pledged dividends of each day; by default the
+    book's own ``dividends_fen`` every day.
+    """
     if line not in ("closing", "warning"):
         raise DataError(f"unknown line {line!r}: use 'closing' or 'warning'")
     if price_history_fen.ndim != 2 or price_history_fen.shape[0] != len(days):
         raise DataError("price history must be (days x stocks) with one day number per row")
+    if dividends_history_fen is not None and dividends_history_fen.shape != (len(days), book.size):
+        raise DataError("dividend history must be (days x contracts)")
     line_bp = book.closing_line_bp if line == "closing" else book.warning_line_bp
     level = line_bp.astype(np.float64) / 10_000.0
     shares = book.shares.astype(np.float64)
-    dividends = book.dividends_fen.astype(np.float64)
     rows = []
+    state = np.zeros(book.size, dtype=bool)
     for t, day in enumerate(np.asarray(days, dtype=np.int64)):
+        dividends = (
+            book.dividends_fen.astype(np.float64)
+            if dividends_history_fen is None
+            else dividends_history_fen[t]
+        )
         owed = owed_fen(book, int(day), day_count)
-        collateral = shares * price_history_fen[t, book.stock] + dividends
-        rows.append(collateral < level * owed)
+        price = price_history_fen[t, book.stock]
+        known = np.isfinite(price)
+        below = shares * np.where(known, price, 0.0) + dividends < level * owed
+        state = np.where(known, below, state) & (book.start_day <= day)
+        rows.append(state)
     return np.vstack(rows) if rows else np.zeros((0, book.size), dtype=bool)
 
 
@@ -158,13 +177,18 @@ def days_since_breach(
     days: IntArray,
     line: str = "closing",
     day_count: DayCount = DayCount.ACT_365,
+    *,
+    dividends_history_fen: FloatArray | None = None,
 ) -> IntArray:
     """Calendar days since each contract went below ``line`` and stayed there up to the last day.
 
-    -1 where the contract is not below the line on the last day. A breach that began before the history
-    starts is counted from the first day of the history (the count is then a lower bound).
+    -1 where the contract is not below the line on the last day; 0 when it went below on the last day. A
+    breach that began before the history starts is counted from the first day of the history (the count
+    is then a lower bound). Days without a close carry the previous state (see ``below_line_history``).
     """
-    below = below_line_history(book, price_history_fen, days, line, day_count)
+    below = below_line_history(
+        book, price_history_fen, days, line, day_count, dividends_history_fen=dividends_history_fen
+    )
     if below.shape[0] == 0:
         return np.full(book.size, -1, dtype=np.int64)
     day_numbers = np.asarray(days, dtype=np.int64)

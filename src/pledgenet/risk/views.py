@@ -307,3 +307,37 @@ def flags(book: PledgeBook, market: Market, valuation: Valuation, caps: Caps = C
         ),
     ]
     return pd.concat(rows, ignore_index=True)
+
+
+def by_contract(
+    book: PledgeBook, market: Market, valuation: Valuation, days_below_closing: IntArray | None = None
+) -> pd.DataFrame:
+    """Per contract, worst first: stock, pledgor, pledgee, owed, collateral, ratio against its own lines,
+    status, the prices at which it hits each line, and (when a price history was given) the days it has
+    stood below its closing line (-1: not below)."""
+    entity = book.holdings.entity[book.holding]
+    lines = zip(book.warning_line_bp // 100, book.closing_line_bp // 100, strict=True)
+    out = pd.DataFrame(
+        {
+            "contract": book.contract_ids,
+            "code": market.codes[book.stock],
+            "pledgor": book.entities.names[entity],
+            "pledgee": book.lenders.org[book.pledgee],
+            "shares": book.shares,
+            "owed_fen": valuation.owed_fen,
+            "collateral_fen": valuation.collateral_fen,
+            "dividends_fen": book.dividends_fen.astype(np.float64),
+            "ratio": valuation.guarantee_ratio,
+            "warning_line": book.warning_line_bp / 10_000,
+            "closing_line": book.closing_line_bp / 10_000,
+            "lines": [f"{warning}/{closing}%" for warning, closing in lines],
+            "status": [STATUS_NAMES[s] for s in valuation.status],
+            "price_fen": market.price_fen[book.stock],
+            "warning_price_fen": valuation.warning_price_fen,
+            "closing_price_fen": valuation.closing_price_fen,
+        }
+    )  # fmt: skip
+    if days_below_closing is not None:
+        out["days_below_closing"] = np.where(days_below_closing >= 0, days_below_closing, np.nan)
+    order = np.lexsort((valuation.guarantee_ratio, -valuation.status))
+    return out.iloc[order].reset_index(drop=True)

@@ -224,7 +224,7 @@ def _cut(order: np.ndarray, weights: np.ndarray, bounds: np.ndarray) -> np.ndarr
 def _lenders(rng: np.random.Generator) -> tuple[Lenders, dict[int, np.ndarray]]:
     kinds = np.concatenate([np.full(count, kind) for kind, count in _LENDER_COUNT.items()]).astype(np.int64)
     ordinal = np.concatenate([np.arange(count) for count in _LENDER_COUNT.values()])
-    orgs = np.array([f"{LENDER_KINDS[k]}{i + 1:02d}" for k, i in zip(kinds, ordinal, strict=True)])
+    orgs = np.array([f"{LENDER_KINDS[k]}-{i + 1:02d}" for k, i in zip(kinds, ordinal, strict=True)])
     names = np.array([f"{LENDER_KINDS[k].title()} {i + 1:02d}" for k, i in zip(kinds, ordinal, strict=True)])
     rows = {kind: np.flatnonzero(kinds == kind) for kind in _LENDER_COUNT}
     return Lenders(org=orgs, names=names, kind=kinds), rows

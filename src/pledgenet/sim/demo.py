@@ -4,10 +4,17 @@
 pledge register, risk) append their own steps to ``STEPS`` (or insert them before the final "verify").
 The demo owns its directory: it deletes and recreates it on each run, refusing to delete anything that is
 not a pledgenet alliance directory.
+
+The members are the demo set of ``pledgenet.contracts.registry.scenario`` (registrar, regulator, exchange,
+court-01, broker-01..03, bank-01..02, trust-01; insurer-01 is admitted by vote). The demo runs on a simulated
+calendar, the trading week of Monday 2024-12-02 (the week of the registrar's published figures), so that
+the risk steps can publish a week of closes day by day; every block carries that calendar's time, which
+lies in the past, so the alliance left behind keeps working with the real clock.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,20 +25,55 @@ from rich.console import Console
 from rich.markup import escape
 
 from pledgenet.contracts.registry import demo_steps as register_demo
+from pledgenet.contracts.registry.scenario import (
+    BROKERS,
+    EXCHANGE,
+    INSURER,
+    MEMBERS,
+    REGISTRAR,
+    REGULATOR,
+    TRUST,
+)
 from pledgenet.errors import IntegrityError
-from pledgenet.ledger.alliance import Alliance, MemberSpec, remove_alliance_dir
+from pledgenet.ledger.alliance import Alliance, remove_alliance_dir
 from pledgenet.ledger.proofs import check_tx_proof, verify_header_chain
 from pledgenet.sim import risk_demo
 
-FOUNDERS = [
-    MemberSpec("registrar", ["registrar", "governing"], "Central securities depository"),
-    MemberSpec("broker-a", ["broker", "governing"], "Broker A Securities"),
-    MemberSpec("bank-b", ["bank", "governing"], "Bank B"),
-    MemberSpec("trust-c", ["trust"], "Trust C"),
-    MemberSpec("court-d", ["court"], "Intermediate People's Court D"),
-    MemberSpec("regulator", ["regulator"], "Securities regulator"),
-    MemberSpec("exchange", ["exchange"], "Stock exchange"),
-]
+FOUNDERS = list(MEMBERS)
+_SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+#: the simulated calendar starts on Monday 2024-12-02, 09:00 in Shanghai
+DEMO_START = dt.datetime(2024, 12, 2, 9, 0, tzinfo=_SHANGHAI)
+
+
+class DemoClock:
+    """Milliseconds on the demo's calendar: real elapsed time from ``start``, jumping forward on request
+    (so the orderer's batch timeout behaves as with the wall clock)."""
+
+    def __init__(self, start: dt.datetime = DEMO_START) -> None:
+        self._offset = int(start.timestamp() * 1000) - self._elapsed()
+        self._last = 0
+
+    @staticmethod
+    def _elapsed() -> int:
+        return time.monotonic_ns() // 1_000_000
+
+    @property
+    def now(self) -> int:
+        return max(self._last, self._offset + self._elapsed())
+
+    def __call__(self) -> int:
+        self._last = self.now
+        return self._last
+
+    def at(self, day: str, hh_mm: str) -> None:
+        """Move to ``hh_mm`` (Shanghai time) on ``day`` (YYYY-MM-DD); never backwards."""
+        moment = dt.datetime.fromisoformat(f"{day}T{hh_mm}:00").replace(tzinfo=_SHANGHAI)
+        target = int(moment.timestamp() * 1000)
+        if target > self.now:
+            self._offset += target - self.now
+
+    def today(self) -> str:
+        return dt.datetime.fromtimestamp(self.now / 1000, _SHANGHAI).date().isoformat()
 
 
 @dataclass
@@ -39,6 +81,7 @@ class DemoRun:
     directory: Path
     quick: bool
     console: Console
+    clock: DemoClock = field(default_factory=DemoClock)
     alliance: Alliance | None = None
     notes: dict[str, Any] = field(default_factory=dict)
 
@@ -51,46 +94,62 @@ class DemoRun:
 Step = Callable[[DemoRun], None]
 
 
+def _proposal(result: dict[str, Any]) -> str:
+    votes = f"{result['approvals']} of {result['required']} votes"
+    return f"proposal {result['id'][:12]}… {result['status']} ({votes})"
+
+
 def found_alliance(run: DemoRun) -> None:
-    run.alliance = Alliance.init(run.directory, FOUNDERS)
+    run.alliance = Alliance.init(run.directory, FOUNDERS, clock=run.clock)
     peer = run.ledger.producer_peer
     run.console.print(
-        f"alliance {run.ledger.alliance_id}: {len(run.ledger.orgs)} members, each with its own peer"
+        f"alliance {run.ledger.alliance_id}: {len(run.ledger.orgs)} members, each with its own peer "
+        f"(simulated calendar: {run.clock.today()})"
     )
     for _key, record in peer.range("gov/member/"):
-        run.console.print(f"  {record['org']:<10} roles {', '.join(record['roles'])}")
+        run.console.print(f"  {record['org']:<11} {', '.join(record['roles']):<22} {record['name']}")
 
 
 def admit_member(run: DemoRun) -> None:
-    action = run.ledger.issue_member("insurer-e", ["insurer"], name="Insurer E")
-    proposal = run.ledger.submit("gov.propose", {"action": action}, ["registrar"])
-    run.console.print(f"registrar proposes admitting insurer-e: {proposal.result}")
-    vote = run.ledger.submit("gov.vote", {"proposal": proposal.tx_id, "approve": True}, ["broker-a"])
-    run.console.print(f"broker-a approves: {vote.result}; members now {', '.join(run.ledger.orgs)}")
+    action = run.ledger.issue_member(INSURER, ["insurer"], name="Insurer 01")
+    proposal = run.ledger.submit("gov.propose", {"action": action}, [REGISTRAR])
+    run.console.print(f"{REGISTRAR} proposes admitting {INSURER}: {_proposal(proposal.result)}")
+    vote = run.ledger.submit("gov.vote", {"proposal": proposal.tx_id, "approve": True}, [REGULATOR])
+    run.console.print(f"{REGULATOR} approves: {_proposal(vote.result)}")
     run.console.print(
-        f"insurer-e's new peer replayed the chain to height {run.ledger.peer('insurer-e').height}"
+        f"{INSURER}'s new peer replayed the chain to height {run.ledger.peer(INSURER).height}; "
+        f"members now: {', '.join(run.ledger.orgs)}"
     )
 
 
 def change_parameter(run: DemoRun) -> None:
     action = {"kind": "set_param", "name": "gov.proposal_ttl_ms", "value": 3 * 24 * 3600 * 1000}
-    proposal = run.ledger.submit("gov.propose", {"action": action}, ["bank-b"])
-    run.ledger.submit("gov.vote", {"proposal": proposal.tx_id, "approve": True}, ["registrar"])
-    value = run.ledger.peer("exchange").get("gov/param/gov.proposal_ttl_ms")
-    run.console.print(f"2 of 3 governing members voted: gov.proposal_ttl_ms is now {value} ms on every peer")
+    proposal = run.ledger.submit("gov.propose", {"action": action}, [EXCHANGE])
+    run.ledger.submit("gov.vote", {"proposal": proposal.tx_id, "approve": True}, [REGISTRAR])
+    value = run.ledger.peer(TRUST).get("gov/param/gov.proposal_ttl_ms")
+    run.console.print(
+        f"{EXCHANGE} proposes, {REGISTRAR} approves (2 of the 3 governing members): "
+        f"gov.proposal_ttl_ms is now {value:,} ms (3 days) on every peer"
+    )
 
 
 def refused_transactions(run: DemoRun) -> None:
     ledger = run.ledger
     action = {"kind": "set_param", "name": "gov.vote_threshold_bp", "value": 5000}
-    forged = bytearray(ledger.sign("gov.propose", {"action": action}, ["broker-a"]))
+    forged = bytearray(ledger.sign("gov.propose", {"action": action}, [REGULATOR]))
     at = forged.index(b'"signatures":["') + 15
     forged[at] = ord("0") if forged[at] != ord("0") else ord("1")
-    replay = ledger.sign("gov.propose", {"action": action}, ["registrar"])
+    replay = ledger.sign("gov.propose", {"action": action}, [REGISTRAR])
     receipts = ledger.submit_envelopes([bytes(forged), replay, replay, b'{"body": 1}'])
-    receipts.append(ledger.submit("gov.propose", {"action": action}, ["trust-c"]))
+    receipts.append(ledger.submit("gov.propose", {"action": action}, [BROKERS[0]]))
     for label, receipt in zip(
-        ["forged signature", "first copy", "replayed copy", "malformed bytes", "trust-c (not governing)"],
+        [
+            "forged signature",
+            "first copy",
+            "replayed copy",
+            "malformed bytes",
+            f"{BROKERS[0]} (not governing)",
+        ],
         receipts,
         strict=True,
     ):
@@ -105,7 +164,7 @@ def batch_of_transactions(run: DemoRun) -> None:
         (
             "gov.propose",
             {"action": {"kind": "set_param", "name": "gov.proposal_ttl_ms", "value": 86_400_000 + n}},
-            [("registrar", "broker-a", "bank-b")[n % 3]],
+            [(REGISTRAR, REGULATOR, EXCHANGE)[n % 3]],
         )
         for n in range(count)
     ]
@@ -121,7 +180,7 @@ def batch_of_transactions(run: DemoRun) -> None:
 
 
 def prove_with_headers(run: DemoRun) -> None:
-    peer = run.ledger.peer("regulator")
+    peer = run.ledger.peer(REGULATOR)
     headers = peer.headers()
     orderer_key = run.ledger.orderer.key.public_bytes
     verify_header_chain(
@@ -146,7 +205,7 @@ def verify_everything(run: DemoRun) -> None:
         )
     if not all(report.ok for report in reports):
         raise IntegrityError("the demo alliance does not verify")
-    run.alliance = Alliance.open(run.directory)
+    run.alliance = Alliance.open(run.directory, clock=run.clock)
 
 
 STEPS: list[tuple[str, Step]] = [
@@ -159,8 +218,9 @@ STEPS: list[tuple[str, Step]] = [
     ("Register: a book of pledges across brokers, banks and trusts", register_demo.register_book),
     ("Register: a court freeze, a queued freeze, a release", register_demo.freeze_and_release),
     ("Register: the registrar's weekly statistics", register_demo.weekly_statistics),
-    ("Risk: a pledge book on the register, closes signed by the exchange", risk_demo.prices_on_chain),
-    ("Risk: a price shock, alerts and their recipients, views, stress, reports", risk_demo.price_shock),
+    ("Risk: more pledges, a week of closes signed by the exchange, a bonus issue", risk_demo.prices_on_chain),
+    ("Risk: a price shock, alerts and their recipients, entitled views", risk_demo.price_shock),
+    ("Risk: penetrating views, stress, a fire-sale cascade, reports", risk_demo.views_and_stress),
     ("pledgenet verify: every hash, signature, Merkle root and state re-derived", verify_everything),
 ]
 

@@ -20,6 +20,7 @@ import numpy as np
 
 from pledgenet.contracts.market import local_day
 from pledgenet.contracts.registry.client import RegisterClient
+from pledgenet.contracts.registry.scenario import EXCHANGE, MEMBERS, REGISTRAR, REGULATOR
 from pledgenet.contracts.registry.terms import make_terms
 from pledgenet.errors import PledgenetError
 from pledgenet.ledger.alliance import Alliance, MemberSpec
@@ -33,7 +34,6 @@ from pledgenet.risk.book import (
     PledgeBook,
 )
 
-REGISTRAR, REGULATOR, EXCHANGE = "csdc", "csrc", "sse"
 _MIN_AMOUNT_FEN = 500_000_000
 
 
@@ -74,11 +74,9 @@ def register_slice(directory: Path, market: Market, book: PledgeBook, rows: np.n
     brokers = [str(book.lenders.org[i]) for i in lenders if book.lenders.kind[i] == LENDER_BROKER]
     if not brokers:
         raise PledgenetError("the slice needs at least one broker to keep the pledgors' accounts")
-    members = [
-        MemberSpec(REGISTRAR, ["registrar", "governing"], name="Registrar"),
-        MemberSpec(REGULATOR, ["regulator", "governing"], name="Regulator"),
-        MemberSpec(EXCHANGE, ["exchange"], name="Exchange"),
-    ] + [
+    # the infrastructure members of the demo set (registrar, regulator, exchange), then the slice's lenders
+    infrastructure = {REGISTRAR, REGULATOR, EXCHANGE}
+    members = [spec for spec in MEMBERS if spec.org in infrastructure] + [
         MemberSpec(
             str(book.lenders.org[i]),
             [LENDER_KINDS[int(book.lenders.kind[i])]],

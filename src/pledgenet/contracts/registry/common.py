@@ -103,9 +103,18 @@ def pledged(holding_record: Record) -> int:
 
 
 def put(ctx: TxContext, key: str, value: Record) -> None:
-    """Write a record stamped with the transaction that changed it (every change is traceable)."""
+    """Write a record stamped with the transaction that changed it (every change is traceable).
+
+    Register records are assembled by this contract from transaction arguments (canonical: checked when
+    the transaction was decoded), values read from state (canonical) and integer arithmetic, so the peer's
+    ``put_built`` may skip re-walking them for floats; a context without it (tests) checks as usual.
+    """
     value["last_tx"] = ctx.tx_id
-    ctx.put(key, value)
+    put_built = getattr(ctx, "put_built", None)
+    if put_built is None:
+        ctx.put(key, value)
+    else:
+        put_built(key, value)
 
 
 def add_exposure(ctx: TxContext, code: str, lender: str, delta: int) -> int:

@@ -128,7 +128,8 @@ def register_book(run: DemoRunLike) -> None:
             )
         )
     try:
-        RegisterClient(run.ledger, brokers[0]).pledge(
+        custody = next(a["custody_broker"] for a in accounts if a["account"] == "DF001")
+        RegisterClient(run.ledger, custody).pledge(
             contract_no="DEMO-OVER",
             account="DF001",
             code=STOCKS[0][0],
@@ -159,13 +160,17 @@ def freeze_and_release(run: DemoRunLike) -> None:
     code = STOCKS[0][0]
     [holding] = court.holdings(account="DF001", code=code)
     frozen = court.freeze(code=code, account="DF001", quantity=holding["free"], case_no="(2024)Zhe01Min123")
-    run.console.print(f"{court.org} freezes all {holding['free']:,} free shares of DF001: {frozen.result}")
+    run.console.print(
+        f"{court.org} freezes all {holding['free']:,} free shares of DF001: "
+        f"freeze {frozen.result['freeze_id']} {frozen.result['state']}"
+    )
     queued = court.freeze(
         code=code, account="DF001", quantity=holding["pledged"] // 2, case_no="(2024)Zhe01Min124", queued=True
     )
     triggers = [e for e in queued.events if e["name"] == "registry.default_trigger"]
     run.console.print(
-        f"a queued freeze waits on pledged shares: {queued.result}; "
+        f"a queued freeze of {holding['pledged'] // 2:,} pledged shares waits at position "
+        f"{queued.result['position']} ({queued.result['freeze_id']}); "
         f"{len(triggers)} pledgee(s) warned of a default trigger"
     )
     registration_no = run.notes["register"]["registrations"]["DEMO-0002"]

@@ -1,9 +1,16 @@
 """A realistic small book of pledges for the demo and the integration tests, built through the client.
 
-Members: the registrar, three brokers, two banks, a trust, a court, the regulator and the exchange.
-Listed stocks on the main board, ChiNext and STAR, each with a controlling shareholder and free float
-spread over accounts kept at the three brokers. Pledges go to brokers (on-exchange repo), banks and the
-trust (off-exchange pledges), roughly in the market's split (brokers about half, banks a quarter).
+``MEMBERS`` is THE set of demo member ids, used by ``pledgenet demo``, by this scenario and by the
+simulator (``pledgenet sim register``): the infrastructure members are named by their role (``registrar``,
+``regulator``, ``exchange``), the others by their kind and a number (``broker-01``, ``bank-02``,
+``trust-01``, ``court-01``, ``insurer-01``), the same pattern the simulated book gives its lenders. Code that
+reads an alliance never relies on these ids: it finds the registrar, regulator and exchange by their roles
+in the members' governance records.
+
+The governing members are the registrar, the regulator and the exchange. Listed stocks on the main board,
+ChiNext and STAR, each with a controlling shareholder and free float spread over accounts kept at the three
+brokers. Pledges go to brokers (on-exchange repo), banks and the trust (off-exchange pledges), roughly in the
+market's split (brokers about half, banks a quarter).
 """
 
 from __future__ import annotations
@@ -15,22 +22,20 @@ from pledgenet.contracts.registry.client import RegisterClient
 from pledgenet.contracts.registry.terms import make_terms
 from pledgenet.ledger.alliance import Alliance, MemberSpec
 
-REGISTRAR, REGULATOR, COURT, EXCHANGE = "csdc", "csrc", "sh-court", "sse"
-BROKERS = ["citic-sec", "huatai-sec", "gtja-sec"]
-BANKS = ["icbc", "cmb"]
-TRUST = "ctrust"
+REGISTRAR, REGULATOR, EXCHANGE, COURT = "registrar", "regulator", "exchange", "court-01"
+BROKERS = ["broker-01", "broker-02", "broker-03"]
+BANKS = ["bank-01", "bank-02"]
+TRUST = "trust-01"
+INSURER = "insurer-01"
 
 MEMBERS = [
-    MemberSpec(REGISTRAR, ["registrar", "governing"], name="China Securities Depository and Clearing"),
+    MemberSpec(REGISTRAR, ["registrar", "governing"], name="Securities Depository and Clearing (registrar)"),
     MemberSpec(REGULATOR, ["regulator", "governing"], name="Securities Regulator"),
-    MemberSpec(COURT, ["court"], name="Shanghai Financial Court"),
-    MemberSpec(EXCHANGE, ["exchange"], name="Stock Exchange"),
-    MemberSpec(BROKERS[0], ["broker"], name="CITIC Securities"),
-    MemberSpec(BROKERS[1], ["broker"], name="Huatai Securities"),
-    MemberSpec(BROKERS[2], ["broker"], name="Guotai Junan Securities"),
-    MemberSpec(BANKS[0], ["bank"], name="ICBC"),
-    MemberSpec(BANKS[1], ["bank"], name="China Merchants Bank"),
-    MemberSpec(TRUST, ["trust"], name="CITIC Trust"),
+    MemberSpec(EXCHANGE, ["exchange", "governing"], name="Stock Exchange"),
+    MemberSpec(COURT, ["court"], name="Court 01 (financial court)"),
+    *[MemberSpec(org, ["broker"], name=f"Broker {org[-2:]}") for org in BROKERS],
+    *[MemberSpec(org, ["bank"], name=f"Bank {org[-2:]}") for org in BANKS],
+    MemberSpec(TRUST, ["trust"], name="Trust 01"),
 ]
 
 #: code, short name, board, industry, total shares, restricted, closing price (fen)

@@ -7,8 +7,10 @@ Usage (key owner = active party; the other party holds only the public key)::
 
     keypair = paillier.generate_keypair()                  # 2048 bits; 3072 for 128-bit security
     public_key, private_key = keypair.public_key, keypair.private_key
-    with paillier.ObfuscatorPool(public_key, stock=4096) as pool:   # workers over all cores
+    # the key owner encrypts under its own key: CRT obfuscators (same ciphertexts' distribution, faster)
+    with paillier.ObfuscatorPool(public_key, private_key=private_key, stock=4096) as pool:  # all cores
         residual = paillier.encrypt(public_key, np.array([0.5, -1.25, 2.0]), pool=pool)
+    # without a pool: paillier.encrypt(public_key, values, private_key=private_key)
     wire = residual.to_bytes()                             # compact: header + 512-byte ciphertexts
 
     # passive party: only the public key
@@ -25,8 +27,10 @@ Usage (key owner = active party; the other party holds only the public key)::
     sums = gh.sum_by_groups(bin_of_sample, n_bins)         # decrypts to an (n_bins, 2) array
 
 Modules: ``keys`` (key pairs, CRT decryption, serialisation), ``encoding`` (fixed point), ``packing``
-(slots with declared headroom), ``obfuscator`` (DJN fixed-base table and worker pool), ``multiexp``
-(Pippenger), ``vector`` (``EncryptedVector`` arithmetic and wire format), ``api`` (encrypt/decrypt).
+(slots with declared headroom), ``fixed_base`` (DJN fixed-base tables: public, and the key owner's CRT
+one), ``obfuscator`` (table caches and worker pool), ``multiexp`` (Pippenger), ``decryption`` (CRT and
+verified single-prime batch decryption), ``vector`` (``EncryptedVector`` arithmetic and wire format),
+``api`` (encrypt/decrypt).
 Security parameters and what each party learns: docs/protocols.md.
 """
 
@@ -38,6 +42,7 @@ from pledgenet.crypto.paillier.api import (
     encrypt_packed,
 )
 from pledgenet.crypto.paillier.encoding import FixedPointCodec
+from pledgenet.crypto.paillier.fixed_base import CrtFixedBaseTable, FixedBaseTable
 from pledgenet.crypto.paillier.keys import (
     DEFAULT_KEY_BITS,
     PaillierKeypair,
@@ -45,13 +50,14 @@ from pledgenet.crypto.paillier.keys import (
     PaillierPublicKey,
     generate_keypair,
 )
-from pledgenet.crypto.paillier.obfuscator import FixedBaseTable, ObfuscatorPool
+from pledgenet.crypto.paillier.obfuscator import ObfuscatorPool
 from pledgenet.crypto.paillier.packing import PackingLayout
 from pledgenet.crypto.paillier.vector import CompressedVector, EncryptedVector
 
 __all__ = [
     "DEFAULT_KEY_BITS",
     "CompressedVector",
+    "CrtFixedBaseTable",
     "EncryptedVector",
     "FixedBaseTable",
     "FixedPointCodec",

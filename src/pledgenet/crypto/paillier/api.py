@@ -1,34 +1,49 @@
 """Encrypt numpy arrays into ``EncryptedVector`` and decrypt them back (batched, over all cores).
 
 Encryption costs one modular multiplication per value once the obfuscators exist; obfuscators come from
-an ``ObfuscatorPool`` (worker processes, computed ahead of need) or, without a pool, from the fixed-base
-table in this process. Decryption uses CRT and ``gmpy2.powmod_base_list``, which releases the GIL, so a
-batch is split over threads, one per core.
+an ``ObfuscatorPool`` (worker processes, computed ahead of need) or, without a pool, from a fixed-base
+table in this process. The party that owns the key passes ``private_key=`` (or a pool built with it):
+its obfuscators are then computed by CRT mod ``p^2`` and ``q^2``, the same values as the public path
+gives, about 1.5x faster. Decryption (``decryption``) uses CRT, or a verified single-prime path when the
+declared bound of a vector keeps its plaintexts below ``p/2``; ``gmpy2.powmod_base_list`` releases the
+GIL, so a batch is split over threads, one per core.
 """
 
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import gmpy2
 import numpy as np
 
+from pledgenet.crypto.paillier.decryption import decrypt_residues
 from pledgenet.crypto.paillier.encoding import FixedPointCodec, decode_integers, from_residue
 from pledgenet.crypto.paillier.keys import PaillierPrivateKey, PaillierPublicKey
-from pledgenet.crypto.paillier.obfuscator import ObfuscatorPool, table_for
+from pledgenet.crypto.paillier.obfuscator import ObfuscatorPool, owner_table_for, table_for
 from pledgenet.crypto.paillier.packing import PackingLayout
 from pledgenet.crypto.paillier.vector import CompressedVector, EncryptedVector
 from pledgenet.errors import EncodingOverflow
 
-_PARALLEL_MIN = 64
 
-
-def _obfuscators(public_key: PaillierPublicKey, count: int, pool: ObfuscatorPool | None) -> list[Any]:
+def _check_keys(
+    public_key: PaillierPublicKey, pool: ObfuscatorPool | None, private_key: PaillierPrivateKey | None
+) -> None:
+    if private_key is not None:
+        public_key.check_same(private_key.public_key)
     if pool is not None:
         public_key.check_same(pool.public_key)
+
+
+def _obfuscators(
+    public_key: PaillierPublicKey,
+    count: int,
+    pool: ObfuscatorPool | None,
+    private_key: PaillierPrivateKey | None,
+) -> list[Any]:
+    if pool is not None:
         return pool.take(count)
+    if private_key is not None:
+        return owner_table_for(private_key).random_powers(count)
     return table_for(public_key).random_powers(count)
 
 
@@ -40,8 +55,14 @@ def encrypt_integers(
     bound_bits: int,
     layout: PackingLayout | None = None,
     pool: ObfuscatorPool | None = None,
+    private_key: PaillierPrivateKey | None = None,
 ) -> EncryptedVector:
-    """Encrypt signed integers with ``|v| < 2^bound_bits`` (already scaled by ``2^exponent``)."""
+    """Encrypt signed integers with ``|v| < 2^bound_bits`` (already scaled by ``2^exponent``).
+
+    ``private_key`` (the encrypting party owns the key) selects the faster CRT obfuscators; a pool, when
+    given, supplies the obfuscators (built with ``private_key=`` it is the owner's fast pool too).
+    """
+    _check_keys(public_key, pool, private_key)
     limit = public_key.max_int
     vector_bound = 1 << bound_bits
     if any(not -vector_bound < v < vector_bound for v in integers):
@@ -52,7 +73,7 @@ def encrypt_integers(
         if not -limit <= value <= limit:
             raise EncodingOverflow("value exceeds the Paillier plaintext space")
         residues.append(value % n)
-    obfuscators = _obfuscators(public_key, len(residues), pool)
+    obfuscators = _obfuscators(public_key, len(residues), pool, private_key)
     ciphertexts = [(1 + m * n) * r % n_square for m, r in zip(residues, obfuscators, strict=True)]
     return EncryptedVector(public_key, ciphertexts, exponent=exponent, bound_bits=bound_bits, layout=layout)
 
@@ -63,18 +84,26 @@ def encrypt(
     *,
     codec: FixedPointCodec | None = None,
     pool: ObfuscatorPool | None = None,
+    private_key: PaillierPrivateKey | None = None,
 ) -> EncryptedVector:
     """Encrypt a 1-D array of reals (or integers), one ciphertext per value.
 
     The codec (default ``FixedPointCodec()``: 32 fractional bits, ``|x| < 2^32``) sets precision and the
-    declared range; values outside it raise ``EncodingOverflow`` and nothing is encrypted.
+    declared range; values outside it raise ``EncodingOverflow`` and nothing is encrypted. The key owner
+    passes ``private_key`` (faster obfuscators, identical ciphertext distribution); a private key of
+    another key pair raises ``KeyMismatch``.
     """
     codec = codec or FixedPointCodec()
     array = np.asarray(values)
     if array.ndim != 1:
         raise EncodingOverflow(f"encrypt takes a 1-D array, got shape {array.shape}", code="bad_shape")
     return encrypt_integers(
-        public_key, codec.encode(array), exponent=codec.frac_bits, bound_bits=codec.value_bits, pool=pool
+        public_key,
+        codec.encode(array),
+        exponent=codec.frac_bits,
+        bound_bits=codec.value_bits,
+        pool=pool,
+        private_key=private_key,
     )
 
 
@@ -85,6 +114,7 @@ def encrypt_packed(
     codec: FixedPointCodec | None = None,
     max_terms: int = 1,
     pool: ObfuscatorPool | None = None,
+    private_key: PaillierPrivateKey | None = None,
 ) -> EncryptedVector:
     """Encrypt an ``(m, k)`` array as ``m`` ciphertexts of ``k`` slots (e.g. ``k = 2``: gradient, hessian).
 
@@ -107,33 +137,11 @@ def encrypt_packed(
         exponent=codec.frac_bits,
         bound_bits=layout.total_bits,
         pool=pool,
+        private_key=private_key,
     )
     return EncryptedVector(
         public_key, vector.ciphertexts, exponent=codec.frac_bits, bound_bits=codec.value_bits, layout=layout
     )
-
-
-def _decrypt_residues(private_key: PaillierPrivateKey, ciphertexts: list[Any], workers: int) -> list[Any]:
-    p, q = private_key.p, private_key.q
-
-    def chunk(part: list[Any]) -> list[Any]:
-        powers_p = gmpy2.powmod_base_list(
-            [c % private_key.p_square for c in part], p - 1, private_key.p_square
-        )
-        powers_q = gmpy2.powmod_base_list(
-            [c % private_key.q_square for c in part], q - 1, private_key.q_square
-        )
-        return [
-            private_key.crt((x - 1) // p * private_key.h_p % p, (y - 1) // q * private_key.h_q % q)
-            for x, y in zip(powers_p, powers_q, strict=True)
-        ]
-
-    if workers <= 1 or len(ciphertexts) < _PARALLEL_MIN:
-        return chunk(ciphertexts)
-    size = -(-len(ciphertexts) // (workers * 4))
-    parts = [ciphertexts[i : i + size] for i in range(0, len(ciphertexts), size)]
-    with ThreadPoolExecutor(max_workers=workers) as executor:
-        return [m for result in executor.map(chunk, parts) for m in result]
 
 
 def decrypt_integers(
@@ -143,7 +151,10 @@ def decrypt_integers(
     private_key.public_key.check_same(vector.public_key)
     threads = workers if workers is not None else (os.cpu_count() or 1)
     public_key = private_key.public_key
-    residues = _decrypt_residues(private_key, vector.ciphertexts, threads)
+    plaintext_bits = vector.bound_bits if vector.layout is None else vector.layout.total_bits
+    residues = decrypt_residues(
+        private_key, vector.ciphertexts, plaintext_bits=plaintext_bits, workers=threads
+    )
     integers = [from_residue(m, public_key.n, public_key.max_int) for m in residues]
     if vector.layout is None:
         return integers

@@ -1,0 +1,122 @@
+"""The peer's in-memory view of committed world state: a read-through cache in front of SQLite.
+
+Handlers read the same few records again and again: member records (for roles), governed parameters, a
+stock's security record, the holding or registration a previous block just wrote. A point read through
+SQLite costs a statement, a B-tree walk and a copy; a dictionary hit costs nothing. ``StateCache`` keeps
+the canonical bytes of committed values (``None`` for a key known to be absent), filled on first read and
+refreshed by ``applied`` with the writes of each block *after* its database transaction committed.
+
+Why it is correct:
+
+* committed state changes only in ``BlockStore.commit_block``, and the peer calls ``applied`` with exactly
+  the block's writes right after that commit returns; a block that fails (invalid header, divergence, a
+  crash-test fault inside the commit, a database error) commits nothing and leaves the cache as it was;
+* reads inside a block go first to the transaction's write buffer, then to the block overlay, and only
+  then here (``ledger.context``), so a transaction never sees this cache where a newer write exists, and a
+  refused transaction's discarded buffer never reached it;
+* values are immutable ``bytes``; each ``get`` decodes a fresh object, so a handler that mutates what it
+  read cannot change the cache. Only immutable derived values are cached decoded: the roles of a member
+  (a ``frozenset``) and governed parameters (copied on the way out unless they are scalars).
+
+The cache holds at most ``max_bytes`` (keys and values, roughly); past that it starts again empty, which
+costs a few SQLite reads and never correctness.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pledgenet.ledger.store import BlockStore
+
+MEMBER_PREFIX = "gov/member/"
+PARAM_PREFIX = "gov/param/"
+#: bytes of keys and values held before the cache starts again empty
+DEFAULT_MAX_BYTES = 64 << 20
+_ENTRY_OVERHEAD = 64
+_SCALARS = (str, int, bool, type(None))
+
+decode_json = json.JSONDecoder().decode
+
+
+def decode_value(data: bytes) -> Any:
+    """Decode canonical state bytes (UTF-8 JSON written by the peer)."""
+    return decode_json(data.decode())
+
+
+class StateCache:
+    """Committed values by key, read through from the peer's ``BlockStore``."""
+
+    __slots__ = ("_bytes", "_max_bytes", "_params", "_roles", "_store", "_values", "hits", "misses")
+
+    def __init__(self, store: BlockStore, *, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+        self._store = store
+        self._max_bytes = max_bytes
+        self._values: dict[str, bytes | None] = {}
+        self._bytes = 0
+        self._roles: dict[str, frozenset[str]] = {}
+        self._params: dict[str, tuple[bytes, Any] | None] = {}
+        self.hits = 0
+        self.misses = 0
+
+    def committed(self, key: str) -> bytes | None:
+        """The committed value of ``key`` (``None`` when absent)."""
+        values = self._values
+        if key in values:
+            self.hits += 1
+            return values[key]
+        self.misses += 1
+        value = self._store.get(key)
+        self._keep(key, value)
+        return value
+
+    def _keep(self, key: str, value: bytes | None) -> None:
+        size = len(key) + _ENTRY_OVERHEAD + (0 if value is None else len(value))
+        if self._bytes + size > self._max_bytes:
+            self._values.clear()
+            self._bytes = 0
+        self._values[key] = value
+        self._bytes += size
+
+    def roles(self, org: str) -> frozenset[str]:
+        """Roles of member ``org`` in committed state (empty when it is not a member)."""
+        roles = self._roles.get(org)
+        if roles is None:
+            record = self.committed(MEMBER_PREFIX + org)
+            roles = frozenset(decode_value(record)["roles"]) if record is not None else frozenset()
+            self._roles[org] = roles
+        return roles
+
+    def param(self, name: str) -> Any:
+        """A governed parameter in committed state (``None`` when absent); mutable values are fresh copies."""
+        if name in self._params:
+            entry = self._params[name]
+        else:
+            data = self.committed(PARAM_PREFIX + name)
+            entry = None if data is None else (data, decode_value(data))
+            self._params[name] = entry
+        if entry is None:
+            return None
+        data, value = entry
+        return value if isinstance(value, _SCALARS) else decode_value(data)
+
+    def applied(self, writes: dict[str, bytes | None]) -> None:
+        """Take in the writes of a block whose database transaction has committed."""
+        values = self._values
+        governance = False
+        for key, value in writes.items():
+            if key in values:
+                values[key] = value
+            else:
+                self._keep(key, value)
+            if key.startswith("gov/"):
+                governance = True
+        if governance:
+            self._roles.clear()
+            self._params.clear()
+
+    def clear(self) -> None:
+        self._values.clear()
+        self._bytes = 0
+        self._roles.clear()
+        self._params.clear()
