@@ -32,12 +32,15 @@ maps the branches to exit codes and the API to HTTP status codes.
     │       ├── WrongState              the pledge, contract or freeze is not in a state that allows it
     │       ├── NotAParty               the submitter is not the pledgee, custody broker or freezing court
     │       ├── EnvelopeRecipients      the sealed terms are not readable by every entitled member
+    │       ├── VerdictMismatch         the registrar's verdict on sealed terms is for another envelope
     │       └── DisposalLimitExceeded   forced sales past the reduction rules (1% / 2% per 90 days)
     │   └── MarketDataError         the market contract refused a price or notice (see contracts.market)
     ├── PrivacyError                privacy computing
     │   ├── KeyMismatch             ciphertexts or keys of different parties mixed
     │   ├── EncodingOverflow        a value does not fit the declared fixed-point or packing bounds
     │   ├── ProtocolError           a peer broke the protocol (bad message, wrong order)
+    │   │   └── PeerAborted         a peer stopped mid-protocol (its failure, or its link lost) and said so
+    │   ├── CuckooFailure           PSI cuckoo hashing could not place every item (rare; rerun)
     │   ├── ShareError              too few, duplicate or inconsistent secret shares
     │   ├── WeakParameters          a key or security parameter below the safe minimum
     │   └── EnvelopeError           a sealed envelope is malformed, tampered with or the key does not fit
@@ -169,6 +172,10 @@ class EnvelopeRecipients(RegistryError):
     code = "envelope_recipients"
 
 
+class VerdictMismatch(RegistryError):
+    code = "verdict_mismatch"
+
+
 class DisposalLimitExceeded(RegistryError):
     code = "disposal_limit_exceeded"
 
@@ -191,6 +198,14 @@ class EncodingOverflow(PrivacyError):
 
 class ProtocolError(PrivacyError):
     code = "protocol"
+
+
+class PeerAborted(ProtocolError):
+    code = "peer_aborted"
+
+
+class CuckooFailure(PrivacyError):
+    code = "cuckoo_failure"
 
 
 class ShareError(PrivacyError):

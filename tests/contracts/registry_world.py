@@ -8,8 +8,9 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from memory_context import MemoryLedger, Receipt
 
 from pledgenet.contracts.registry import contract
-from pledgenet.contracts.registry.terms import make_terms
-from pledgenet.crypto.envelope import public_key_hex, seal
+from pledgenet.contracts.registry.params import DEFAULT_PARAMS
+from pledgenet.contracts.registry.terms import make_terms, make_verdict, review
+from pledgenet.crypto.envelope import open_envelope, public_key_hex, seal
 
 REGISTRAR, REGULATOR, COURT, COURT_2 = "csdc", "csrc", "court-sh", "court-bj"
 BROKER_A, BROKER_B, BANK, TRUST, OUTSIDER = "citic-sec", "huatai-sec", "icbc", "ctrust", "sse"
@@ -72,6 +73,12 @@ def sealed(
         {org: public_key_hex(KEYS[org]) for org in orgs},
         purpose=purpose,
     )
+
+
+def verdict(envelope: dict[str, Any], *, registrar: str = REGISTRAR, **context: Any) -> dict[str, str]:
+    """The registrar's endorsement step: open ``envelope`` with its key, check the terms, state a verdict."""
+    terms = open_envelope(envelope, registrar, KEYS[registrar])
+    return make_verdict(registrar, envelope["hash"], review(terms, DEFAULT_PARAMS, **context))
 
 
 def sound_terms(**changes: Any) -> dict[str, Any]:

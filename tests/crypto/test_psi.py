@@ -1,4 +1,4 @@
-"""ECDH-OPRF PSI: set shapes, modes, normalisation, and what crosses the channel."""
+"""ECDH-OPRF PSI (protocol="ecdh"): set shapes, modes, normalisation, and what crosses the channel."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ def test_intersection_of_overlapping_sets() -> None:
     bank = [f"ACC{i:06d}" for i in range(0, 120)]
     broker = [f"ACC{i:06d}" for i in range(80, 300)]
     # Execute
-    result = psi.private_set_intersection(bank, broker)
+    result = psi.private_set_intersection(bank, broker, protocol="ecdh")
     # Assert
     assert result.intersection == [f"ACC{i:06d}" for i in range(80, 120)]
     assert result.size == 40
@@ -33,7 +33,7 @@ def test_empty_disjoint_identical_and_duplicate_sets(
     receiver: list[str], sender: list[str], expected: list[str]
 ) -> None:
     # Execute
-    result = psi.private_set_intersection(receiver, sender)
+    result = psi.private_set_intersection(receiver, sender, protocol="ecdh")
     # Assert
     assert result.intersection == expected
 
@@ -43,7 +43,7 @@ def test_near_duplicate_identifiers_match_after_normalisation() -> None:
     receiver = ["１１０１０５１９９００３０７００１Ｘ", " 6222 0212 3456 7890 "]
     sender = ["11010519900307001x", "6222-0212-3456-7890"]
     # Execute
-    result = psi.private_set_intersection(receiver, sender)
+    result = psi.private_set_intersection(receiver, sender, protocol="ecdh")
     # Assert
     assert result.intersection == ["11010519900307001X", "6222021234567890"]
 
@@ -119,7 +119,7 @@ def test_multi_party_reports_holders_and_common_items() -> None:
     receiver = ["X1", "X2", "X3", "X4"]
     senders = {"bank": ["X1", "X2", "Y"], "trust": ["X2", "X4"], "broker": ["X2", "X1"]}
     # Execute
-    result = psi.multi_party_intersection(receiver, senders)
+    result = psi.multi_party_intersection(receiver, senders, protocol="ecdh")
     # Assert
     assert result.common == ["X2"]
     assert result.holders["X1"] == ["bank", "broker"]
@@ -131,6 +131,6 @@ def test_worker_processes_give_the_same_intersection() -> None:
     receiver = [f"R{i}" for i in range(400)]
     sender = [f"R{i}" for i in range(300, 700)]
     # Execute
-    result = psi.private_set_intersection(receiver, sender, workers=2, chunk_size=64)
+    result = psi.private_set_intersection(receiver, sender, workers=2, chunk_size=64, protocol="ecdh")
     # Assert
     assert result.intersection == [f"R{i}" for i in range(300, 400)]

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from pledgenet.errors import ProtocolError
+from pledgenet.errors import PeerAborted, ProtocolError
 from pledgenet.fl.channel import MemoryHub, Transcript
 from pledgenet.fl.netchannel import NetworkChannel, PartyAddress
 from pledgenet.fl.wire import IntVector
@@ -84,3 +84,40 @@ def test_an_unexpected_tag_is_a_protocol_error() -> None:
     hub.channel("guest").send("host", "hello", {})
     with pytest.raises(ProtocolError, match="expected 'other'"):
         hub.channel("host").recv("guest", "other", timeout=1)
+
+
+def test_an_abort_wakes_a_peer_waiting_on_another_party() -> None:
+    # Prepare: the guest waits for the coordinator while the host fails
+    hub = MemoryHub(["guest", "host", "coordinator"])
+    guest = hub.channel("guest")
+    # Execute
+    hub.channel("host").abort("RuntimeError: disk full")
+    # Assert: the guest stops at once, told who failed and why (not after the receive timeout)
+    with pytest.raises(PeerAborted, match="host aborted the protocol: RuntimeError: disk full"):
+        guest.recv("coordinator", "sslr.triples", timeout=30)
+
+
+def test_over_the_network_an_abort_or_a_lost_link_stops_the_peer(run) -> None:  # type: ignore[no-untyped-def]
+    # Prepare: two separate runs of three parties
+    names = ("coordinator", "guest", "host")
+    runs = []
+    for _ in range(2):
+        keys = {name: Ed25519PrivateKey.generate() for name in names}
+        directory = _directory(keys)
+        runs.append(run({n: (lambda n=n, k=keys, d=directory: NetworkChannel(n, k[n], d)) for n in names}))
+    first, second = runs
+    # Execute / Assert: in the first run the host fails while the guest waits for the coordinator
+    first["host"].abort("ValueError: bad bins")
+    with pytest.raises(PeerAborted, match="host aborted the protocol: ValueError: bad bins"):
+        first["guest"].recv("coordinator", "anything", timeout=30)
+    # in the second the coordinator's process vanishes: its link drops without close()'s goodbye
+    second["coordinator"]._links["guest"].close(goodbye=False)
+    with pytest.raises(PeerAborted, match="link to coordinator was lost"):
+        second["guest"].recv("host", "anything", timeout=30)
+    # a peer that finished and closed properly only ends its own link
+    second["host"].close()
+    with pytest.raises(ProtocolError, match="host closed the link"):
+        second["coordinator"].recv("host", "x", timeout=30)
+    for channels in runs:
+        for channel in channels.values():
+            channel.close()

@@ -1,43 +1,84 @@
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
+import pytest
 import xgboost
 
+from pledgenet.crypto.paillier import (
+    EncryptedVector,
+    PaillierPublicKey,
+    decrypt_integers,
+    encrypt_integers,
+    generate_keypair,
+)
+from pledgenet.errors import DataError
 from pledgenet.fl import metrics
 from pledgenet.fl.binning import bin_matrix
 from pledgenet.fl.channel import MemoryHub, Transcript
-from pledgenet.fl.secureboost import fit_guest, fit_host, predict_guest, serve_host_prediction
+from pledgenet.fl.data import PartyData
+from pledgenet.fl.sbt_crypto import FRACTION_BITS, GradientCodec
+from pledgenet.fl.sbt_host import HistogramWorkers
+from pledgenet.fl.sbt_predict import OnlineScorer, predict_guest, serve_host_prediction, serve_host_scoring
+from pledgenet.fl.secureboost import GuestBoostModel, HostBoostModel, fit_guest, fit_host
 from pledgenet.fl.tree import BoostParams, PlainHost, grow_tree
-from pledgenet.fl.wire import IntVector
 
 TEST_KEY_BITS = 1024  # tests only, to stay fast; the default and the benchmark use 2048
 
 PARAMS = BoostParams(n_trees=3, max_depth=3, max_bins=32, key_bits=TEST_KEY_BITS)
 
 
-def _train_federated(run, breast, transcript=None):  # type: ignore[no-untyped-def]
+def _threads(work: dict[str, Callable[[], Any]]) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    failures: list[BaseException] = []
+
+    def wrap(name: str, function: Callable[[], Any]) -> None:
+        try:
+            results[name] = function()
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=wrap, args=item, daemon=True) for item in work.items()]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    if failures:
+        raise failures[0]
+    return results
+
+
+@pytest.fixture(scope="module")
+def trained(breast: dict[str, PartyData]) -> dict[str, Any]:
+    """One federated training (both parties with two worker processes each) and its transcript."""
+    transcript = Transcript()
     hub = MemoryHub(["guest", "host"], transcript)
 
-    def host():  # type: ignore[no-untyped-def]
-        model = fit_host(hub.channel("host"), breast["host_train"], "guest")
+    def host() -> HostBoostModel:
+        model = fit_host(hub.channel("host"), breast["host_train"], "guest", workers=2)
         serve_host_prediction(hub.channel("host"), model, breast["host_test"], "guest")
         return model
 
-    def guest():  # type: ignore[no-untyped-def]
-        model = fit_guest(hub.channel("guest"), breast["guest_train"], ["host"], PARAMS, obfuscator_workers=1)
-        return model, predict_guest(hub.channel("guest"), model, breast["guest_test"])
+    def guest() -> tuple[GuestBoostModel, np.ndarray]:
+        channel = hub.channel("guest")
+        model = fit_guest(channel, breast["guest_train"], ["host"], PARAMS, obfuscator_workers=2)
+        return model, predict_guest(channel, model, breast["guest_test"])
 
-    out = run({"guest": guest, "host": host})
-    return out["guest"][0], out["guest"][1], out["host"]
+    out = _threads({"guest": guest, "host": host})
+    model, scores = out["guest"]
+    return {"model": model, "scores": scores, "host_model": out["host"], "transcript": transcript}
 
 
-def test_federated_trees_are_the_centralized_trees_on_the_same_bins(run, breast) -> None:  # type: ignore[no-untyped-def]
+def test_federated_trees_are_the_centralized_trees_on_the_same_bins(breast, trained) -> None:  # type: ignore[no-untyped-def]
     # Prepare
     guest, host = breast["guest_train"], breast["host_train"]
     guest_specs, guest_binned = bin_matrix(guest.features, PARAMS.max_bins)
     host_specs, host_binned = bin_matrix(host.features, PARAMS.max_bins)
-    # Execute
-    model, _, _ = _train_federated(run, breast)
+    model = trained["model"]
+    # Execute: the plaintext reference, same tree builder, host features in the clear
     labels = guest.labels.astype(float)
     margin = np.full(guest.rows, model.base_margin)
     reference = []
@@ -59,7 +100,7 @@ def test_federated_trees_are_the_centralized_trees_on_the_same_bins(run, breast)
             assert abs(other.weight - node.weight) < 1e-9
 
 
-def test_secureboost_matches_centralized_xgboost_on_the_same_bins_and_split(run, breast) -> None:  # type: ignore[no-untyped-def]
+def test_secureboost_matches_centralized_xgboost_on_the_same_bins_and_split(breast, trained) -> None:  # type: ignore[no-untyped-def]
     # Prepare: xgboost sees the same bins (bin indices as features) and the same parameters
     guest, host = breast["guest_train"], breast["host_train"]
     specs = [*bin_matrix(guest.features, 32)[0], *bin_matrix(host.features, 32)[0]]
@@ -75,19 +116,13 @@ def test_secureboost_matches_centralized_xgboost_on_the_same_bins_and_split(run,
     )  # fmt: skip
     booster.fit(binned(train), guest.labels)
     baseline = metrics.auc(breast["guest_test"].labels, booster.predict_proba(binned(test))[:, 1])
-    # Execute
-    _, scores, _ = _train_federated(run, breast)
-    # Assert
-    assert abs(metrics.auc(breast["guest_test"].labels, scores) - baseline) <= 0.005
+    # Execute / Assert
+    assert abs(metrics.auc(breast["guest_test"].labels, trained["scores"]) - baseline) <= 0.005
 
 
-def test_host_thresholds_values_and_labels_never_cross_the_channel(run, breast) -> None:  # type: ignore[no-untyped-def]
+def test_host_thresholds_values_and_labels_never_cross_the_channel(breast, trained) -> None:  # type: ignore[no-untyped-def]
     # Prepare
-    transcript = Transcript()
-    # Execute
-    _, _, host_model = _train_federated(run, breast, transcript)
-    # Assert: everything the guest receives from the host is a ciphertext vector, a bin count, an opaque
-    # split id or a left/right bit pattern; no host feature value or threshold appears anywhere
+    transcript, host_model = trained["transcript"], trained["host_model"]
     host_values = set(np.round(breast["host_train"].features.ravel(), 6))
     thresholds = {round(t, 6) for _, t in host_model.splits.values()}
     seen_floats: list[float] = []
@@ -104,17 +139,92 @@ def test_host_thresholds_values_and_labels_never_cross_the_channel(run, breast) 
             for item in value:
                 walk(item)
 
+    # Execute
     for message in transcript.messages:
         walk(message.payload)
+    # Assert: no host feature value or threshold appears anywhere; everything the guest receives from the
+    # host is a ciphertext vector under its key, a bin count, an opaque split id or a left/right bit pattern
     assert not {round(v, 6) for v in seen_floats} & (host_values | thresholds)
+    guest_key = PaillierPublicKey.from_bytes(transcript.between("guest", "host")[0].payload["public_key"])
     for message in transcript.between("host", "guest"):
         if message.tag == "sbt.hist":
-            assert all(isinstance(v, IntVector) for v in message.payload["hists"])
+            assert all(len(EncryptedVector.from_bytes(guest_key, r)) for r in message.payload["hists"])
         else:
             assert message.tag in {"sbt.layout", "sbt.split", "sbt.predict.left"}
     # the labels never go to the host: only ciphertexts, node ids and split requests do
     for message in transcript.between("guest", "host"):
-        kind = message.payload.get("kind")
-        assert kind in {"setup", "tree", "level", "split", "end_tree", "done", "predict"}
-        if kind == "tree":
-            assert isinstance(message.payload["gh"], IntVector)
+        if message.tag == "sbt.gh":
+            assert len(EncryptedVector.from_bytes(guest_key, message.payload["gh"])) > 0
+        else:
+            assert message.payload.get("kind") in {
+                "setup",
+                "tree",
+                "level",
+                "split",
+                "end_tree",
+                "done",
+                "predict",
+            }
+
+
+def test_a_host_reply_decrypts_to_exact_bin_sums_and_masks_everything_else() -> None:
+    # Prepare: three rows per ciphertext, 40 rows over 3 features, every row in node 0
+    keypair = generate_keypair(TEST_KEY_BITS, allow_small_key=True)
+    public_key, private_key = keypair.public_key, keypair.private_key
+    rng = np.random.default_rng(7)
+    rows, bins = 40, [4, 2, 5]
+    binned = np.stack([rng.integers(0, b, rows) for b in bins], axis=1).astype(np.uint8)
+    gradients, hessians = rng.uniform(-1, 1, rows), rng.uniform(0, 0.25, rows)
+    codec = GradientCodec(TEST_KEY_BITS, rows)
+    workers = HistogramWorkers(public_key, binned, bins, codec, workers=1)
+    packed = codec.pack_rows(gradients, hessians)
+    ciphertexts = encrypt_integers(public_key, packed, bound_bits=codec.row_bound_bits)
+    # Execute
+    workers.begin_tree()
+    workers.add_chunk(0, ciphertexts.to_bytes())
+    (reply,) = workers.replies(np.zeros(rows, dtype=np.int32), [0], [2, 0, 1])
+    sums_g, _ = codec.decrypt_reply(private_key, reply, sum(bins) - len(bins))
+    positions = [
+        p
+        for value in decrypt_integers(private_key, EncryptedVector.from_bytes(public_key, reply))
+        for p in codec.reply.unpack(value)  # type: ignore[arg-type]
+    ]
+    # Assert: bins 0..last-1 of features 2, 0, 1 (in that order) are the exact fixed-point sums
+    fixed = np.rint(gradients * 2.0**FRACTION_BITS)
+    expected = [
+        fixed[binned[:, f] == b].sum() / 2.0**FRACTION_BITS for f in (2, 0, 1) for b in range(bins[f] - 1)
+    ]
+    assert np.array_equal(sums_g, np.array(expected))
+    junk = [v for i, v in enumerate(positions) if not codec.is_sum_position(i % codec.reply.slots)]
+    assert junk and all(abs(v) >= 1 << (codec.sum_bits + 4) for v in junk)  # unmasked junk < 2^(sum_bits+2)
+
+
+def test_one_by_one_scores_equal_batch_scores_from_a_loaded_host(breast, trained) -> None:  # type: ignore[no-untyped-def]
+    # Prepare: the host keeps its model part and its test table loaded and serves per-ID requests
+    model, host_model = trained["model"], trained["host_model"]
+    guest_test, host_test = breast["guest_test"], breast["host_test"]
+    transcript = Transcript()
+    hub = MemoryHub(["guest", "host"], transcript)
+    picks = [0, 5, 17, 42, 99]
+
+    def guest() -> tuple[list[float], np.ndarray]:
+        channel = hub.channel("guest")
+        with OnlineScorer(channel, model) as scorer:
+            one_by_one = [scorer.score(guest_test.ids[i], guest_test.features[i]) for i in picks]
+            with pytest.raises(DataError, match="no sample with ID"):
+                scorer.score("not-a-pledgor", guest_test.features[0])
+        return one_by_one, predict_guest(channel, model, guest_test, np.array(picks))
+
+    def host() -> int:
+        served = serve_host_scoring(hub.channel("host"), host_model, host_test, "guest")
+        serve_host_prediction(hub.channel("host"), host_model, host_test, "guest")
+        return served
+
+    # Execute
+    out = _threads({"guest": guest, "host": host})
+    one_by_one, batch = out["guest"]
+    # Assert: same probabilities; each answer is one bit per host split, nothing else
+    assert np.allclose(one_by_one, batch, rtol=0, atol=1e-12)
+    assert out["host"] == len(picks)
+    answers = [m for m in transcript.between("host", "guest") if m.tag == "sbt.score.left"]
+    assert all(len(m.payload["left"]) <= -(-len(host_model.splits) // 8) for m in answers)

@@ -1,4 +1,4 @@
-"""``pledgenet fl``: run vertical federated-learning jobs."""
+"""``pledgenet fl``: run vertical federated-learning jobs, all parties here or one party per process."""
 
 from __future__ import annotations
 
@@ -21,18 +21,22 @@ app.add_typer(fl_app, name="fl")
 @fl_app.command("run")
 def run(
     job_file: Path = typer.Argument(..., help="the job's YAML file"),
-    simulate: bool = typer.Option(False, "--simulate", help="run every party locally (in-memory channel)"),
+    simulate: bool = typer.Option(False, "--simulate", help="run every party here (in-memory channel)"),
+    party: str = typer.Option(
+        "",
+        "--party",
+        help="run only this party, linked to the others over the network (addresses and keys "
+        "from the job file)",
+    ),
 ) -> None:
-    """Run a job; with --simulate every party runs here (deployment runs one party per member node)."""
+    """Run a job: ``--simulate`` runs every party here; ``--party NAME`` runs one party of a networked job."""
     from pledgenet.fl.job import load_job
     from pledgenet.fl.job import simulate as simulate_job
+    from pledgenet.fl.netjob import run_networked
 
+    if simulate == bool(party):
+        raise ConfigError("say either --simulate (all parties here) or --party NAME (this party only)")
     job = load_job(job_file)
-    if not simulate:
-        raise ConfigError(
-            "networked runs start one party per node (pledgenet.fl.job.run_party with a NetworkChannel); "
-            "use --simulate to run all parties here"
-        )
     console = Console()
     with Progress(
         TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=console
@@ -44,6 +48,9 @@ def run(
                 tasks[stage] = bars.add_task(stage, total=1.0)
             bars.update(tasks[stage], completed=share)
 
-        results = simulate_job(job, progress)
-    console.print_json(json.dumps(results))
-    console.print(f"models, metrics.json and report.html in {job.output}")
+        results = simulate_job(job, progress) if simulate else run_networked(job, party, progress)
+    if results:
+        console.print_json(json.dumps(results))
+        console.print(f"models, metrics.json and report.html in {job.output}")
+    else:
+        console.print(f"{party}: done; its model files are in {job.output}")

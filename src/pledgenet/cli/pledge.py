@@ -30,6 +30,14 @@ app.add_typer(stats_app, name="stats")
 DirOpt = Annotated[Path, typer.Option("--dir", help="the alliance directory")]
 AsOpt = Annotated[str, typer.Option("--as", help="the member org acting (its keys sign)")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON")]
+PreflightOpt = Annotated[
+    bool,
+    typer.Option(
+        "--preflight/--no-preflight",
+        help="check the sealed terms here first (--no-preflight: a violation is recorded on the chain"
+        " as an invalid transaction with the registrar's reason code)",
+    ),
+]
 
 
 @contextmanager
@@ -69,6 +77,7 @@ def register(
     warning_bp: int = 16_000,
     closing_bp: int = 14_000,
     share_class: str = "unrestricted",
+    preflight: PreflightOpt = True,
     as_json: JsonOpt = False,
 ) -> None:
     """Initial pledge; the terms are sealed for the entitled members and reviewed by the registrar."""
@@ -92,6 +101,7 @@ def register(
                 pledgee=pledgee,
                 terms=terms,
                 share_class=share_class,
+                preflight=preflight,
             ),
             as_json,
         )
@@ -105,6 +115,7 @@ def topup(
     quantity: int,
     price_fen: Annotated[int, typer.Option()],
     amount_fen: int = 0,
+    preflight: PreflightOpt = True,
     as_json: JsonOpt = False,
 ) -> None:
     """Top-up pledge under an open contract."""
@@ -119,7 +130,10 @@ def topup(
         start_price_fen=price_fen,
     )
     with _client(directory, org) as client:
-        _done(client.top_up(contract_no=contract_no, quantity=quantity, terms=terms), as_json)
+        _done(
+            client.top_up(contract_no=contract_no, quantity=quantity, terms=terms, preflight=preflight),
+            as_json,
+        )
 
 
 @pledge_app.command("release")
@@ -152,6 +166,7 @@ def extend(
     term_days: int,
     price_fen: Annotated[int, typer.Option()],
     amount_fen: int = 0,
+    preflight: PreflightOpt = True,
     as_json: JsonOpt = False,
 ) -> None:
     """Extension with a new term (past three years only for a contract in default)."""
@@ -166,7 +181,7 @@ def extend(
         start_price_fen=price_fen,
     )
     with _client(directory, org) as client:
-        _done(client.extend(contract_no=contract_no, terms=terms), as_json)
+        _done(client.extend(contract_no=contract_no, terms=terms, preflight=preflight), as_json)
 
 
 @pledge_app.command("default")
@@ -320,7 +335,12 @@ def weekly(
     price: Annotated[list[str] | None, typer.Option(help="CODE=FEN closing price (repeat)")] = None,
 ) -> None:
     """The registrar's weekly statistics per stock and market-wide buckets."""
-    prices = {item.split("=")[0]: int(item.split("=")[1]) for item in price or []}
+    prices: dict[str, int] = {}
+    for item in price or []:
+        code, _, fen = item.partition("=")
+        if not code or not fen.isdigit():
+            raise typer.BadParameter(f"--price takes CODE=FEN (a closing price in fen), not {item!r}")
+        prices[code] = int(fen)
     with _client(directory, org) as client:
         stats = client.weekly_statistics(as_of=as_of or "latest", prices=prices or None)
     if as_json:

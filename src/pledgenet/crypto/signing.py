@@ -67,6 +67,16 @@ def verify_packed(blob: bytes, domain: bytes) -> bytes:
     return bytes(out)
 
 
+def chunk_bounds(count: int, workers: int) -> list[tuple[int, int]]:
+    """Record ranges of a batch: a small first chunk, so the caller can start executing the first
+    transactions almost at once, then about ``CHUNKS_PER_WORKER`` equal chunks per worker."""
+    first = min(count, CHUNK_MIN)
+    per_chunk = max(CHUNK_MIN, -(-(count - first) // (workers * CHUNKS_PER_WORKER)))
+    bounds = [(0, first)] if first else []
+    bounds.extend((start, min(count, start + per_chunk)) for start in range(first, count, per_chunk))
+    return bounds
+
+
 class PendingVerification:
     """A batch being verified in chunks; ``verdict(n)`` waits only for the chunk holding record ``n``,
     so the caller can execute the first transactions while the pool still verifies the later ones."""
@@ -107,10 +117,9 @@ class BatchVerifier:
         if self.workers <= 1 or count < PARALLEL_THRESHOLD:
             return PendingVerification(inline=verify_packed(records, domain))
         pool = self._executor()
-        per_chunk = max(CHUNK_MIN, -(-count // (self.workers * CHUNKS_PER_WORKER)))
         futures = [
-            pool.submit(verify_packed, records[start * RECORD : (start + per_chunk) * RECORD], domain)
-            for start in range(0, count, per_chunk)
+            pool.submit(verify_packed, records[start * RECORD : stop * RECORD], domain)
+            for start, stop in chunk_bounds(count, self.workers)
         ]
         return PendingVerification(futures=futures)
 

@@ -1,7 +1,7 @@
 """Feature binning: quantile bins, optimal (ChiMerge) bins, weight of evidence and information value.
 
 Everything here works on one party's plaintext values or on per-bin label counts, so the same functions
-serve the centralized baseline and the federated protocol (:mod:`pledgenet.fl.federated_woe`), where the
+serve the centralized baseline and the federated protocol (:mod:`pledgenet.fl.fed_binning`), where the
 guest only ever sees a host's per-bin counts, never its values or thresholds.
 
 Conventions (those of the registrar's scorecards): "event" = default (label 1);

@@ -12,20 +12,42 @@ it and run the same protocol code:
 
 Every message can be recorded to a :class:`Transcript` (sender, receiver, tag, decoded payload, size), which
 the privacy tests inspect to prove what crosses between parties.
+
+Failure propagation: a party that fails mid-protocol calls :meth:`Channel.abort` (``job.run_party`` does it
+for every failure). Every peer's pending or next ``recv`` then raises :class:`~pledgenet.errors.PeerAborted`
+naming the failed party and its reason, whichever peer it was waiting on, so no party waits out the receive
+timeout for a protocol that can no longer finish. A network link that drops without the peer's goodbye
+(a killed process) has the same effect.
 """
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from pledgenet.errors import ProtocolError
+from pledgenet.errors import PeerAborted, ProtocolError
 from pledgenet.fl import wire
 
 DEFAULT_TIMEOUT_S = 600.0
+ABORT_TAG = "channel.abort"
+"""Reserved tag of the abort notice (``{"party": name, "reason": text}``); protocols never use it."""
+
+
+def abort_body(party: str, reason: str) -> bytes:
+    """The encoded abort notice of ``party`` (what :meth:`Channel.abort` puts on every link)."""
+    return wire.encode({"tag": ABORT_TAG, "body": {"party": party, "reason": reason[:500]}})
+
+
+def raise_if_abort(message: Any) -> None:
+    """Raise ``PeerAborted`` if a decoded message is an abort notice."""
+    if isinstance(message, dict) and message.get("tag") == ABORT_TAG:
+        body = message.get("body") or {}
+        raise PeerAborted(f"{body.get('party')!s} aborted the protocol: {body.get('reason')!s}")
 
 
 @dataclass(frozen=True)
@@ -80,6 +102,7 @@ class Channel(ABC):
         self._check_peer(frm)
         body = self._recv_bytes(frm, timeout)
         message = wire.decode(body)
+        raise_if_abort(message)
         if not isinstance(message, dict) or message.get("tag") != tag:
             got = message.get("tag") if isinstance(message, dict) else None
             raise ProtocolError(f"{self.party} expected {tag!r} from {frm}, got {got!r}")
@@ -88,6 +111,34 @@ class Channel(ABC):
     def broadcast(self, peers: list[str], tag: str, payload: Any) -> None:
         for peer in peers:
             self.send(peer, tag, payload)
+
+    def abort(self, reason: str) -> None:
+        """Tell every peer this party stopped (best effort, never raises): their ``recv`` raise at once."""
+        body = abort_body(self.party, reason)
+        if self.transcript is not None:
+            for peer in self.peers:
+                self.transcript.record(Message(self.party, peer, ABORT_TAG, {"reason": reason}, len(body)))
+        # the party is already failing: its own error is what matters, not a dead link's
+        with contextlib.suppress(Exception):
+            self._send_abort(body)
+
+    @contextlib.contextmanager
+    def aborting_on_failure(self) -> Iterator[Channel]:
+        """``with channel.aborting_on_failure():`` runs a party's protocol; any failure aborts the peers.
+
+        The notice names only the error's class and code, never its message: messages may quote data (an
+        ID, a column) that must not leave the party. The party's own exception keeps the full message.
+        """
+        try:
+            yield self
+        except BaseException as exc:
+            code = getattr(exc, "code", None)
+            self.abort(type(exc).__name__ + (f" ({code})" if isinstance(code, str) else ""))
+            raise
+
+    @abstractmethod
+    def _send_abort(self, body: bytes) -> None:
+        """Deliver an abort notice so that every peer's pending ``recv`` wakes, whatever it waits on."""
 
     def _check_peer(self, peer: str) -> None:
         if peer not in self.peers:
@@ -128,6 +179,12 @@ class MemoryChannel(Channel):
 
     def _send_bytes(self, to: str, body: bytes) -> None:
         self._hub._queues[(self.party, to)].put(body)
+
+    def _send_abort(self, body: bytes) -> None:
+        # into every queue a peer may be reading, whichever sender it waits on
+        for (sender, receiver), inbox in self._hub._queues.items():
+            if receiver != self.party and sender != receiver:
+                inbox.put(body)
 
     def _recv_bytes(self, frm: str, timeout: float | None) -> bytes:
         try:

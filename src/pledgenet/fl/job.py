@@ -1,38 +1,46 @@
 """Vertical FL jobs: a YAML file names the parties, their data, the components and their parameters.
 
 ``run_party`` is one party's whole job over any :class:`Channel` (alignment by PSI, the guest's 70/30
-split, SecureBoost and/or hetero LR, federated scoring, evaluation, model files); ``simulate`` runs every
-party as a thread over an in-memory hub. Every input is validated (files, columns, labels) before any
-cryptography starts. Outputs in ``output``: ``<party>.<component>.model.json`` per party,
-``metrics.json`` and ``report.html`` (guest).
+split, then every component in file order, evaluation, model files); ``simulate`` runs every party as a
+thread over an in-memory hub; ``pledgenet.fl.netjob.run_networked`` runs one party as its own process over
+the authenticated network transport (addresses and organisation keys in the same file). Every input is
+validated (files, columns, labels) before any cryptography starts. A party that fails tells its peers
+(``Channel.abort``), so they stop at once with ``PeerAborted`` instead of waiting out a timeout. Outputs in
+``output``: ``<party>.<component>.model.json`` per party, ``metrics.json`` and ``report.html`` (guest).
 
-Example::
+Example (``address``/``key``/``certificate`` are needed only for networked runs)::
 
     name: breast
     test_share: 0.3
     output: out/breast
     parties:
-      guest: {role: guest, data: data/breast_hetero_guest.csv, id: id, label: y}
-      host: {role: host, data: data/breast_hetero_host.csv, id: id}
-      coordinator: {role: coordinator}
+      guest: {role: guest, data: data/breast_hetero_guest.csv, id: id, label: y,
+              address: "10.0.0.1:9101", key: keys/guest/signing.key, certificate: keys/guest/certificate.pem}
+      host: {role: host, data: data/breast_hetero_host.csv, id: id,
+             address: "10.0.0.2:9101", key: keys/host/signing.key, certificate: keys/host/certificate.pem}
+      coordinator: {role: coordinator, address: "10.0.0.3:9101", public_key: keys/coordinator.pub}
     components:
       secureboost: {n_trees: 3, max_depth: 3, max_bins: 32, key_bits: 2048}
       hetero_lr: {epochs: 10, batch_size: 64, learning_rate: 0.01}
+
+Components are plug-ins: ``register(Component(name, run, check))``; ``run(ctx, params)`` is called on
+every party (branch on ``ctx.role``) and returns the guest's results (metrics, optional ``curves``).
 """
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import yaml
 
-from pledgenet.errors import ConfigError, PledgenetError
+from pledgenet.errors import ConfigError, PeerAborted, PledgenetError
 from pledgenet.fl import metrics
 from pledgenet.fl.alignment import align_guest, align_host
 from pledgenet.fl.channel import Channel, MemoryHub, Transcript
@@ -45,11 +53,11 @@ from pledgenet.fl.hetero_lr import (
     serve_dealer,
     serve_lr_host_prediction,
 )
-from pledgenet.fl.secureboost import fit_guest, fit_host, predict_guest, serve_host_prediction
+from pledgenet.fl.sbt_predict import predict_guest, serve_host_prediction
+from pledgenet.fl.secureboost import fit_guest, fit_host
 from pledgenet.fl.tree import BoostParams
 
 Progress = Callable[[str, float], None]
-COMPONENTS = ("secureboost", "hetero_lr")
 
 
 @dataclass(frozen=True)
@@ -60,6 +68,7 @@ class Job:
     test_share: float
     output: Path
     base_dir: Path
+    settings: dict[str, Any] = field(default_factory=dict)  # other top-level keys (e.g. alliance_root)
 
     @property
     def guest(self) -> str:
@@ -73,17 +82,72 @@ class Job:
     def coordinator(self) -> str | None:
         return next((p for p, spec in self.parties.items() if spec.get("role") == "coordinator"), None)
 
+    def path(self, value: str) -> Path:
+        """A path from the job file: absolute, or relative to ``base_dir``."""
+        path = Path(value)
+        return path if path.is_absolute() else self.base_dir / path
+
     def load(self, party: str) -> PartyData:
         spec = self.parties[party]
-        path = Path(spec["data"])
-        path = path if path.is_absolute() else self.base_dir / path
         return load_party_csv(
-            path,
+            self.path(spec["data"]),
             id_column=spec.get("id", "id"),
             label_column=spec.get("label") if spec.get("role") == "guest" else None,
             feature_columns=spec.get("features"),
             party=party,
         )
+
+
+@dataclass
+class PartyContext:
+    """What a component runs with on one party: the channel, the aligned split, progress and outputs."""
+
+    job: Job
+    party: str
+    role: str
+    channel: Channel
+    progress: Progress
+    aligned_train: PartyData | None = None
+    aligned_test: PartyData | None = None
+
+    @property
+    def train(self) -> PartyData:
+        if self.aligned_train is None:
+            raise ConfigError(f"{self.party} ({self.role}) holds no data")
+        return self.aligned_train
+
+    @property
+    def test(self) -> PartyData:
+        if self.aligned_test is None:
+            raise ConfigError(f"{self.party} ({self.role}) holds no data")
+        return self.aligned_test
+
+    def write_model(self, component: str, model: Any) -> None:
+        write_json(self.job.output / f"{self.party}.{component}.model.json", model)
+
+    def evaluate(self, scores: np.ndarray, train_scores: np.ndarray) -> dict[str, Any]:
+        """Guest only: test metrics (and curves for the report) of a component's scores."""
+        labels = self.test.labels
+        assert labels is not None
+        results = metrics.evaluate(labels, scores, train_scores=train_scores)
+        results["curves"] = _curves(labels, scores)
+        return results
+
+
+@dataclass(frozen=True)
+class Component:
+    """A job component: ``run`` on every party; ``check`` validates the job at load time."""
+
+    name: str
+    run: Callable[[PartyContext, dict[str, Any]], dict[str, Any]]
+    check: Callable[[Job, dict[str, Any]], None] = lambda job, params: None
+
+
+COMPONENTS: dict[str, Component] = {}
+
+
+def register(component: Component) -> None:
+    COMPONENTS[component.name] = component
 
 
 def load_job(path: str | Path) -> Job:
@@ -109,43 +173,34 @@ def load_job(path: str | Path) -> Job:
     components = {str(k): dict(v or {}) for k, v in (raw.get("components") or {}).items()}
     unknown = set(components) - set(COMPONENTS)
     if unknown or not components:
-        raise ConfigError(f"components must be among {COMPONENTS} (got {sorted(components)})")
-    if "hetero_lr" in components:
-        if roles.count("coordinator") != 1:
-            raise ConfigError("hetero_lr needs one party with role coordinator (the randomness dealer)")
-        if roles.count("host") != 1:
-            raise ConfigError("hetero_lr runs between the guest and exactly one host")
-    try:
-        BoostParams(**components.get("secureboost", {}))
-        LRParams(**components.get("hetero_lr", {}))
-    except TypeError as exc:
-        raise ConfigError(f"unknown component parameter: {exc}") from None
-    return Job(
+        raise ConfigError(f"components must be among {sorted(COMPONENTS)} (got {sorted(components)})")
+    known = {"name", "parties", "components", "test_share", "output", "relative_to_job"}
+    job = Job(
         name=str(raw.get("name", path.stem)),
         parties=parties,
         components=components,
         test_share=float(raw.get("test_share", 0.3)),
         output=Path(raw.get("output", f"fl-out/{path.stem}")),
         base_dir=path.parent.resolve() if raw.get("relative_to_job") else Path.cwd(),
+        settings={k: v for k, v in raw.items() if k not in known},
     )
+    for name, params in components.items():
+        try:
+            COMPONENTS[name].check(job, params)
+        except TypeError as exc:
+            raise ConfigError(f"unknown {name} parameter: {exc}") from None
+    return job
 
 
-def _write(path: Path, value: Any) -> None:
+def write_json(path: Path, value: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(value, indent=2, sort_keys=True))
 
 
-def run_party(job: Job, party: str, channel: Channel, progress: Progress | None = None) -> dict[str, Any]:
-    """Run ``party``'s side of the whole job; the guest returns the metrics."""
-    report = progress or (lambda _stage, _share: None)
-    role = job.parties[party]["role"]
-    if role == "coordinator":
-        if "hetero_lr" in job.components:
-            serve_dealer(channel, job.guest, job.hosts[0])
-        return {}
-    data = job.load(party)  # validation before any cryptography
-    report("align", 0.0)
-    if role == "guest":
+def _align(ctx: PartyContext) -> None:
+    job, channel = ctx.job, ctx.channel
+    data = job.load(ctx.party)  # validation before any cryptography
+    if ctx.role == "guest":
         aligned = align_guest(channel, data, job.hosts)
         assert aligned.labels is not None
         is_test = split_ids(aligned.ids, aligned.labels, job.test_share)
@@ -153,56 +208,41 @@ def run_party(job: Job, party: str, channel: Channel, progress: Progress | None 
     else:
         aligned = align_host(channel, data, job.guest)
         is_test = np.asarray(channel.recv(job.guest, "job.split")["is_test"], dtype=bool)
-    train, test = aligned.take(np.flatnonzero(~is_test)), aligned.take(np.flatnonzero(is_test))
-    report("align", 1.0)
-    results: dict[str, Any] = {"job": job.name, "rows": {"aligned": aligned.rows, "test": test.rows}}
-    if "secureboost" in job.components:
-        params = BoostParams(**job.components["secureboost"])
-        report("secureboost", 0.0)
-        if role == "guest":
-            done = [0]
+        if is_test.shape != (aligned.rows,):
+            raise ConfigError("the guest's train/test split does not match the aligned rows")
+    ctx.aligned_train = aligned.take(np.flatnonzero(~is_test))
+    ctx.aligned_test = aligned.take(np.flatnonzero(is_test))
 
-            def tick() -> None:
-                done[0] += 1
-                report("secureboost", done[0] / params.n_trees)
 
-            model = fit_guest(channel, train, job.hosts, params, progress=tick)
-            train_scores = predict_guest(channel, model, train)
-            test_scores = predict_guest(channel, model, test)
-            results["secureboost"] = metrics.evaluate(test.labels, test_scores, train_scores=train_scores)  # type: ignore[arg-type]
-            results["secureboost"]["curves"] = _curves(test.labels, test_scores)
-            _write(job.output / f"{party}.secureboost.model.json", model.to_dict())
-        else:
-            host_model = fit_host(channel, train, job.guest)
-            serve_host_prediction(channel, host_model, train, job.guest)
-            serve_host_prediction(channel, host_model, test, job.guest)
-            _write(job.output / f"{party}.secureboost.model.json", host_model.to_dict())
-        report("secureboost", 1.0)
-    if "hetero_lr" in job.components:
-        report("hetero_lr", 0.0)
-        dealer = job.coordinator
-        assert dealer is not None
-        if role == "guest":
-            lr_model = fit_lr_guest(
-                channel, train, job.hosts[0], dealer, LRParams(**job.components["hetero_lr"])
-            )
-            train_scores = predict_lr_guest(channel, lr_model, train, job.hosts[0])
-            test_scores = predict_lr_guest(channel, lr_model, test, job.hosts[0])
-            results["hetero_lr"] = metrics.evaluate(test.labels, test_scores, train_scores=train_scores)  # type: ignore[arg-type]
-            results["hetero_lr"]["curves"] = _curves(test.labels, test_scores)
-            _write(job.output / f"{party}.hetero_lr.model.json", lr_model)
-        else:
-            lr_model = fit_lr_host(channel, train, job.guest, dealer)
-            serve_lr_host_prediction(channel, lr_model, train, job.guest)
-            serve_lr_host_prediction(channel, lr_model, test, job.guest)
-            _write(job.output / f"{party}.hetero_lr.model.json", lr_model)
-        report("hetero_lr", 1.0)
-    if role == "guest":
-        from pledgenet.fl.report import write_report
+def run_party(job: Job, party: str, channel: Channel, progress: Progress | None = None) -> dict[str, Any]:
+    """Run ``party``'s side of the whole job; the guest returns the metrics.
 
-        curves = {c: results[c].pop("curves") for c in COMPONENTS if c in results}
-        _write(job.output / "metrics.json", results)
-        write_report(job.output / "report.html", job.name, results, curves)
+    On any failure the party aborts the channel (its peers stop at once) and re-raises.
+    """
+    report = progress or (lambda _stage, _share: None)
+    role = job.parties[party]["role"]
+    ctx = PartyContext(job, party, role, channel, report)
+    with channel.aborting_on_failure():
+        results: dict[str, Any] = {"job": job.name}
+        if role != "coordinator":
+            report("align", 0.0)
+            _align(ctx)
+            report("align", 1.0)
+            results["rows"] = {"aligned": ctx.train.rows + ctx.test.rows, "test": ctx.test.rows}
+        for name, params in job.components.items():
+            report(name, 0.0)
+            start = time.perf_counter()
+            outcome = COMPONENTS[name].run(ctx, params)
+            if role == "guest":
+                results[name] = {**outcome, "seconds": round(time.perf_counter() - start, 3)}
+            report(name, 1.0)
+    if role != "guest":
+        return {}
+    from pledgenet.fl.report import write_report
+
+    curves = {c: results[c].pop("curves") for c in job.components if "curves" in results.get(c, {})}
+    write_json(job.output / "metrics.json", results)
+    write_report(job.output / "report.html", job.name, results, curves)
     return results
 
 
@@ -219,7 +259,10 @@ def _curves(labels: Any, scores: np.ndarray) -> dict[str, list[float]]:
 def simulate(
     job: Job, progress: Progress | None = None, transcript: Transcript | None = None
 ) -> dict[str, Any]:
-    """Run every party of ``job`` locally (threads over an in-memory hub); return the guest's metrics."""
+    """Run every party of ``job`` locally (threads over an in-memory hub); return the guest's metrics.
+
+    If a party fails, the others stop at once (``PeerAborted``) and its own error is raised here.
+    """
     for party, spec in job.parties.items():
         if spec["role"] != "coordinator":
             job.load(party)  # every party's data is checked before any thread or key starts
@@ -241,6 +284,66 @@ def simulate(
     for thread in threads:
         thread.join()
     if errors:
-        first = next((e for e in errors if isinstance(e, PledgenetError)), errors[0])
-        raise first
+        causes = [e for e in errors if not isinstance(e, PeerAborted)] or errors
+        raise next((e for e in causes if isinstance(e, PledgenetError)), causes[0])
     return results
+
+
+# ---------------------------------------------------------------------------------- built-in components
+def _run_secureboost(ctx: PartyContext, params: dict[str, Any]) -> dict[str, Any]:
+    boost = BoostParams(**params)
+    job, channel = ctx.job, ctx.channel
+    if ctx.role == "guest":
+        done = [0]
+
+        def tick() -> None:
+            done[0] += 1
+            ctx.progress("secureboost", done[0] / boost.n_trees)
+
+        model = fit_guest(channel, ctx.train, job.hosts, boost, progress=tick)
+        ctx.write_model("secureboost", model.to_dict())
+        train_scores = predict_guest(channel, model, ctx.train)
+        return ctx.evaluate(predict_guest(channel, model, ctx.test), train_scores)
+    if ctx.role == "host":
+        host_model = fit_host(channel, ctx.train, job.guest)
+        ctx.write_model("secureboost", host_model.to_dict())
+        serve_host_prediction(channel, host_model, ctx.train, job.guest)
+        serve_host_prediction(channel, host_model, ctx.test, job.guest)
+    return {}
+
+
+def _run_hetero_lr(ctx: PartyContext, params: dict[str, Any]) -> dict[str, Any]:
+    job, channel = ctx.job, ctx.channel
+    dealer = job.coordinator
+    assert dealer is not None
+    if ctx.role == "coordinator":
+        serve_dealer(channel, job.guest, job.hosts)
+    elif ctx.role == "guest":
+        lr_model = fit_lr_guest(channel, ctx.train, job.hosts, dealer, LRParams(**params))
+        ctx.write_model("hetero_lr", lr_model)
+        train_scores = predict_lr_guest(channel, lr_model, ctx.train, job.hosts)
+        return ctx.evaluate(predict_lr_guest(channel, lr_model, ctx.test, job.hosts), train_scores)
+    else:
+        lr_model = fit_lr_host(channel, ctx.train, job.guest, dealer)
+        ctx.write_model("hetero_lr", lr_model)
+        serve_lr_host_prediction(channel, lr_model, ctx.train, job.guest)
+        serve_lr_host_prediction(channel, lr_model, ctx.test, job.guest)
+    return {}
+
+
+def _check_hetero_lr(job: Job, params: dict[str, Any]) -> None:
+    roles = [spec.get("role") for spec in job.parties.values()]
+    if roles.count("coordinator") != 1:
+        raise ConfigError("hetero_lr needs one party with role coordinator (the randomness dealer)")
+    LRParams(**params)
+
+
+def _check_secureboost(job: Job, params: dict[str, Any]) -> None:
+    BoostParams(**params)
+
+
+register(Component("secureboost", _run_secureboost, _check_secureboost))
+register(Component("hetero_lr", _run_hetero_lr, _check_hetero_lr))
+
+# binning and scorecard (fl/fed_components.py) register themselves; imported last, after `register` exists
+import pledgenet.fl.fed_components  # noqa: E402, F401

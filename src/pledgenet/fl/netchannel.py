@@ -13,7 +13,10 @@ The handshake, written here because it is the product's own link protocol (a few
    salted with the transcript hash. Frames are ``length || AEAD(counter nonce, body)``, so a frame that is
    altered, dropped, replayed or reordered fails to decrypt and the link is closed with ``ProtocolError``.
 
-A reader thread per link puts decrypted bodies into a queue; ``recv`` takes them in order.
+A reader thread per link puts decrypted bodies into a queue; ``recv`` takes them in order. Each sealed body
+starts with one byte: a protocol message, an abort notice (wakes every pending ``recv`` of this party with
+``PeerAborted``), or the goodbye that ``close`` sends; a link that drops without a goodbye (the peer
+process died) counts as an abort too.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import socket
 import struct
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature
@@ -35,9 +39,9 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from pledgenet.errors import ProtocolError
+from pledgenet.errors import PeerAborted, ProtocolError
 from pledgenet.fl import wire
-from pledgenet.fl.channel import DEFAULT_TIMEOUT_S, Channel, Transcript
+from pledgenet.fl.channel import DEFAULT_TIMEOUT_S, Channel, Transcript, raise_if_abort
 
 _LABEL = b"pledgenet-fl-link-v1"
 _MAX_FRAME = wire.MAX_MESSAGE_BYTES
@@ -77,25 +81,43 @@ def _recv_frame(sock: socket.socket) -> bytes:
     return _recv_exact(sock, size)
 
 
-class _Link:
-    """One authenticated, encrypted connection to a peer."""
+_DATA, _ABORT, _BYE = b"D", b"A", b"B"
+"""First byte of every sealed frame body: a protocol message, an abort notice, the closing goodbye."""
 
-    def __init__(self, sock: socket.socket, send_key: bytes, recv_key: bytes) -> None:
+
+class _Link:
+    """One authenticated, encrypted connection to a peer.
+
+    ``on_abort`` is called (from the reader thread) with a ``PeerAborted`` when the peer sends an abort
+    notice or the connection drops without its goodbye; the channel then wakes every pending ``recv``.
+    """
+
+    def __init__(
+        self,
+        sock: socket.socket,
+        send_key: bytes,
+        recv_key: bytes,
+        peer: str,
+        on_abort: Callable[[PeerAborted], None],
+    ) -> None:
         self.sock = sock
+        self.peer = peer
+        self._on_abort = on_abort
         self._send_aead = ChaCha20Poly1305(send_key)
         self._recv_aead = ChaCha20Poly1305(recv_key)
         self._send_counter = 0
         self._recv_counter = 0
         self._send_lock = threading.Lock()
+        self._closing = False
         self.inbox: queue.Queue[bytes | ProtocolError] = queue.Queue()
         self._reader = threading.Thread(target=self._read_loop, daemon=True)
         self._reader.start()
 
-    def send(self, body: bytes) -> None:
+    def send(self, body: bytes, kind: bytes = _DATA) -> None:
         with self._send_lock:
             nonce = self._send_counter.to_bytes(12, "big")
             self._send_counter += 1
-            _send_frame(self.sock, self._send_aead.encrypt(nonce, body, None))
+            _send_frame(self.sock, self._send_aead.encrypt(nonce, kind + body, None))
 
     def _read_loop(self) -> None:
         try:
@@ -107,12 +129,28 @@ class _Link:
                     body = self._recv_aead.decrypt(nonce, sealed, None)
                 except Exception:
                     raise ProtocolError("a frame failed authentication (altered or replayed)") from None
-                self.inbox.put(body)
+                kind, body = body[:1], body[1:]
+                if kind == _DATA:
+                    self.inbox.put(body)
+                elif kind == _ABORT:
+                    try:
+                        raise_if_abort(wire.decode(body))
+                    except PeerAborted as notice:
+                        self._on_abort(notice)
+                    return
+                else:  # goodbye: the peer finished; later receives from it fail at once
+                    self.inbox.put(ProtocolError(f"{self.peer} closed the link"))
+                    return
         except (ProtocolError, OSError) as exc:
-            error = exc if isinstance(exc, ProtocolError) else ProtocolError(f"link failed: {exc}")
-            self.inbox.put(error)
+            if self._closing:
+                return
+            self._on_abort(PeerAborted(f"the link to {self.peer} was lost mid-protocol ({exc})"))
 
-    def close(self) -> None:
+    def close(self, goodbye: bool = True) -> None:
+        self._closing = True
+        if goodbye:
+            with contextlib.suppress(OSError):
+                self.send(b"", _BYE)
         with contextlib.suppress(OSError):
             self.sock.shutdown(socket.SHUT_RDWR)
         self.sock.close()
@@ -125,7 +163,7 @@ def _handshake(
     directory: dict[str, PartyAddress],
     dialer: bool,
     expected_peer: str | None,
-) -> tuple[str, _Link]:
+) -> tuple[str, bytes, bytes]:
     ephemeral = X25519PrivateKey.generate()
     mine = wire.encode(
         {
@@ -157,7 +195,7 @@ def _handshake(
     dial_key, accept_key = keys[:32], keys[32:]
     send_key, recv_key = (dial_key, accept_key) if dialer else (accept_key, dial_key)
     sock.settimeout(None)  # the link may idle for long phases of a protocol
-    return peer, _Link(sock, send_key, recv_key)
+    return peer, send_key, recv_key
 
 
 class NetworkChannel(Channel):
@@ -182,6 +220,7 @@ class NetworkChannel(Channel):
             raise ProtocolError(f"the private key given to {party!r} does not match its directory entry")
         super().__init__(party, sorted(p for p in directory if p != party), transcript)
         self._links: dict[str, _Link] = {}
+        self._aborted: PeerAborted | None = None
         deadline = time.monotonic() + connect_timeout
         to_accept = [p for p in self.peers if p < party]
         to_dial = [p for p in self.peers if p > party]
@@ -192,8 +231,8 @@ class NetworkChannel(Channel):
         try:
             for peer in to_dial:
                 sock = self._dial(directory[peer], deadline)
-                _, link = _handshake(sock, party, private_key, directory, True, peer)
-                self._links[peer] = link
+                _, send_key, recv_key = _handshake(sock, party, private_key, directory, True, peer)
+                self._links[peer] = _Link(sock, send_key, recv_key, peer, self._wake_all)
             while listener is not None and len(self._links) < len(self.peers):
                 try:
                     sock, _ = listener.accept()
@@ -201,11 +240,11 @@ class NetworkChannel(Channel):
                     raise ProtocolError(f"{party} timed out waiting for its peers") from None
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 sock.settimeout(connect_timeout)
-                peer, link = _handshake(sock, party, private_key, directory, False, None)
+                peer, send_key, recv_key = _handshake(sock, party, private_key, directory, False, None)
                 if peer in self._links or peer not in to_accept:
-                    link.close()
+                    sock.close()
                     raise ProtocolError(f"{peer!r} connected twice or should have been dialled")
-                self._links[peer] = link
+                self._links[peer] = _Link(sock, send_key, recv_key, peer, self._wake_all)
         except BaseException:
             self.close()
             raise
@@ -229,9 +268,24 @@ class NetworkChannel(Channel):
     def _send_bytes(self, to: str, body: bytes) -> None:
         self._links[to].send(body)
 
+    def _send_abort(self, body: bytes) -> None:
+        for link in list(self._links.values()):
+            with contextlib.suppress(OSError):
+                link.send(body, _ABORT)
+
+    def _wake_all(self, notice: PeerAborted) -> None:
+        self._aborted = notice
+        for link in list(self._links.values()):
+            link.inbox.put(notice)
+
     def _recv_bytes(self, frm: str, timeout: float | None = DEFAULT_TIMEOUT_S) -> bytes:
+        if self._aborted is not None:
+            raise self._aborted
+        link = self._links.get(frm)
+        if link is None:
+            raise ProtocolError(f"{self.party} has no open link to {frm}")
         try:
-            item = self._links[frm].inbox.get(timeout=timeout)
+            item = link.inbox.get(timeout=timeout)
         except queue.Empty:
             raise ProtocolError(f"{self.party} timed out waiting for {frm}") from None
         if isinstance(item, ProtocolError):
@@ -239,6 +293,13 @@ class NetworkChannel(Channel):
         return item
 
     def close(self) -> None:
+        """Say goodbye on every link and close it (peers' later receives from this party fail at once)."""
         for link in self._links.values():
             link.close()
+        self._links.clear()
+
+    def abort(self, reason: str) -> None:
+        super().abort(reason)
+        for link in self._links.values():
+            link.close(goodbye=False)
         self._links.clear()

@@ -7,9 +7,10 @@ sample at ``base_odds`` (good:bad as odds of default) scores ``base_score``, and
 score splits into base points ``offset − factor · b`` plus, per feature and bin, ``−factor · β_j · x̄``
 where ``x̄`` is the mean feature value of the training samples in that bin.
 
-In a vertical job each party builds the rows of its own features (its weights, bins and values never leave
-it); the guest adds the base points. Scoring a sample = base points + the points of the bin it falls in for
-each feature.
+This module is the centralized scorecard (one party holding every feature: the baseline, and each party's
+own part). In a vertical job :mod:`pledgenet.fl.fed_scorecard` has each party build the rows of its own
+features with these functions (its weights, bins and values never leave it); the guest adds the base
+points. Scoring a sample = base points + the points of the bin it falls in for each feature.
 """
 
 from __future__ import annotations
@@ -61,10 +62,16 @@ class Scorecard:
 
 
 def feature_points(
-    name: str, values: np.ndarray, weight: float, scale: ScoreScale, max_bins: int = 10
+    name: str,
+    values: np.ndarray,
+    weight: float,
+    scale: ScoreScale,
+    max_bins: int = 10,
+    spec: BinSpec | None = None,
 ) -> tuple[BinSpec, pd.DataFrame]:
-    """One party's per-bin points for one of its features."""
-    spec = quantile_bins(values, max_bins)
+    """One party's per-bin points for one of its features (quantile bins unless ``spec`` is given, e.g.
+    the optimal bins of :mod:`pledgenet.fl.fed_binning`)."""
+    spec = spec or quantile_bins(values, max_bins)
     index = spec.assign(values)
     counts = np.bincount(index, minlength=spec.bins)
     sums = np.bincount(index, weights=values, minlength=spec.bins)
@@ -89,15 +96,18 @@ def build_scorecard(
     intercept: float,
     scale: ScoreScale | None = None,
     max_bins: int = 10,
+    bins: dict[str, BinSpec] | None = None,
 ) -> Scorecard:
-    """Scorecard from an LR model (``weights`` by feature, ``intercept``) over training ``features``."""
+    """Scorecard from an LR model (``weights`` by feature, ``intercept``) over training ``features``
+    (quantile bins, or the given ``bins`` per feature)."""
     scale = scale or ScoreScale()
     specs: dict[str, BinSpec] = {}
     tables = []
     for name, weight in weights.items():
         if name not in features.columns:
             raise DataError(f"feature {name!r} of the model is not in the data")
-        spec, table = feature_points(name, features[name].to_numpy(np.float64), weight, scale, max_bins)
+        values = features[name].to_numpy(np.float64)
+        spec, table = feature_points(name, values, weight, scale, max_bins, (bins or {}).get(name))
         specs[name] = spec
         tables.append(table)
     base_points = round(scale.offset - scale.factor * intercept, 2)

@@ -3,36 +3,45 @@
 Protocol (one guest, any number of hosts; see docs/protocols.md, "Vertical federated learning"):
 
 * setup: the guest sends its Paillier public key; each host bins its own features (thresholds never
-  leave it).
-* per tree: the guest encrypts each row's packed (g, h) once (``sbt.gh``); each host answers with the
-  number of bins of each of its feature *slots*, a per-tree random permutation of its features.
+  leave it) and starts its histogram workers.
+* per tree: the guest announces the tree and streams its ciphertexts in chunks (``sbt.gh``), two rows'
+  packed (g, h) per ciphertext (``sbt_crypto``), encrypted with obfuscators its key-owner pool computed
+  while the previous tree was being built; each host answers at once with the number of bins of each of
+  its feature *slots* (a per-tree random permutation of its features) and multiplies every chunk into its
+  root histogram as it arrives.
 * per level: the guest sends the node of every row and which nodes need histograms (only the smaller child
-  of each pair; the guest derives the sibling as parent − child in plaintext). Each host returns, per
-  node, its encrypted per-bin sums packed ~14 bins per ciphertext and re-randomised (``sbt.hist``).
+  of each pair; the guest derives the sibling as parent - child in plaintext). Each host returns, per node,
+  its encrypted per-bin sums, aligned and packed five bins per ciphertext, masked and re-randomised
+  (``sbt.hist``).
 * the guest decrypts, finds the best split over its own features and every host's slots; for a host split
   it sends (node, slot, bin) and the host answers with an opaque ``split_id`` and which of the node's rows
   go left. The host keeps (feature, threshold) under that id; the guest's model only says "host h, split k".
 
-Prediction: the guest sends the rows to score; each host answers, for each of its split ids, which rows
-go left; the guest walks the trees.
+Prediction (batch and one-by-one) is in ``sbt_predict``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 
-from pledgenet.crypto.paillier.keys import PaillierPublicKey, generate_keypair
-from pledgenet.crypto.paillier.obfuscator import ObfuscatorPool
+from pledgenet.crypto.paillier import ObfuscatorPool, PaillierPrivateKey, PaillierPublicKey, generate_keypair
 from pledgenet.errors import ProtocolError
 from pledgenet.fl.binning import bin_matrix
 from pledgenet.fl.channel import Channel
 from pledgenet.fl.data import PartyData
-from pledgenet.fl.sbt_crypto import GradientCodec, HistogramEngine
+from pledgenet.fl.sbt_crypto import GradientCodec
+from pledgenet.fl.sbt_host import PARALLEL_MIN_ROWS, HistogramWorkers
 from pledgenet.fl.tree import BoostParams, HostView, Tree, grow_tree
-from pledgenet.fl.wire import IntVector
+
+CHUNK_CIPHERTEXTS = 1024
+"""Ciphertexts per ``sbt.gh`` message: small enough that hosts start summing early (512 KB at 2048 bits)."""
+OWNER_WINDOW_BITS = 10
+"""Fixed-base windows of the guest's CRT obfuscator tables: ~20% fewer multiplications than 8-bit windows
+for ~55 MB of tables per pool worker (8-bit: ~17 MB)."""
 
 
 def sigmoid(margin: np.ndarray) -> np.ndarray:
@@ -90,50 +99,59 @@ class HostBoostModel:
         return cls(splits, tuple(data["feature_names"]))
 
     def goes_left(self, features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Split ids (sorted) and, per id, whether each row of ``features`` goes left."""
         ids = np.array(sorted(self.splits), dtype=np.int64)
-        left = np.zeros((len(ids), features.shape[0]), dtype=bool)
-        for i, split_id in enumerate(ids):
-            feature, threshold = self.splits[int(split_id)]
-            left[i] = features[:, feature] <= threshold
-        return ids, left
+        columns = np.array([self.splits[int(i)][0] for i in ids], dtype=np.int64)
+        thresholds = np.array([self.splits[int(i)][1] for i in ids], dtype=np.float64)
+        left = thresholds[:, None] >= features[:, columns].T
+        return ids, left.reshape(len(ids), features.shape[0])
 
 
 class RemoteHost(HostView):
     """The guest's view of one host over a channel: everything it learns arrives through here."""
 
     def __init__(
-        self, channel: Channel, name: str, public_key: PaillierPublicKey, codec: GradientCodec
+        self, channel: Channel, name: str, private_key: PaillierPrivateKey, codec: GradientCodec
     ) -> None:
-        self.channel, self.name, self.codec, self.public_key = channel, name, codec, public_key
-        self.encrypted: list[Any] = []
+        self.channel, self.name, self.codec = channel, name, codec
+        self._private_key = private_key
         self.slot_bins: list[int] = []
-
-    def send_gradients(self, ciphertexts: list[Any]) -> None:
-        self.channel.send(self.name, "sbt", {"kind": "tree", "gh": IntVector.of(ciphertexts, self._width)})
-
-    @property
-    def _width(self) -> int:
-        return self.public_key.ciphertext_bytes
+        self._gradients = self._hessians = np.zeros(0)
 
     def begin_tree(self, gradients: np.ndarray, hessians: np.ndarray) -> list[int]:
         reply = self.channel.recv(self.name, "sbt.layout")
         self.slot_bins = [int(b) for b in reply["bins"]]
+        if any(b < 1 for b in self.slot_bins):
+            raise ProtocolError(f"{self.name} announced a feature without bins")
+        self._gradients, self._hessians = gradients, hessians
         return list(self.slot_bins)
+
+    def _with_last_bins(self, sums: np.ndarray, node_total: float) -> np.ndarray:
+        """Each slot's sums with its last bin appended (node total minus the others; never a split input)."""
+        out, start = [], 0
+        for bins in self.slot_bins:
+            part = sums[start : start + bins - 1]
+            out.append(np.append(part, node_total - part.sum()))
+            start += bins - 1
+        return np.concatenate(out) if out else np.zeros(0)
 
     def histograms(
         self, node_of_row: np.ndarray, nodes: list[int]
     ) -> dict[int, tuple[np.ndarray, np.ndarray]]:
         self.channel.send(self.name, "sbt", {"kind": "level", "node_of_row": node_of_row, "nodes": nodes})
-        reply = self.channel.recv(self.name, "sbt.hist")
-        packed = reply["hists"]
-        if len(packed) != len(nodes):
-            raise ProtocolError(f"{self.name} returned {len(packed)} histograms for {len(nodes)} nodes")
-        total = sum(self.slot_bins)
-        private_key = self._private_key
-        return {
-            node: self.codec.decrypt_histogram(private_key, list(vector.values), total)
-            for node, vector in zip(nodes, packed, strict=True)
-        }
+        replies = self.channel.recv(self.name, "sbt.hist")["hists"]
+        if len(replies) != len(nodes):
+            raise ProtocolError(f"{self.name} returned {len(replies)} histograms for {len(nodes)} nodes")
+        sent = sum(self.slot_bins) - len(self.slot_bins)  # hosts never send a feature's last bin
+        out = {}
+        for node, reply in zip(nodes, replies, strict=True):
+            sums_g, sums_h = self.codec.decrypt_reply(self._private_key, bytes(reply), sent)
+            members = node_of_row == node
+            out[node] = (
+                self._with_last_bins(sums_g, float(self._gradients[members].sum())),
+                self._with_last_bins(sums_h, float(self._hessians[members].sum())),
+            )
+        return out
 
     def split(
         self, node_of_row: np.ndarray, requests: list[tuple[int, int, int]]
@@ -149,7 +167,19 @@ class RemoteHost(HostView):
     def end_tree(self) -> None:
         self.channel.send(self.name, "sbt", {"kind": "end_tree"})
 
-    _private_key: Any = None
+
+def _stream_gradients(
+    channel: Channel, hosts: list[str], codec: GradientCodec, pool: ObfuscatorPool, packed: list[int]
+) -> None:
+    """Announce a tree and send its ciphertexts chunk by chunk (hosts start summing on the first)."""
+    chunks = range(0, len(packed), CHUNK_CIPHERTEXTS)
+    for host in hosts:
+        channel.send(host, "sbt", {"kind": "tree", "chunks": len(chunks)})
+    for start in chunks:
+        vector = codec.encrypt_rows(pool.public_key, packed[start : start + CHUNK_CIPHERTEXTS], pool)
+        data = vector.to_bytes()
+        for host in hosts:
+            channel.send(host, "sbt.gh", {"start": start, "gh": data})
 
 
 def fit_guest(
@@ -158,42 +188,44 @@ def fit_guest(
     hosts: list[str],
     params: BoostParams,
     *,
-    progress: Any = None,
+    progress: Callable[[], None] | None = None,
     obfuscator_workers: int | None = None,
 ) -> GuestBoostModel:
-    """Train as the guest (label holder) with the given hosts; returns the guest's model part."""
+    """Train as the guest (label holder) with the given hosts; returns the guest's model part.
+
+    Obfuscators come from the key owner's pool (CRT tables, ``OWNER_WINDOW_BITS``) over
+    ``obfuscator_workers`` processes (default: every core); the next tree's are computed while the hosts
+    build this tree's histograms.
+    """
     if data.labels is None:
         raise ProtocolError("the guest needs labels")
     specs, binned = bin_matrix(data.features, params.max_bins)
     edges = [spec.edges for spec in specs]
     keypair = generate_keypair(params.key_bits, allow_small_key=params.key_bits < 2048)
+    public_key, private_key = keypair.public_key, keypair.private_key
     codec = GradientCodec(params.key_bits, data.rows)
-    for host in hosts:
-        channel.send(
-            host,
-            "sbt",
-            {
-                "kind": "setup",
-                "public_key": keypair.public_key.to_bytes(),
-                "rows": data.rows,
-                "max_bins": params.max_bins,
-            },
-        )
-    views = [RemoteHost(channel, host, keypair.public_key, codec) for host in hosts]
-    for view in views:
-        view._private_key = keypair.private_key
+    per_tree = -(-data.rows // codec.rows_per_ciphertext)
     labels = data.labels.astype(np.float64)
     rate = float(np.clip(labels.mean(), 1e-6, 1 - 1e-6))
     base_margin = float(np.log(rate / (1 - rate)))
     margin = np.full(data.rows, base_margin)
     trees: list[Tree] = []
-    with ObfuscatorPool(keypair.public_key, workers=obfuscator_workers) as pool:
-        for _ in range(params.n_trees):
+    if obfuscator_workers is None and data.rows < PARALLEL_MIN_ROWS:
+        obfuscator_workers = 1  # worker processes cost more to start than a small job saves
+    with ObfuscatorPool(
+        public_key, private_key=private_key, workers=obfuscator_workers, window_bits=OWNER_WINDOW_BITS
+    ) as pool:
+        pool.refill(per_tree)  # the first tree's obfuscators, while the hosts set up
+        setup = {"kind": "setup", "public_key": public_key.to_bytes(), "rows": data.rows}
+        for host in hosts:
+            channel.send(host, "sbt", {**setup, "max_bins": params.max_bins})
+        views = [RemoteHost(channel, host, private_key, codec) for host in hosts]
+        for index in range(params.n_trees):
             probability = sigmoid(margin)
             gradients, hessians = probability - labels, probability * (1 - probability)
-            ciphertexts = codec.encrypt_rows(keypair.public_key, pool, gradients, hessians)
-            for view in views:
-                view.send_gradients(ciphertexts)
+            _stream_gradients(channel, hosts, codec, pool, codec.pack_rows(gradients, hessians))
+            if index + 1 < params.n_trees:
+                pool.refill(per_tree)  # computed while the hosts work on this tree
             tree, leaf_of_row = grow_tree(binned, edges, gradients, hessians, list(views), params)
             weights = {node.id: node.weight for node in tree.nodes.values() if node.leaf}
             margin += np.array([weights[int(leaf)] for leaf in leaf_of_row])
@@ -205,107 +237,80 @@ def fit_guest(
     return GuestBoostModel(params, base_margin, trees, data.feature_names, list(hosts))
 
 
-def fit_host(channel: Channel, data: PartyData, guest: str) -> HostBoostModel:
-    """Serve the guest's SecureBoost training as a host; returns the host's split table."""
-    setup = channel.recv(guest, "sbt")
-    if setup.get("kind") != "setup":
-        raise ProtocolError("SecureBoost must start with setup")
-    public_key = PaillierPublicKey.from_bytes(setup["public_key"])
-    if int(setup["rows"]) != data.rows:
-        raise ProtocolError(f"guest trains on {setup['rows']} rows, this host holds {data.rows}")
-    specs, binned = bin_matrix(data.features, int(setup["max_bins"]))
-    codec = GradientCodec(public_key.key_bits, data.rows)
-    model = HostBoostModel({}, data.feature_names)
-    rng = np.random.default_rng()
-    engine: HistogramEngine | None = None
-    permutation = np.arange(len(specs))
-    node_of_row = np.zeros(data.rows, dtype=np.int32)
-    next_split = 0
+class _HostSession:
+    """A host's state during training: its bins, the per-tree slot permutation, its split table."""
+
+    def __init__(self, channel: Channel, data: PartyData, guest: str, workers: int | None) -> None:
+        setup = channel.recv(guest, "sbt")
+        if setup.get("kind") != "setup":
+            raise ProtocolError("SecureBoost must start with setup")
+        if int(setup["rows"]) != data.rows:
+            raise ProtocolError(f"guest trains on {setup['rows']} rows, this host holds {data.rows}")
+        self.channel, self.data, self.guest = channel, data, guest
+        self.public_key = PaillierPublicKey.from_bytes(setup["public_key"])
+        self.specs, binned = bin_matrix(data.features, int(setup["max_bins"]))
+        codec = GradientCodec(self.public_key.key_bits, data.rows)
+        bins = [spec.bins for spec in self.specs]
+        self.workers = HistogramWorkers(self.public_key, binned, bins, codec, workers)
+        self.model = HostBoostModel({}, data.feature_names)
+        self.permutation = np.arange(len(self.specs))
+        self.node_of_row = np.zeros(data.rows, dtype=np.int32)
+        self._rng = np.random.default_rng()
+
+    def tree(self, chunks: int) -> None:
+        self.permutation = self._rng.permutation(len(self.specs))
+        self.channel.send(self.guest, "sbt.layout", {"bins": [self.specs[j].bins for j in self.permutation]})
+        self.workers.begin_tree()
+        for _ in range(chunks):
+            chunk = self.channel.recv(self.guest, "sbt.gh")
+            self.workers.add_chunk(int(chunk["start"]), bytes(chunk["gh"]))
+
+    def level(self, node_of_row: Any, nodes: list[Any]) -> None:
+        self.node_of_row = np.asarray(node_of_row, dtype=np.int32)
+        if self.node_of_row.shape != (self.data.rows,):
+            raise ProtocolError("node assignment has the wrong length")
+        order = [int(j) for j in self.permutation]
+        hists = self.workers.replies(self.node_of_row, [int(n) for n in nodes], order)
+        self.channel.send(self.guest, "sbt.hist", {"hists": hists})
+
+    def split(self, requests: list[Any]) -> None:
+        ids, lefts = [], []
+        for node, slot, bin_index in requests:
+            if not 0 <= int(slot) < len(self.permutation):
+                raise ProtocolError("split slot out of range")
+            feature = int(self.permutation[int(slot)])
+            if not 0 <= int(bin_index) < len(self.specs[feature].edges):
+                raise ProtocolError("split bin out of range")
+            threshold = float(self.specs[feature].edges[int(bin_index)])
+            rows = np.flatnonzero(self.node_of_row == int(node))
+            lefts.append(np.packbits(self.data.features[rows, feature] <= threshold))
+            split_id = len(self.model.splits)
+            self.model.splits[split_id] = (feature, threshold)
+            ids.append(split_id)
+        self.channel.send(self.guest, "sbt.split", {"split_ids": ids, "left": lefts})
+
+
+def fit_host(channel: Channel, data: PartyData, guest: str, *, workers: int | None = None) -> HostBoostModel:
+    """Serve the guest's SecureBoost training as a host; returns the host's split table.
+
+    ``workers`` histogram processes (default: every core when the data is large enough to pay).
+    """
+    session = _HostSession(channel, data, guest, workers)
     try:
         while True:
             message = channel.recv(guest, "sbt")
             kind = message.get("kind")
             if kind == "tree":
-                ciphertexts = list(message["gh"].values)
-                if len(ciphertexts) != data.rows:
-                    raise ProtocolError("gradient vector has the wrong length")
-                engine = HistogramEngine(ciphertexts, binned, public_key)
-                permutation = rng.permutation(len(specs))
-                channel.send(guest, "sbt.layout", {"bins": [specs[j].bins for j in permutation]})
-            elif kind == "level" and engine is not None:
-                node_of_row = np.asarray(message["node_of_row"], dtype=np.int32)
-                bins_of = [specs[j].bins for j in permutation]
-                hists = []
-                for node in message["nodes"]:
-                    rows = np.flatnonzero(node_of_row == int(node))
-                    sums = engine.histogram(rows, [int(j) for j in permutation], bins_of)
-                    hists.append(IntVector.of(engine.compress(sums, codec), public_key.ciphertext_bytes))
-                channel.send(guest, "sbt.hist", {"hists": hists})
+                session.tree(int(message["chunks"]))
+            elif kind == "level":
+                session.level(message["node_of_row"], list(message["nodes"]))
             elif kind == "split":
-                ids, lefts = [], []
-                for node, slot, bin_index in message["requests"]:
-                    feature = int(permutation[int(slot)])
-                    if not 0 <= int(bin_index) < len(specs[feature].edges):
-                        raise ProtocolError("split bin out of range")
-                    threshold = float(specs[feature].edges[int(bin_index)])
-                    rows = np.flatnonzero(node_of_row == int(node))
-                    lefts.append(np.packbits(data.features[rows, feature] <= threshold))
-                    model.splits[next_split] = (feature, threshold)
-                    ids.append(next_split)
-                    next_split += 1
-                channel.send(guest, "sbt.split", {"split_ids": ids, "left": lefts})
+                session.split(list(message["requests"]))
             elif kind == "end_tree":
-                if engine is not None:
-                    engine.close()
-                    engine = None
+                continue
             elif kind == "done":
-                return model
+                return session.model
             else:
                 raise ProtocolError(f"unexpected SecureBoost message {kind!r}")
     finally:
-        if engine is not None:
-            engine.close()
-
-
-def predict_guest(
-    channel: Channel, model: GuestBoostModel, data: PartyData, rows: np.ndarray | None = None
-) -> np.ndarray:
-    """Probabilities of default for ``rows`` of the aligned prediction data (all rows if None)."""
-    positions = np.arange(data.rows) if rows is None else np.asarray(rows, dtype=np.int64)
-    for host in model.hosts:
-        channel.send(host, "sbt.predict", {"kind": "predict", "rows": positions})
-    host_left: dict[tuple[str, int], np.ndarray] = {}
-    for host in model.hosts:
-        reply = channel.recv(host, "sbt.predict.left")
-        for split_id, bits in zip(reply["split_ids"], reply["left"], strict=True):
-            host_left[(host, int(split_id))] = np.unpackbits(bits, count=len(positions)).astype(bool)
-    features = data.features[positions]
-    margin = np.full(len(positions), model.base_margin)
-    for tree in model.trees:
-        node_of_row = np.zeros(len(positions), dtype=np.int64)
-        for _ in range(model.params.max_depth + 1):
-            for node in tree.nodes.values():
-                if node.leaf:
-                    continue
-                at = node_of_row == node.id
-                if node.owner in host_left_owner(model.hosts):
-                    goes_left = host_left[(node.owner, node.split_id)][at]
-                else:
-                    goes_left = features[at, node.feature] <= node.threshold
-                node_of_row[np.flatnonzero(at)] = np.where(goes_left, 2 * node.id + 1, 2 * node.id + 2)
-        margin += np.array([tree.nodes[int(n)].weight for n in node_of_row])
-    return sigmoid(margin)
-
-
-def host_left_owner(hosts: list[str]) -> set[str]:
-    return set(hosts)
-
-
-def serve_host_prediction(channel: Channel, model: HostBoostModel, data: PartyData, guest: str) -> None:
-    """Answer one prediction request: which of the requested rows go left at each of this host's splits."""
-    request = channel.recv(guest, "sbt.predict")
-    positions = np.asarray(request["rows"], dtype=np.int64)
-    if positions.size and (positions.min() < 0 or positions.max() >= data.rows):
-        raise ProtocolError("prediction rows out of range")
-    ids, left = model.goes_left(data.features[positions])
-    channel.send(guest, "sbt.predict.left", {"split_ids": ids, "left": [np.packbits(row) for row in left]})
+        session.workers.close()

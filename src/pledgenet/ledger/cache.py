@@ -24,9 +24,9 @@ costs a few SQLite reads and never correctness.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from pledgenet.ledger import codec
 from pledgenet.ledger.store import BlockStore
 
 MEMBER_PREFIX = "gov/member/"
@@ -36,12 +36,10 @@ DEFAULT_MAX_BYTES = 64 << 20
 _ENTRY_OVERHEAD = 64
 _SCALARS = (str, int, bool, type(None))
 
-decode_json = json.JSONDecoder().decode
-
 
 def decode_value(data: bytes) -> Any:
     """Decode canonical state bytes (UTF-8 JSON written by the peer)."""
-    return decode_json(data.decode())
+    return codec.loads(data)
 
 
 class StateCache:

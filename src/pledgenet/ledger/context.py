@@ -15,18 +15,22 @@ part of the ``TxContext`` protocol; a contract reaches it with ``getattr`` and f
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from pledgenet.encoding import canonical
+from pledgenet.encoding import check_value
 from pledgenet.errors import ContractError, EndorsementMissing, GovernanceError, RoleDenied
+from pledgenet.ledger import codec
 from pledgenet.ledger.cache import MEMBER_PREFIX, PARAM_PREFIX, StateCache, decode_value
 from pledgenet.ledger.store import BlockStore
 
-__all__ = ["MEMBER_PREFIX", "PARAM_PREFIX", "ExecutionContext", "encode_events"]
+__all__ = ["MEMBER_PREFIX", "PARAM_PREFIX", "ExecutionContext", "checked_bytes", "encode_events"]
 
-_encode = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+
+def checked_bytes(value: Any) -> bytes:
+    """``pledgenet.encoding.canonical`` on the fast codec: refuse non-canonical values, then encode."""
+    check_value(value)
+    return codec.dumps(value)
 
 
 def encode_events(chunks: list[bytes]) -> bytes | None:
@@ -120,12 +124,12 @@ class ExecutionContext:
 
     def put(self, key: str, value: Any) -> None:
         self._check_put(key, value)
-        self.buffer[key] = canonical(value)
+        self.buffer[key] = checked_bytes(value)
 
     def put_built(self, key: str, value: Any) -> None:
         """``put`` for a value the contract assembled from canonical parts (see the module docstring)."""
         self._check_put(key, value)
-        self.buffer[key] = _encode(value).encode()
+        self.buffer[key] = codec.dumps(value)
 
     def delete(self, key: str) -> None:
         self.buffer[key] = None
@@ -143,7 +147,7 @@ class ExecutionContext:
 
     def emit(self, name: str, payload: Mapping[str, Any]) -> None:
         event = {"name": name, "payload": dict(payload)}
-        self.event_bytes.append(canonical(event))
+        self.event_bytes.append(checked_bytes(event))
         self.events.append(event)
 
     def roles_of(self, org: str) -> frozenset[str]:

@@ -31,7 +31,6 @@ from pledgenet.contracts.base import Contract
 from pledgenet.crypto.identity import check_certificate
 from pledgenet.crypto.merkle import root_of_hashes
 from pledgenet.crypto.signing import BatchVerifier, PendingVerification, pack, shared_verifier, verify
-from pledgenet.encoding import canonical
 from pledgenet.errors import (
     IdentityError,
     IntegrityError,
@@ -51,7 +50,7 @@ from pledgenet.ledger.block import (
     tx_root,
 )
 from pledgenet.ledger.cache import StateCache
-from pledgenet.ledger.context import MEMBER_PREFIX, ExecutionContext, encode_events
+from pledgenet.ledger.context import MEMBER_PREFIX, ExecutionContext, checked_bytes, encode_events
 from pledgenet.ledger.ordering.base import ChainTip
 from pledgenet.ledger.queries import PeerQueries
 from pledgenet.ledger.records import TxReceipt
@@ -401,5 +400,5 @@ class Peer(PeerQueries):
             signers=frozenset(tx.signers),
         )
         result = operation.handler(ctx, tx.args)
-        result_bytes = None if result is None else canonical(result)
+        result_bytes = None if result is None else checked_bytes(result)
         return result, result_bytes, ctx.events, encode_events(ctx.event_bytes), ctx.buffer

@@ -18,8 +18,8 @@ the end of the file rather than scattered through a B-tree ordered by key (rows 
 a few KiB, which SQLite stores badly in a ``WITHOUT ROWID`` tree); two small indexes serve the lookups
 (by key for ``history(key)``, by height for ``verify``). Databases created before this layout keep their
 ``WITHOUT ROWID`` history table: every query here works on both. The page cache is raised to
-``CACHE_KIB`` and checkpoints run every ``CHECKPOINT_PAGES`` WAL pages instead of every 1,000, so a block of
-random writes is checkpointed once, not several times; neither setting changes what a commit guarantees.
+``CACHE_KIB``, and WAL checkpoints run on a background thread (``ledger.checkpoint``) instead of inside
+the commit that crosses SQLite's threshold; neither changes what a commit guarantees.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from pledgenet.errors import ConfigError, IntegrityError
+from pledgenet.ledger.checkpoint import BACKSTOP_PAGES, Checkpointer
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -53,8 +54,6 @@ HISTORY_KEY_INDEX = "CREATE UNIQUE INDEX IF NOT EXISTS history_by_key ON history
 DURABILITY = {"process": "NORMAL", "power": "FULL"}
 #: SQLite page cache per connection, KiB (the default is 2,000)
 CACHE_KIB = 65_536
-#: WAL pages between automatic checkpoints (the default is 1,000)
-CHECKPOINT_PAGES = 16_384
 
 
 def _blob(value: Any) -> bytes:
@@ -74,14 +73,17 @@ class BlockStore:
         if durability not in DURABILITY:
             raise ConfigError(f"durability must be one of {sorted(DURABILITY)}")
         self.path = str(path)
+        self.checkpointer: Checkpointer | None = None
         try:
             if read_only:
                 self.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None)
             else:
                 self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-                self.db.execute("PRAGMA journal_mode=WAL")
+                mode = self.db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
                 self.db.execute(f"PRAGMA synchronous={DURABILITY[durability]}")
-                self.db.execute(f"PRAGMA wal_autocheckpoint={CHECKPOINT_PAGES}")
+                if str(mode).lower() == "wal":  # not for ":memory:" databases
+                    self.db.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}")
+                    self.checkpointer = Checkpointer(self.path)
                 self.db.executescript(SCHEMA)
                 if not self._history_without_rowid():
                     self.db.execute(HISTORY_KEY_INDEX)
@@ -90,10 +92,14 @@ class BlockStore:
             raise IntegrityError(f"cannot open the peer database {self.path}: {exc}") from None
 
     def close(self) -> None:
+        if self.checkpointer is not None:
+            self.checkpointer.close()
         self.db.close()
 
     def _history_without_rowid(self) -> bool:
-        row = self.db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'history'").fetchone()
+        row = self.db.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'history'"
+        ).fetchone()
         return row is not None and "WITHOUT ROWID" in str(row[0]).upper()
 
     # ------------------------------------------------------------------ reads
@@ -206,3 +212,5 @@ class BlockStore:
         except BaseException:
             db.execute("ROLLBACK")
             raise
+        if self.checkpointer is not None:
+            self.checkpointer.poke()

@@ -25,6 +25,7 @@ from typing import Any
 from pledgenet.crypto.signing import TX_DOMAIN
 from pledgenet.encoding import check_value
 from pledgenet.errors import MalformedTransaction
+from pledgenet.ledger import codec
 
 MAX_TX_BYTES = 64 * 1024
 MAX_SIGNERS = 16
@@ -146,8 +147,11 @@ def parse_envelope(data: bytes) -> Transaction:
         raise MalformedTransaction("signatures must be hex strings") from None
     if any(len(sig) != 64 for sig in raw_signatures) or any(sig != sig.lower() for sig in signatures):
         raise MalformedTransaction("each signature is 64 bytes of lowercase hex")
-    body_bytes = _dumps(body).encode()
-    canonical = b'{"body":' + body_bytes + b',"signatures":' + _dumps(signatures).encode() + b"}"
+    try:
+        body_bytes = codec.dumps(body)
+    except ValueError:  # a lone surrogate escape decodes to text that has no UTF-8 form
+        raise MalformedTransaction("a string holds an unpaired surrogate (not valid Unicode)") from None
+    canonical = b'{"body":' + body_bytes + b',"signatures":' + codec.dumps(signatures) + b"}"
     if canonical != data:
         raise MalformedTransaction("encoding is not canonical (key order, spacing or number form)")
     digest = hashlib.sha256(body_bytes).digest()

@@ -3,12 +3,15 @@
 A ``RegisterClient`` acts for one member organisation of an embedded ``Alliance``. It builds each
 operation's arguments, seals the non-public fields for exactly the entitled members (read from their
 on-chain member records), collects the signatures the operation's endorsement policy needs, and submits.
-For registrations and extensions it plays the registrar's endorsement step: the registrar opens the
-sealed terms with its own key and checks them with ``terms.check_terms`` under the governed parameters
-on its peer; a violation is refused before anything reaches the chain.
+For registrations and extensions it plays the registrar's endorsement step (``registry.review``): the
+registrar opens the sealed terms with its own key, checks them under the governed parameters on its peer
+and co-signs with its verdict. By default the submitter first checks the terms it sealed itself
+(``preflight``) and refuses a violation before anything reaches the chain; with ``preflight=False`` the
+registrar's negative verdict is recorded on the chain as an invalid transaction with its reason code.
 
-Calls return the ``TxReceipt``; a transaction the contract refused raises ``RegistryError`` carrying the
-contract's reason code (the refused transaction stays on the chain, flagged invalid, as every peer saw it).
+Calls return the ``TxReceipt``; a transaction the contract refused raises ``RegistryError`` (a
+``TermsViolation`` for a verdict on the terms) carrying the reason code (the refused transaction stays on
+the chain, flagged invalid, as every peer saw it).
 """
 
 from __future__ import annotations
@@ -16,30 +19,19 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from pledgenet.contracts.registry import keys, queries
-from pledgenet.contracts.registry import params as p
-from pledgenet.contracts.registry.terms import check_terms
+from pledgenet.contracts.registry import keys, queries, review
+from pledgenet.contracts.registry.review import raise_for
 from pledgenet.crypto.envelope import open_envelope, seal
-from pledgenet.errors import AccessDenied, ContractError, LedgerError, NotFound, PledgenetError, RegistryError
+from pledgenet.errors import AccessDenied, NotFound, RegistryError
 
 if TYPE_CHECKING:
     from pledgenet.ledger.alliance import Alliance
     from pledgenet.ledger.peer import Peer
     from pledgenet.ledger.records import TxReceipt
 
+__all__ = ["RegisterClient", "raise_for"]
+
 DAY_MS = 86_400_000
-
-
-def raise_for(receipt: TxReceipt) -> TxReceipt:
-    """Raise the refusal of an invalid receipt as a ``PledgenetError`` with the contract's reason code."""
-    if receipt.valid:
-        return receipt
-    kind: type[PledgenetError] = RegistryError
-    if receipt.code in {"endorsement_missing", "role_denied", "malformed", "replayed_nonce", "bad_signature"}:
-        kind = LedgerError
-    elif not receipt.code:
-        kind = ContractError
-    raise kind(f"{receipt.tx_type or 'transaction'} refused: {receipt.message}", code=receipt.code)
 
 
 class RegisterClient:
@@ -83,13 +75,17 @@ class RegisterClient:
         signers = [self.org, *[org for org in dict.fromkeys(co_signers) if org != self.org]]
         return raise_for(self.alliance.submit(tx_type, args, signers))
 
-    def _review(self, envelope: dict[str, Any], **context: Any) -> str:
-        """The registrar's endorsement step: open the sealed terms with its key and check the rules."""
-        registrar = self.registrar()
-        terms = open_envelope(envelope, registrar, self.alliance.member(registrar).encryption_private_key)
-        rules = {name: self.param(name) for name in p.DEFAULT_PARAMS}
-        check_terms(terms, rules, **context)
-        return registrar
+    def _sealed_and_reviewed(
+        self, parties: list[str], terms: Mapping[str, Any], check: bool, **context: Any
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        """Seal ``terms`` for the entitled members and get the registrar's verdict on the envelope.
+
+        With ``check`` the submitter first checks the terms itself (``review.preflight``).
+        """
+        if check:
+            review.preflight(self.peer, terms, **context)
+        envelope = self.seal_for(parties, dict(terms), "pledge_terms")
+        return envelope, review.registrar_verdict(self.alliance, self.registrar(), envelope, **context)
 
     def _contract(self, contract_no: str) -> dict[str, Any]:
         record = queries.pledge_contract(self.peer, contract_no)
@@ -162,12 +158,17 @@ class RegisterClient:
         lender_type: str = "00",
         product: str | None = None,
         repays_default_of: str | None = None,
+        preflight: bool = True,
     ) -> TxReceipt:
         """Initial pledge; the caller is the pledgor's custody broker or the pledgee."""
         broker = self._account(account)["custody_broker"]
-        envelope = self.seal_for([broker, pledgee], dict(terms), "pledge_terms")
-        registrar = self._review(
-            envelope, quantity=quantity, operation="pledge", exempt=repays_default_of is not None
+        envelope, verdict = self._sealed_and_reviewed(
+            [broker, pledgee],
+            terms,
+            preflight,
+            quantity=quantity,
+            operation="pledge",
+            exempt=repays_default_of is not None,
         )
         member = self.peer.get("gov/member/" + pledgee) or {}
         args: dict[str, Any] = {
@@ -181,27 +182,36 @@ class RegisterClient:
             "pledgee_id_number": pledgee_id_number or f"USCC-{pledgee}",
             "lender_type": lender_type,
             "terms": envelope,
+            "terms_verdict": verdict,
         }
         if product is not None:
             args["product"] = product
         if repays_default_of is not None:
             args["repays_default_of"] = repays_default_of
-        return self.submit("registry.pledge", args, [broker, pledgee, registrar])
+        return self.submit("registry.pledge", args, [broker, pledgee, verdict["registrar"]])
 
     def top_up(
-        self, *, contract_no: str, quantity: int, terms: Mapping[str, Any], share_class: str = "unrestricted"
+        self,
+        *,
+        contract_no: str,
+        quantity: int,
+        terms: Mapping[str, Any],
+        share_class: str = "unrestricted",
+        preflight: bool = True,
     ) -> TxReceipt:
         record = self._contract(contract_no)
         parties = [record["custody_broker"], record["pledgee"]["org"]]
-        envelope = self.seal_for(parties, dict(terms), "pledge_terms")
-        registrar = self._review(envelope, quantity=quantity, operation="top_up")
+        envelope, verdict = self._sealed_and_reviewed(
+            parties, terms, preflight, quantity=quantity, operation="top_up"
+        )
         args = {
             "contract_no": contract_no,
             "quantity": quantity,
             "share_class": share_class,
             "terms": envelope,
+            "terms_verdict": verdict,
         }
-        return self.submit("registry.top_up", args, [*parties, registrar])
+        return self.submit("registry.top_up", args, [*parties, verdict["registrar"]])
 
     def release(
         self, *, registration_no: str, quantity: int | None = None, settlement_type: str = "02"
@@ -219,21 +229,21 @@ class RegisterClient:
         parties = [record["custody_broker"], record["pledgee"]["org"]]
         return self.submit("registry.repurchase", {"contract_no": contract_no, "early": early}, parties)
 
-    def extend(self, *, contract_no: str, terms: Mapping[str, Any]) -> TxReceipt:
+    def extend(self, *, contract_no: str, terms: Mapping[str, Any], preflight: bool = True) -> TxReceipt:
         record = self._contract(contract_no)
         parties = [record["custody_broker"], record["pledgee"]["org"]]
-        envelope = self.seal_for(parties, dict(terms), "pledge_terms")
         elapsed = max(0, (self.alliance.clock() - record["registered_at"]) // DAY_MS)
-        registrar = self._review(
-            envelope,
+        envelope, verdict = self._sealed_and_reviewed(
+            parties,
+            terms,
+            preflight,
             quantity=1,
             operation="extend",
             in_default=record["state"] == keys.STATE_DEFAULT,
             elapsed_days=elapsed,
         )
-        return self.submit(
-            "registry.extend", {"contract_no": contract_no, "terms": envelope}, [*parties, registrar]
-        )
+        args = {"contract_no": contract_no, "terms": envelope, "terms_verdict": verdict}
+        return self.submit("registry.extend", args, [*parties, verdict["registrar"]])
 
     def declare_default(self, *, contract_no: str, reason: str) -> TxReceipt:
         return self.submit("registry.declare_default", {"contract_no": contract_no, "reason": reason}, [])

@@ -13,6 +13,7 @@ from typing import Any
 from pledgenet.contracts.base import TxContext
 from pledgenet.contracts.registry import keys
 from pledgenet.contracts.registry.params import DISCLOSURE_THRESHOLDS_BP
+from pledgenet.contracts.registry.terms import VERDICT_OK, VERDICT_REASONS
 from pledgenet.crypto.envelope import check_shape, recipients_of
 from pledgenet.errors import (
     BadRegistryArguments,
@@ -20,7 +21,9 @@ from pledgenet.errors import (
     EnvelopeRecipients,
     MalformedTransaction,
     NotAParty,
+    TermsViolation,
     UnknownRecord,
+    VerdictMismatch,
 )
 
 Record = dict[str, Any]
@@ -189,6 +192,58 @@ def check_sealed_terms(
         if not any(role in ctx.roles_of(org) for org in others):
             raise EnvelopeRecipients(f"the sealed terms cannot be opened by any {role}")
     return str(envelope["hash"])
+
+
+def endorse_sealed_terms(ctx: TxContext, args: dict[str, Any], parties: list[str]) -> str:
+    """The registrar's endorsement of a registration's or extension's sealed terms; their hash.
+
+    The registrar opens the envelope, runs ``terms.check_terms`` and co-signs the transaction with its
+    verdict in ``args["terms_verdict"]`` (``terms.make_verdict``). Every peer checks here what it can
+    without reading the terms: the named registrar holds the role and signed this transaction (so nobody
+    else can write a verdict), the envelope is well formed and readable by every entitled member, and the
+    verdict is about *this* envelope (its hash). A verdict other than ``ok`` is then raised with its reason
+    code: the transaction is recorded invalid, changes nothing, and the terms stay sealed.
+
+    Without ``terms_verdict`` (the form before verdicts, kept so that older chains replay identically) the
+    signature of any registrar among the signers is its approval.
+    """
+    verdict = args.get("terms_verdict")
+    if verdict is None:
+        registrar = require_registrar(ctx, parties)
+    else:
+        if (
+            type(verdict) is not dict
+            or set(verdict) != {"registrar", "terms_hash", "verdict"}
+            or any(type(value) is not str for value in verdict.values())
+        ):
+            raise BadRegistryArguments(
+                "'terms_verdict' must hold the strings registrar, terms_hash and verdict"
+            )
+        registrar = verdict["registrar"]
+        if registrar not in ctx.signers or "registrar" not in ctx.roles_of(registrar):
+            raise EndorsementMissing(
+                f"the verdict on the sealed terms names {registrar}, which is not a registrar that signed "
+                "this transaction"
+            )
+    terms_hash = check_sealed_terms(ctx, args.get("terms"), readers=parties, registrar=registrar)
+    if verdict is None:
+        return terms_hash
+    if verdict["terms_hash"] != terms_hash:
+        raise VerdictMismatch(
+            f"the registrar's verdict is about sealed terms {verdict['terms_hash'][:16]}..., not about the "
+            f"terms of this transaction ({terms_hash[:16]}...)"
+        )
+    outcome = verdict["verdict"]
+    if outcome != VERDICT_OK:
+        reason = VERDICT_REASONS.get(outcome)
+        if reason is None:
+            raise BadRegistryArguments(f"{outcome!r} is not a verdict the registrar can give on sealed terms")
+        refusal = BadRegistryArguments if outcome == "bad_arguments" else TermsViolation
+        raise refusal(
+            f"the registrar {registrar} refused the sealed terms: {reason} (the terms stay sealed)",
+            code=outcome,
+        )
+    return terms_hash
 
 
 # ---------------------------------------------------------------- disclosure

@@ -10,9 +10,11 @@ Rules every peer checks here (public data): free shares, no frozen share newly p
 the 30% securities-firm and 15% asset-management-product caps, the borrower restriction, the exemption of
 repos that only repay a defaulted contract, and that the sealed terms are readable by every entitled
 member. Rules over the sealed terms (pledge rate, minimum amounts, term, use of funds) cannot be checked by
-peers that may not read them; the registrar checks them with ``registry.terms.check_terms`` before it
-endorses, and its endorsement is required (Fabric's private-data model: those entitled to the data endorse,
-everyone else validates the endorsement and the hash).
+peers that may not read them; the registrar checks them with ``registry.terms.check_terms`` and co-signs
+the transaction with its verdict on the envelope's hash (``common.endorse_sealed_terms``): every peer
+checks the registrar's signature and that the verdict is about this envelope, and a verdict other than
+``ok`` makes the transaction invalid with the verdict's reason code (Fabric's private-data model: those
+entitled to the data endorse, everyone else validates the endorsement and the hash).
 """
 
 from __future__ import annotations
@@ -76,7 +78,13 @@ def _check_caps(
 
 
 def _register(
-    ctx: TxContext, args: dict[str, Any], pledge_contract: dict[str, Any], kind: str, *, exempt: bool
+    ctx: TxContext,
+    args: dict[str, Any],
+    pledge_contract: dict[str, Any],
+    kind: str,
+    *,
+    exempt: bool,
+    account: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Guards shared by initial and top-up pledges, then the writes of one registration."""
     code, account_no = pledge_contract["code"], pledge_contract["account"]
@@ -85,10 +93,7 @@ def _register(
     share_class = a.choice(args, "share_class", keys.SHARE_CLASSES, default=keys.UNRESTRICTED)
     common.require_submitter(ctx, [broker, pledgee], "the pledgor's custody broker or the pledgee")
     ctx.require_signed_by(broker, pledgee)
-    registrar = common.require_registrar(ctx, [broker, pledgee])
-    terms_hash = common.check_sealed_terms(
-        ctx, args.get("terms"), readers=[broker, pledgee], registrar=registrar
-    )
+    terms_hash = common.endorse_sealed_terms(ctx, args, [broker, pledgee])
     security = common.security(ctx, code)
     if not security["listed"]:
         raise WrongState(f"{code} is no longer listed; its shares cannot be newly pledged")
@@ -97,7 +102,8 @@ def _register(
     is_broker = "broker" in common.require_pledgee_member(ctx, pledgee)
     if not exempt:
         _check_caps(ctx, security, pledgee, is_broker, pledge_contract["product"], quantity)
-    account = common.account(ctx, account_no)
+    if account is None:
+        account = common.account(ctx, account_no)
 
     registration_no = keys.registration_no(ctx.tx_id)
     before = common.pledged(holding)
@@ -206,7 +212,7 @@ def initial_pledge(ctx: TxContext, args: dict[str, Any]) -> dict[str, Any]:
         "default_reason": None,
         "registered_at": ctx.block_time,
     }
-    return _register(ctx, args, pledge_contract, "initial", exempt=exempt)
+    return _register(ctx, args, pledge_contract, "initial", exempt=exempt, account=account)
 
 
 @contract.operation("top_up")
@@ -347,10 +353,9 @@ def extend(ctx: TxContext, args: dict[str, Any]) -> dict[str, Any]:
     pledge_contract = common.contract(ctx, a.identifier(args, "contract_no"))
     _require_parties(ctx, pledge_contract)
     parties = [pledge_contract["custody_broker"], pledge_contract["pledgee"]["org"]]
-    registrar = common.require_registrar(ctx, parties)
+    terms_hash = common.endorse_sealed_terms(ctx, args, parties)
     if pledge_contract["state"] == keys.STATE_SETTLED:
         raise WrongState(f"contract {pledge_contract['contract_no']} is settled; there is nothing to extend")
-    terms_hash = common.check_sealed_terms(ctx, args.get("terms"), readers=parties, registrar=registrar)
     was_in_default = pledge_contract["state"] == keys.STATE_DEFAULT
     pledge_contract["terms_hash"] = terms_hash
     pledge_contract["extension_terms"] = args["terms"]

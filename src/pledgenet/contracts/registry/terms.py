@@ -7,7 +7,11 @@ close, in fen), so the registrar can check the 60% rule without trusting anyone'
 
 ``check_terms`` is pure and deterministic; the registrar runs it on the opened envelope before it
 endorses a registration or an extension (see ``registry.pledges``), with the governed parameters of the
-ledger it endorses on.
+ledger it endorses on. ``review`` turns that check into the registrar's *verdict*, the value it puts in
+the transaction it co-signs (``args["terms_verdict"]``): the hash of the envelope it opened and ``"ok"`` or
+the reason code of the rule the terms break. Only the code crosses the chain, never a figure, so a refused
+registration is recorded as an invalid transaction with a reason a person understands while the terms
+stay sealed.
 """
 
 from __future__ import annotations
@@ -18,6 +22,22 @@ from typing import Any
 from pledgenet.contracts.registry import keys
 from pledgenet.contracts.registry import params as p
 from pledgenet.errors import BadRegistryArguments, TermsViolation
+
+VERDICT_OK = "ok"
+
+#: every verdict other than ``ok`` the registrar may record, with what it means to a person
+VERDICT_REASONS = {
+    "bad_arguments": "the sealed terms are incomplete or malformed",
+    "lines_inconsistent": "the closing line must lie above 100% and below the warning line",
+    "use_of_funds_forbidden": (
+        "the financing may not fund IPO subscriptions, private placements or secondary-market trading"
+    ),
+    "amount_below_minimum": "the financing amount is below the minimum (CNY 5m first, CNY 0.5m later)",
+    "pledge_rate_exceeded": (
+        "the pledge rate (loan over the market value of the pledged shares) is above the limit"
+    ),
+    "term_too_long": "the term runs past three years in all",
+}
 
 FIELDS = (
     "business_type",
@@ -140,3 +160,23 @@ def check_terms(
             "(only a contract in default disposal may be extended past it)",
             code="term_too_long",
         )
+
+
+def review(terms: Any, params: Mapping[str, Any], **context: Any) -> str:
+    """The registrar's verdict on opened terms: ``"ok"`` or the reason code of the rule they break.
+
+    ``context`` is ``check_terms``'s (``quantity``, ``operation``, ``exempt``, ``in_default``,
+    ``elapsed_days``). Terms that are not even a record get ``bad_arguments``.
+    """
+    if not isinstance(terms, Mapping):
+        return "bad_arguments"
+    try:
+        check_terms(terms, params, **context)
+    except (TermsViolation, BadRegistryArguments) as refusal:
+        return refusal.code if refusal.code in VERDICT_REASONS else "bad_arguments"
+    return VERDICT_OK
+
+
+def make_verdict(registrar: str, terms_hash: str, verdict: str) -> dict[str, str]:
+    """The ``terms_verdict`` argument: who reviewed, which envelope (its hash), and the outcome."""
+    return {"registrar": registrar, "terms_hash": terms_hash, "verdict": verdict}
