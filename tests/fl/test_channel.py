@@ -73,8 +73,8 @@ def test_a_party_with_the_wrong_organisation_key_is_refused(run) -> None:  # typ
     with pytest.raises(ProtocolError):
         run(
             {
-                "guest": lambda: NetworkChannel("guest", keys["guest"], directory, connect_timeout=5),
-                "host": lambda: NetworkChannel("host", impostor, impostor_directory, connect_timeout=5),
+                "guest": lambda: NetworkChannel("guest", keys["guest"], directory, connect_timeout=2),
+                "host": lambda: NetworkChannel("host", impostor, impostor_directory, connect_timeout=2),
             }
         )
 

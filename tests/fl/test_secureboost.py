@@ -53,7 +53,7 @@ def _threads(work: dict[str, Callable[[], Any]]) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def trained(breast: dict[str, PartyData]) -> dict[str, Any]:
-    """One federated training (both parties with two worker processes each) and its transcript."""
+    """One federated training (the host with two histogram worker processes) and its transcript."""
     transcript = Transcript()
     hub = MemoryHub(["guest", "host"], transcript)
 
@@ -64,7 +64,7 @@ def trained(breast: dict[str, PartyData]) -> dict[str, Any]:
 
     def guest() -> tuple[GuestBoostModel, np.ndarray]:
         channel = hub.channel("guest")
-        model = fit_guest(channel, breast["guest_train"], ["host"], PARAMS, obfuscator_workers=2)
+        model = fit_guest(channel, breast["guest_train"], ["host"], PARAMS, obfuscator_workers=1)
         return model, predict_guest(channel, model, breast["guest_test"])
 
     out = _threads({"guest": guest, "host": host})
@@ -72,32 +72,50 @@ def trained(breast: dict[str, PartyData]) -> dict[str, Any]:
     return {"model": model, "scores": scores, "host_model": out["host"], "transcript": transcript}
 
 
-def test_federated_trees_are_the_centralized_trees_on_the_same_bins(breast, trained) -> None:  # type: ignore[no-untyped-def]
-    # Prepare
+def _assert_same_trees(breast: dict[str, PartyData], model: GuestBoostModel, params: BoostParams) -> None:
+    """The federated trees equal the plaintext reference's (same builder, host features in the clear)."""
     guest, host = breast["guest_train"], breast["host_train"]
-    guest_specs, guest_binned = bin_matrix(guest.features, PARAMS.max_bins)
-    host_specs, host_binned = bin_matrix(host.features, PARAMS.max_bins)
-    model = trained["model"]
-    # Execute: the plaintext reference, same tree builder, host features in the clear
-    labels = guest.labels.astype(float)
+    guest_specs, guest_binned = bin_matrix(guest.features, params.max_bins)
+    host_specs, host_binned = bin_matrix(host.features, params.max_bins)
+    labels = guest.labels.astype(float)  # type: ignore[union-attr]
     margin = np.full(guest.rows, model.base_margin)
-    reference = []
-    for _ in range(PARAMS.n_trees):
+    for federated in model.trees:
         p = 1 / (1 + np.exp(-margin))
         plain_host = PlainHost("host", host_binned, [s.bins for s in host_specs])
-        tree, leaves = grow_tree(
-            guest_binned, [s.edges for s in guest_specs], p - labels, p * (1 - p), [plain_host], PARAMS
+        plain, leaves = grow_tree(
+            guest_binned, [s.edges for s in guest_specs], p - labels, p * (1 - p), [plain_host], params
         )
-        weights = {n.id: n.weight for n in tree.nodes.values() if n.leaf}
+        weights = {n.id: n.weight for n in plain.nodes.values() if n.leaf}
         margin += np.array([weights[leaf] for leaf in leaves])
-        reference.append(tree)
-    # Assert: same shape, same owners, same leaf weights (host split ids are opaque but the tree is the same)
-    for federated, plain in zip(model.trees, reference, strict=True):
+        # same shape, same owners, same leaf weights (host split ids are opaque but the tree is the same)
         assert sorted(federated.nodes) == sorted(plain.nodes)
         for node_id, node in plain.nodes.items():
             other = federated.nodes[node_id]
             assert (other.leaf, other.owner) == (node.leaf, node.owner)
             assert abs(other.weight - node.weight) < 1e-9
+
+
+def test_federated_trees_are_the_centralized_trees_on_the_same_bins(breast, trained) -> None:  # type: ignore[no-untyped-def]
+    # Prepare / Execute: the module's training (one row per ciphertext, as the codec picks for 398 rows)
+    # Assert
+    _assert_same_trees(breast, trained["model"], PARAMS)
+
+
+def test_three_rows_per_ciphertext_give_the_same_trees(breast) -> None:  # type: ignore[no-untyped-def]
+    # Prepare: the packing default_credit uses (three rows per ciphertext, masked junk), forced on breast
+    params = BoostParams(n_trees=2, max_depth=2, max_bins=8, key_bits=TEST_KEY_BITS)
+    hub = MemoryHub(["guest", "host"])
+    # Execute
+    out = _threads(
+        {
+            "host": lambda: fit_host(hub.channel("host"), breast["host_train"], "guest", workers=1),
+            "guest": lambda: fit_guest(
+                hub.channel("guest"), breast["guest_train"], ["host"], params, rows_per_ciphertext=3
+            ),
+        }
+    )
+    # Assert
+    _assert_same_trees(breast, out["guest"], params)
 
 
 def test_secureboost_matches_centralized_xgboost_on_the_same_bins_and_split(breast, trained) -> None:  # type: ignore[no-untyped-def]
@@ -168,14 +186,14 @@ def test_host_thresholds_values_and_labels_never_cross_the_channel(breast, train
 
 
 def test_a_host_reply_decrypts_to_exact_bin_sums_and_masks_everything_else() -> None:
-    # Prepare: three rows per ciphertext, 40 rows over 3 features, every row in node 0
+    # Prepare: three rows per ciphertext (two junk positions around each bin sum), 40 rows, 3 features
     keypair = generate_keypair(TEST_KEY_BITS, allow_small_key=True)
     public_key, private_key = keypair.public_key, keypair.private_key
     rng = np.random.default_rng(7)
     rows, bins = 40, [4, 2, 5]
     binned = np.stack([rng.integers(0, b, rows) for b in bins], axis=1).astype(np.uint8)
     gradients, hessians = rng.uniform(-1, 1, rows), rng.uniform(0, 0.25, rows)
-    codec = GradientCodec(TEST_KEY_BITS, rows)
+    codec = GradientCodec(TEST_KEY_BITS, rows, rows_per_ciphertext=3)
     workers = HistogramWorkers(public_key, binned, bins, codec, workers=1)
     packed = codec.pack_rows(gradients, hessians)
     ciphertexts = encrypt_integers(public_key, packed, bound_bits=codec.row_bound_bits)

@@ -7,19 +7,20 @@ owner's CRT obfuscator pool, ``EncryptedVector`` wire format, ``add_integers`` m
 * **Row value** (guest): a row's gradient ``g`` and hessian ``h`` as fixed-point integers (``FRACTION_BITS``,
   exact for float64) packed as ``v = h + g·2^S`` (``pair`` layout); ``S`` leaves headroom for the sum over
   every row, so bin sums never carry from ``h`` into ``g``.
-* **Two rows per ciphertext** (guest): the plaintext of pair ``p`` is ``v_2p + v_2p+1 · 2^W`` (``rows``
-  layout, ``W = POSITION_BITS``): a tree costs ``rows / 2`` encryptions instead of ``rows``.
-* **Host bin products**: for bin ``b`` the host multiplies the ciphertexts of pairs whose *first* row is in
-  ``b`` (``A_b``: the bin's sum in position 0, a "junk" sum of partner rows in position 1) and, separately,
-  those whose *second* row is in ``b`` (``B_b``: junk in position 0, the bin's sum in position 1).
-* **Aligned compression** (host): the bins of a reply are combined by Horner's rule into one ciphertext,
-  ``B_b0 · A_b0^(2^W) · B_b1^(2^2W) · A_b1^(2^3W) ...``, so position ``2j+1`` holds ``A``'s and ``B``'s
-  halves of bin ``j``'s sum, added (the exact bin sum), and the even positions hold junk. Junk would tell
-  the guest sums of gradients grouped by the host's bins of *another* row, so the host adds a fresh uniform
-  mask ``STATISTICAL_BITS`` wider than the junk to every even position (statistical distance
-  ``2^-STATISTICAL_BITS``), then re-randomises the ciphertext. ``bins_per_reply`` bins (5 at 2048 bits) go
-  in one ciphertext, so the guest decrypts few.
-* **Decoding** (guest): decrypt, split into positions (balanced digits), keep the odd ones, unpack ``(h, g)``.
+* **k rows per ciphertext** (guest): the plaintext of group ``p`` is ``v_kp + v_kp+1·2^W + ...``
+  (``rows`` layout, ``W = position_bits``, ``k = ROWS_PER_CIPHERTEXT``): a tree costs ``rows / k``
+  encryptions instead of ``rows``.
+* **Host bin products**: ``P_{b,s}`` multiplies the ciphertexts whose row in slot ``s`` is in bin ``b``:
+  position ``s`` of its plaintext is the bin's partial sum, the other positions are "junk" (sums of the
+  partner rows).
+* **Aligned folding** (host, ``horner``): a reply ciphertext is ``prod_j prod_s P_{b_j,s}^(2^((kj+k-1-s)W))``,
+  so the ``k`` partial sums of bin ``j`` land on position ``kj+k-1`` and add up to the exact bin sum; every
+  other position holds junk. Junk would tell the guest sums of gradients grouped by the host's bins of
+  *other* rows, so the host adds a fresh uniform mask ``2^STATISTICAL_BITS`` times wider than the junk's
+  range to every junk position (statistical distance ``2^-STATISTICAL_BITS``), then re-randomises.
+  ``bins_per_reply`` bins share one ciphertext (3 at 2048 bits with k = 3), so the guest decrypts few.
+* **Decoding** (guest): decrypt, split into positions (balanced digits), keep the sum positions, unpack
+  ``(h, g)``.
 """
 
 from __future__ import annotations
@@ -44,26 +45,30 @@ from pledgenet.errors import EncodingOverflow, ProtocolError
 FRACTION_BITS = 53  # float64 gradients are exact to ~2^-53: same splits as plaintext boosting
 STATISTICAL_BITS = 40  # masks on junk positions: statistical distance 2^-40
 ROWS_PER_CIPHERTEXT = 3
-"""Rows packed per ciphertext: the guest's encryptions fall k-fold, the hosts' folding grows ~k-fold;
-3 is the cheapest total at depth 3 on default_credit (2: ~20% slower per tree, 4: no faster)."""
+"""Rows packed per ciphertext for large training sets: the guest's encryptions fall k-fold while the hosts'
+folding grows ~k-fold; 3 is the cheapest total at depth 3 on default_credit (21,000 rows, ~100 host bins)."""
+MULTI_ROW_MIN_ROWS = 4096
+"""Below this many rows folding (per bin) outweighs encryption (per row): one row per ciphertext."""
 SAFETY_BITS = 3  # as PackingLayout: the packed integer stays below max_int = n/3
 
 
 class GradientCodec:
     """The integer layouts of one SecureBoost run (``key_bits`` modulus, at most ``max_rows`` rows)."""
 
-    def __init__(self, key_bits: int, max_rows: int, rows_per_ciphertext: int = ROWS_PER_CIPHERTEXT) -> None:
+    def __init__(self, key_bits: int, max_rows: int, rows_per_ciphertext: int = 1) -> None:
         k = rows_per_ciphertext
+        if not 1 <= k <= 8:
+            raise EncodingOverflow(f"{k} rows per ciphertext is outside 1..8")
         # |g| < 1 and 0 <= h <= 1/4: a sum over max_rows rows stays within a slot of the pair layout.
         self.pair = PackingLayout.plan(key_bits, value_bits=FRACTION_BITS, max_terms=max_rows, slots=2)
         # |a row value| and |a sum of row values| < 2^sum_bits; a junk position adds up to 2(k-1) sums
         self.sum_bits = self.pair.total_bits
         junk_bits = self.sum_bits + max(0, 2 * k - 3).bit_length()
         # junk spans 2^(junk_bits+1) values: a uniform mask 2^STATISTICAL_BITS times wider hides it
-        self.mask_bits = junk_bits + 1 + STATISTICAL_BITS
+        self.mask_bits = junk_bits + 1 + STATISTICAL_BITS if k > 1 else 0
         # a masked junk position lies in (-2^junk_bits, 2^mask_bits + 2^junk_bits): one more bit, plus the
-        # sign bit of balanced digits
-        self.position_bits = self.mask_bits + 2
+        # sign bit of balanced digits; with one row per ciphertext there is no junk, only sums
+        self.position_bits = self.mask_bits + 2 if k > 1 else self.sum_bits + 1
         self.rows_per_ciphertext = k
         self.rows = PackingLayout(slot_bits=self.position_bits, slots=k)
         positions = (key_bits - SAFETY_BITS) // self.position_bits
@@ -73,6 +78,16 @@ class GradientCodec:
         self.reply = PackingLayout(slot_bits=self.position_bits, slots=k * self.bins_per_reply + k - 1)
         self.key_bits = key_bits
         self.max_rows = max_rows
+
+    @classmethod
+    def for_training(cls, key_bits: int, rows: int) -> GradientCodec:
+        """The guest's choice: ``ROWS_PER_CIPHERTEXT`` rows per ciphertext for large sets, else one."""
+        if rows >= MULTI_ROW_MIN_ROWS:
+            try:
+                return cls(key_bits, rows, ROWS_PER_CIPHERTEXT)
+            except EncodingOverflow:
+                pass  # the key is too small for the multi-row layout
+        return cls(key_bits, rows, 1)
 
     @property
     def row_bound_bits(self) -> int:
@@ -119,13 +134,15 @@ class GradientCodec:
     def mask_reply(self, public_key: PaillierPublicKey, combined: list[Any]) -> EncryptedVector:
         """Add fresh masks to every junk position of the combined ciphertexts, then re-randomise."""
         junk = [p for p in range(self.reply.slots) if not self.is_sum_position(p)]
+        vector = EncryptedVector(public_key, combined, exponent=0, bound_bits=self.reply_bound_bits - 1)
+        if not junk:
+            return vector.rerandomised()
         masks = []
         for _ in combined:
             mask = 0
             for position in junk:
                 mask += secrets.randbits(self.mask_bits) << (position * self.position_bits)
             masks.append(mask)
-        vector = EncryptedVector(public_key, combined, exponent=0, bound_bits=self.reply_bound_bits - 1)
         top = (self.reply.slots - 1) * self.position_bits + self.mask_bits + 1
         return vector.add_integers(masks, bound_bits=top).rerandomised()
 

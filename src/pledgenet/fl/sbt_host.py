@@ -1,6 +1,6 @@
 """A SecureBoost host's encrypted histograms, computed over all cores while the guest's ciphertexts stream in.
 
-Each tree, the guest streams its two-row ciphertexts in chunks (``sbt_crypto``). Chunk ``i`` goes to worker
+Each tree, the guest streams its k-row ciphertexts in chunks (``sbt_crypto``). Chunk ``i`` goes to worker
 ``i mod workers``, which keeps it for the whole tree and at once multiplies it into the root's per-bin
 products, so the root histogram is nearly done when the last chunk arrives. For a later level each worker
 computes the per-bin products of its own rows for the requested nodes; the main process multiplies the
@@ -73,11 +73,13 @@ class _Plan:
 class HistogramState:
     """One worker's rows of the current tree and its per-bin products (also used in-process)."""
 
-    def __init__(self, public_key: bytes, binned: np.ndarray, bins: list[int], key_bits: int) -> None:
+    def __init__(
+        self, public_key: bytes, binned: np.ndarray, bins: list[int], key_bits: int, rows_per_ciphertext: int
+    ) -> None:
         self.public_key = PaillierPublicKey.from_bytes(public_key)
         self.n_square = self.public_key.n_square
         rows = binned.shape[0]
-        self.codec = GradientCodec(key_bits, rows)
+        self.codec = GradientCodec(key_bits, rows, rows_per_ciphertext)
         self.k = self.codec.rows_per_ciphertext
         self.binned = binned
         self.total_rows = rows
@@ -179,7 +181,7 @@ class HistogramState:
         return [horner(group, self.codec.position_bits, self.n_square) for group in groups]
 
 
-def _serve(connection: Connection, init: tuple[bytes, np.ndarray, list[int], int]) -> None:
+def _serve(connection: Connection, init: tuple[bytes, np.ndarray, list[int], int, int]) -> None:
     state = HistogramState(*init)
     while True:
         command, *args = connection.recv()
@@ -214,7 +216,7 @@ class HistogramWorkers:
         if workers is None and rows < PARALLEL_MIN_ROWS:
             count = 1
         self.public_key, self.codec, self.rows = public_key, codec, rows
-        init = (public_key.to_bytes(), binned, list(bins), codec.key_bits)
+        init = (public_key.to_bytes(), binned, list(bins), codec.key_bits, codec.rows_per_ciphertext)
         self._local: HistogramState | None = None
         self._connections: list[Connection] = []
         self._processes: list[Any] = []

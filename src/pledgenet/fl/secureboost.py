@@ -4,14 +4,14 @@ Protocol (one guest, any number of hosts; see docs/protocols.md, "Vertical feder
 
 * setup: the guest sends its Paillier public key; each host bins its own features (thresholds never
   leave it) and starts its histogram workers.
-* per tree: the guest announces the tree and streams its ciphertexts in chunks (``sbt.gh``), two rows'
+* per tree: the guest announces the tree and streams its ciphertexts in chunks (``sbt.gh``), three rows'
   packed (g, h) per ciphertext (``sbt_crypto``), encrypted with obfuscators its key-owner pool computed
   while the previous tree was being built; each host answers at once with the number of bins of each of
   its feature *slots* (a per-tree random permutation of its features) and multiplies every chunk into its
   root histogram as it arrives.
 * per level: the guest sends the node of every row and which nodes need histograms (only the smaller child
   of each pair; the guest derives the sibling as parent - child in plaintext). Each host returns, per node,
-  its encrypted per-bin sums, aligned and packed five bins per ciphertext, masked and re-randomised
+  its encrypted per-bin sums, aligned and packed three bins per ciphertext, masked and re-randomised
   (``sbt.hist``).
 * the guest decrypts, finds the best split over its own features and every host's slots; for a host split
   it sends (node, slot, bin) and the host answers with an opaque ``split_id`` and which of the node's rows
@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from pledgenet.crypto.paillier import ObfuscatorPool, PaillierPrivateKey, PaillierPublicKey, generate_keypair
-from pledgenet.errors import ProtocolError
+from pledgenet.errors import EncodingOverflow, ProtocolError
 from pledgenet.fl.binning import bin_matrix
 from pledgenet.fl.channel import Channel
 from pledgenet.fl.data import PartyData
@@ -40,8 +40,8 @@ from pledgenet.fl.tree import BoostParams, HostView, Tree, grow_tree
 CHUNK_CIPHERTEXTS = 1024
 """Ciphertexts per ``sbt.gh`` message: small enough that hosts start summing early (512 KB at 2048 bits)."""
 OWNER_WINDOW_BITS = 10
-"""Fixed-base windows of the guest's CRT obfuscator tables: ~20% fewer multiplications than 8-bit windows
-for ~55 MB of tables per pool worker (8-bit: ~17 MB)."""
+"""Fixed-base windows of the guest's CRT obfuscator tables at 2048 bits: ~27% less time per obfuscator than
+8-bit windows, for ~66 MB of tables per pool worker (8-bit: ~20 MB), built in under a second."""
 
 
 def sigmoid(margin: np.ndarray) -> np.ndarray:
@@ -190,12 +190,14 @@ def fit_guest(
     *,
     progress: Callable[[], None] | None = None,
     obfuscator_workers: int | None = None,
+    rows_per_ciphertext: int | None = None,
 ) -> GuestBoostModel:
     """Train as the guest (label holder) with the given hosts; returns the guest's model part.
 
     Obfuscators come from the key owner's pool (CRT tables, ``OWNER_WINDOW_BITS``) over
     ``obfuscator_workers`` processes (default: every core); the next tree's are computed while the hosts
-    build this tree's histograms.
+    build this tree's histograms. ``rows_per_ciphertext`` overrides the packing the codec picks from the
+    row count (``GradientCodec.for_training``).
     """
     if data.labels is None:
         raise ProtocolError("the guest needs labels")
@@ -203,7 +205,10 @@ def fit_guest(
     edges = [spec.edges for spec in specs]
     keypair = generate_keypair(params.key_bits, allow_small_key=params.key_bits < 2048)
     public_key, private_key = keypair.public_key, keypair.private_key
-    codec = GradientCodec(params.key_bits, data.rows)
+    if rows_per_ciphertext is None:
+        codec = GradientCodec.for_training(params.key_bits, data.rows)
+    else:
+        codec = GradientCodec(params.key_bits, data.rows, rows_per_ciphertext)
     per_tree = -(-data.rows // codec.rows_per_ciphertext)
     labels = data.labels.astype(np.float64)
     rate = float(np.clip(labels.mean(), 1e-6, 1 - 1e-6))
@@ -216,7 +221,12 @@ def fit_guest(
         public_key, private_key=private_key, workers=obfuscator_workers, window_bits=OWNER_WINDOW_BITS
     ) as pool:
         pool.refill(per_tree)  # the first tree's obfuscators, while the hosts set up
-        setup = {"kind": "setup", "public_key": public_key.to_bytes(), "rows": data.rows}
+        setup = {
+            "kind": "setup",
+            "public_key": public_key.to_bytes(),
+            "rows": data.rows,
+            "rows_per_ciphertext": codec.rows_per_ciphertext,
+        }
         for host in hosts:
             channel.send(host, "sbt", {**setup, "max_bins": params.max_bins})
         views = [RemoteHost(channel, host, private_key, codec) for host in hosts]
@@ -249,7 +259,10 @@ class _HostSession:
         self.channel, self.data, self.guest = channel, data, guest
         self.public_key = PaillierPublicKey.from_bytes(setup["public_key"])
         self.specs, binned = bin_matrix(data.features, int(setup["max_bins"]))
-        codec = GradientCodec(self.public_key.key_bits, data.rows)
+        try:
+            codec = GradientCodec(self.public_key.key_bits, data.rows, int(setup["rows_per_ciphertext"]))
+        except EncodingOverflow as exc:
+            raise ProtocolError(f"the guest's packing does not fit its key: {exc}") from None
         bins = [spec.bins for spec in self.specs]
         self.workers = HistogramWorkers(self.public_key, binned, bins, codec, workers)
         self.model = HostBoostModel({}, data.feature_names)
