@@ -26,6 +26,7 @@ owner's CRT obfuscator pool, ``EncryptedVector`` wire format, ``add_integers`` m
 from __future__ import annotations
 
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import gmpy2
@@ -154,7 +155,14 @@ class GradientCodec:
         vector = EncryptedVector.from_bytes(private_key.public_key, reply)
         if len(vector) != -(-bin_count // self.bins_per_reply):
             raise ProtocolError(f"a histogram of {bin_count} bins came in {len(vector)} ciphertexts")
-        integers = decrypt_integers(private_key, vector)
+        # two threads (gmpy2 releases the GIL): a reply is a few dozen ciphertexts, under the package's
+        # own threading threshold
+        half = -(-len(vector) // 2)
+        with ThreadPoolExecutor(max_workers=2) as threads:
+            parts = threads.map(
+                lambda part: decrypt_integers(private_key, part, workers=1), [vector[:half], vector[half:]]
+            )
+            integers = [value for part in parts for value in part]
         sums: list[int] = []
         for value in integers:
             positions = self.reply.unpack(value)  # type: ignore[arg-type]
