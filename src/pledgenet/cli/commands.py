@@ -1,9 +1,13 @@
 """Imports every command module so each registers its commands with ``pledgenet.cli.app``.
 
-Add one import line per area module (ledger, pledge, fl, risk, ...).
+Add one module name per area to the import below (ledger, pledge, risk, sim, fl, ...).
 """
 
-import pledgenet.cli.ledger  # init, demo, verify, blocks, block, tx, state
-import pledgenet.cli.pledge  # noqa: F401  (pledge, freeze, holdings, stats weekly)
-from pledgenet.cli import risk, sim  # noqa: F401  (risk views/stress/cascade/alerts/report; sim calibrate/register)
-import pledgenet.cli.fl  # noqa: F401  (fl run)
+from pledgenet.cli import (  # noqa: F401  (imported for their side effect: registering commands)
+    fl,  # fl run
+    ledger,  # init, demo, verify, blocks, block, tx, state
+    pledge,  # pledge, freeze, holdings, stats weekly
+    register_admin,  # security, account; pledge list/contract/events, freeze queue
+    risk,  # risk contracts/views/stress/cascade/alerts/report
+    sim,  # sim calibrate/register
+)

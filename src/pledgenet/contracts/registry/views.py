@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from pledgenet.contracts.registry import keys, queries
 from pledgenet.crypto.envelope import recipients_of
-from pledgenet.errors import AccessDenied, RegistryError
+from pledgenet.errors import AccessDenied, BadRegistryArguments, IntegrityError, UnknownRecord
 
 if TYPE_CHECKING:
     from pledgenet.contracts.registry.client import RegisterClient
@@ -61,7 +61,7 @@ def account(client: RegisterClient, account_no: str, *, open_identity: bool = Tr
     """
     record = client.peer.get(keys.account(account_no))
     if record is None:
-        raise RegistryError(f"no securities account {account_no!r} in the register", code="unknown_account")
+        raise UnknownRecord(f"no securities account {account_no!r} in the register", code="unknown_account")
     view = {name: value for name, value in record.items() if name != "identity"}
     envelope = record.get("identity")
     view["identity_readers"] = [] if envelope is None else sorted(recipients_of(envelope))
@@ -79,7 +79,7 @@ def securities(client: RegisterClient, code: str | None = None) -> list[dict[str
     if code is not None:
         record = queries.security(client.peer, code)
         if record is None:
-            raise RegistryError(f"no security {code!r} in the register", code="unknown_security")
+            raise UnknownRecord(f"no security {code!r} in the register", code="unknown_security")
         return [record]
     return [dict(record) for _, record in client.peer.range(keys.SECURITY)]
 
@@ -96,7 +96,7 @@ def _registration_numbers(
                 found.append(record["registration_no"])
         return found
     if code is None and account_no is None:
-        raise RegistryError("name a stock (code) or an account whose pledges to list", code="bad_arguments")
+        raise BadRegistryArguments("name a stock (code) or an account whose pledges to list")
     return [
         registration_no
         for holding in queries.holdings(client.peer, account=account_no, code=code)
@@ -110,19 +110,16 @@ def pledges(
     code: str | None = None,
     account: str | None = None,
     include_closed: bool = False,
-    open_terms: bool = True,
 ) -> list[dict[str, Any]]:
     """The registrations of a stock and/or an account: active ones (``include_closed``: every one ever
     registered), each with its public elements and its sealed terms opened when ``client`` is entitled.
     """
     if code is not None and queries.security(client.peer, code) is None:
-        raise RegistryError(f"no security {code!r} in the register", code="unknown_security")
+        raise UnknownRecord(f"no security {code!r} in the register", code="unknown_security")
     if account is not None and client.peer.get(keys.account(account)) is None:
-        raise RegistryError(f"no securities account {account!r} in the register", code="unknown_account")
+        raise UnknownRecord(f"no securities account {account!r} in the register", code="unknown_account")
     return [
-        client.registration(registration_no, open_terms=open_terms)
-        if open_terms
-        else {**client.registration(registration_no, open_terms=False), "terms": SEALED}
+        client.registration(registration_no)
         for registration_no in _registration_numbers(client, code, account, include_closed)
     ]
 
@@ -133,13 +130,13 @@ def freeze_queue(client: RegisterClient, code: str, account_no: str) -> dict[str
     """
     value = client.peer.get(keys.holding(code, account_no))
     if value is None:
-        raise RegistryError(f"account {account_no} holds no shares of {code}", code="unknown_holding")
+        raise UnknownRecord(f"account {account_no} holds no shares of {code}", code="unknown_holding")
     holding = queries.holding_view(value)
 
     def load(freeze_id: str) -> dict[str, Any]:
         record = queries.freeze(client.peer, freeze_id)
         if record is None:  # a holding names only freezes it wrote; a missing one is a broken state
-            raise RegistryError(f"holding names freeze {freeze_id}, which is not in the register")
+            raise IntegrityError(f"holding names freeze {freeze_id}, which is not in the register")
         return record
 
     return {
@@ -162,9 +159,8 @@ def _names(names: Iterable[str]) -> set[str]:
     for name in names:
         short = name.removeprefix("registry.")
         if short not in EVENT_NAMES:
-            raise RegistryError(
-                f"{name!r} is not an event of the register; events: {', '.join(EVENT_NAMES)}",
-                code="bad_arguments",
+            raise BadRegistryArguments(
+                f"{name!r} is not an event of the register; events: {', '.join(EVENT_NAMES)}"
             )
         wanted.add("registry." + short)
     return wanted
@@ -192,7 +188,7 @@ def events(
     registration (``default_trigger``) carry no stock or account and are dropped by those two filters.
     """
     if since_height < 0:
-        raise RegistryError("the height to read events from cannot be negative", code="bad_arguments")
+        raise BadRegistryArguments("the height to read events from cannot be negative")
     wanted = _names(names)
     found = []
     for event in client.peer.events(since_height):
@@ -202,5 +198,7 @@ def events(
             continue
         if account is not None and not _mentions(event.payload, "account", account):
             continue
-        found.append({"height": event.height, "tx_id": event.tx_id, "name": event.name, **event.payload})
+        found.append(
+            {"height": event.height, "tx_id": event.tx_id, "name": event.name, "payload": event.payload}
+        )
     return found

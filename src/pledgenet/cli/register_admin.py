@@ -1,0 +1,332 @@
+"""The register's book and lookups on the command line: ``pledgenet security ...``, ``pledgenet account
+...``, and the queries ``pledgenet pledge list|contract|events`` and ``pledgenet freeze queue``.
+
+Like ``cli.pledge``, every command acts as one member (``--as ORG``) of an embedded alliance directory,
+goes through ``RegisterClient`` (operations) or ``registry.views`` (queries), prints ``--json`` on
+request, and lets ``cli.run`` map refusals to ``error [<reason code>]: ...`` and the exit code. Sealed
+fields (an account's identity data, a registration's terms) are opened only for an entitled ``--as``;
+identity data given here is sealed by the client before anything is signed or submitted.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import typer
+from rich.table import Table
+
+from pledgenet.cli import app
+from pledgenet.cli.pledge import AsOpt, DirOpt, JsonOpt, _client, _done, console, freeze_app, pledge_app
+from pledgenet.contracts.registry import keys, views
+
+security_app = typer.Typer(
+    help="Securities: listing, share transfers, corporate actions.", no_args_is_help=True
+)
+account_app = typer.Typer(help="Securities accounts (identity data sealed).", no_args_is_help=True)
+app.add_typer(security_app, name="security")
+app.add_typer(account_app, name="account")
+
+ShareClass = Literal["unrestricted", "restricted"]
+HOLDER_TYPES = {"individual": keys.BORROWER_INDIVIDUAL, "institution": keys.BORROWER_INSTITUTION}
+
+
+def _echo_json(value: Any) -> None:
+    typer.echo(json.dumps(value, indent=2, sort_keys=True, default=str))
+
+
+def _placement(text: str) -> dict[str, Any]:
+    """``ACCOUNT=UNRESTRICTED[,RESTRICTED]`` as a listing's holding."""
+    account, _, quantities = text.partition("=")
+    parts = quantities.split(",")
+    if not account or not 1 <= len(parts) <= 2 or not all(part.isdigit() for part in parts):
+        raise typer.BadParameter(f"--holding takes ACCOUNT=UNRESTRICTED[,RESTRICTED] (shares), not {text!r}")
+    placement: dict[str, Any] = {"account": account, keys.UNRESTRICTED: int(parts[0])}
+    if len(parts) == 2:
+        placement[keys.RESTRICTED] = int(parts[1])
+    return placement
+
+
+# ---------------------------------------------------------------------- securities
+
+
+@security_app.command("register")
+def register_security(
+    directory: DirOpt,
+    org: AsOpt,
+    code: str,
+    short_name: Annotated[str, typer.Option(help="the stock's short name")],
+    holding: Annotated[
+        list[str],
+        typer.Option(help="ACCOUNT=UNRESTRICTED[,RESTRICTED]: where the capital sits (repeat; all of it)"),
+    ],
+    board: Annotated[Literal["main", "chinext", "star", "bse"], typer.Option()] = "main",
+    industry: Annotated[str | None, typer.Option()] = None,
+    category: Annotated[str | None, typer.Option(help="default A-share")] = None,
+    total_shares: Annotated[
+        int | None, typer.Option(help="the share capital (default: the sum of --holding; checked if given)")
+    ] = None,
+    restricted_shares: Annotated[
+        int | None, typer.Option(help="default: the sum placed as restricted")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Registrar: list a security and place its whole share capital in existing accounts."""
+    placements = [_placement(text) for text in holding]
+    restricted = sum(p.get(keys.RESTRICTED, 0) for p in placements)
+    security: dict[str, Any] = {
+        "code": code,
+        "short_name": short_name,
+        "board": board,
+        "total_shares": total_shares
+        if total_shares is not None
+        else restricted + sum(p[keys.UNRESTRICTED] for p in placements),
+        "restricted_shares": restricted_shares if restricted_shares is not None else restricted,
+        "holdings": placements,
+    }
+    if industry is not None:
+        security["industry"] = industry
+    if category is not None:
+        security["category"] = category
+    with _client(directory, org) as client:
+        _done(client.list_security(**security), as_json)
+
+
+@security_app.command("show")
+def show_securities(
+    directory: DirOpt,
+    org: AsOpt,
+    code: Annotated[str | None, typer.Argument()] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Listed securities (or one): board, capital, restricted shares, pledges and shares pledged."""
+    with _client(directory, org) as client:
+        rows = views.securities(client, code)
+    if as_json:
+        _echo_json(rows)
+        return
+    table = Table("code", "name", "board", "industry", "total shares", "restricted", "pledges", "pledged")
+    for row in rows:
+        table.add_row(
+            row["code"],
+            row["short_name"],
+            row["board"],
+            row["industry"],
+            f"{row['total_shares']:,}",
+            f"{row['restricted_shares']:,}",
+            str(row["pledges"]),
+            f"{sum(row['pledged'].values()):,}",
+        )
+    console.print(table)
+
+
+@security_app.command("transfer")
+def transfer_shares(
+    directory: DirOpt,
+    org: AsOpt,
+    code: str,
+    from_account: str,
+    to_account: str,
+    quantity: int,
+    share_class: Annotated[ShareClass, typer.Option()] = "unrestricted",
+    as_json: JsonOpt = False,
+) -> None:
+    """The source account's custody broker: move free shares to another account (its broker co-signs)."""
+    with _client(directory, org) as client:
+        receipt = client.transfer(
+            code=code,
+            from_account=from_account,
+            to_account=to_account,
+            quantity=quantity,
+            share_class=share_class,
+        )
+        _done(receipt, as_json)
+
+
+@security_app.command("bonus")
+def bonus_shares(directory: DirOpt, org: AsOpt, code: str, per_10: int, as_json: JsonOpt = False) -> None:
+    """Registrar: bonus or transfer shares, PER_10 new shares for every 10 (pledges and freezes follow)."""
+    with _client(directory, org) as client:
+        _done(client.corporate_action(code=code, kind="bonus", per_10=per_10), as_json)
+
+
+@security_app.command("split")
+def split_shares(
+    directory: DirOpt, org: AsOpt, code: str, numerator: int, denominator: int, as_json: JsonOpt = False
+) -> None:
+    """Registrar: split (or consolidate) every holding, pledge and freeze by NUMERATOR/DENOMINATOR."""
+    with _client(directory, org) as client:
+        _done(
+            client.corporate_action(code=code, kind="split", numerator=numerator, denominator=denominator),
+            as_json,
+        )
+
+
+# ---------------------------------------------------------------------- accounts
+
+
+def _accounts_from_file(path: Path) -> list[dict[str, Any]]:
+    try:
+        value = json.loads(path.read_text())
+    except (OSError, ValueError) as error:
+        raise typer.BadParameter(f"--file {path}: {error}") from None
+    items = value if isinstance(value, list) else [value]
+    if not items or not all(isinstance(item, dict) for item in items):
+        raise typer.BadParameter(f"--file {path} must hold an account object or a list of them")
+    return items
+
+
+@account_app.command("open")
+def open_account(
+    directory: DirOpt,
+    org: AsOpt,
+    account: Annotated[str | None, typer.Argument(help="the account number (or --file)")] = None,
+    holder_name: Annotated[str | None, typer.Option()] = None,
+    holder_type: Annotated[Literal["individual", "institution"], typer.Option()] = "individual",
+    custody_broker: Annotated[str | None, typer.Option(help="the broker member keeping the account")] = None,
+    controls: Annotated[
+        list[str] | None,
+        typer.Option(help="CODE of which the holder is the controlling shareholder (repeat)"),
+    ] = None,
+    financial_institution: Annotated[bool, typer.Option("--financial-institution")] = False,
+    id_type: Annotated[str | None, typer.Option(help="identity document type (sealed)")] = None,
+    id_number: Annotated[
+        str | None, typer.Option(help="identity number (sealed; --file keeps it off the shell history)")
+    ] = None,
+    file: Annotated[
+        Path | None,
+        typer.Option("--file", help="JSON account object(s) as RegisterClient.open_accounts takes them"),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Registrar or the custody broker: open securities accounts; identity data is sealed for the custody
+    broker, the registrar and the regulator before it leaves this machine."""
+    if (account is None) == (file is None):
+        raise typer.BadParameter("give either ACCOUNT (with --holder-name, --custody-broker) or --file")
+    if file is not None:
+        items = _accounts_from_file(file)
+    else:
+        if not holder_name or not custody_broker:
+            raise typer.BadParameter("an account needs --holder-name and --custody-broker")
+        if (id_type is None) != (id_number is None):
+            raise typer.BadParameter("identity data needs both --id-type and --id-number")
+        item: dict[str, Any] = {
+            "account": account,
+            "holder_name": holder_name,
+            "holder_type": HOLDER_TYPES[holder_type],
+            "financial_institution": financial_institution,
+            "custody_broker": custody_broker,
+            "controlling_shareholder_of": sorted(set(controls or [])),
+        }
+        if id_type is not None:
+            item["identity"] = {"id_type": id_type, "id_number": id_number}
+        items = [item]
+    with _client(directory, org) as client:
+        _done(client.open_accounts(items), as_json)
+
+
+@account_app.command("show")
+def show_account(directory: DirOpt, org: AsOpt, account: str, as_json: JsonOpt = False) -> None:
+    """An account: holder, custody broker, controlling-shareholder links; identity if --as is entitled."""
+    with _client(directory, org) as client:
+        view = views.account(client, account)
+    if as_json:
+        _echo_json(view)
+        return
+    for name in ("account", "holder_name", "holder_type", "financial_institution", "custody_broker"):
+        console.print(f"{name}: {view[name]}")
+    console.print(f"controlling shareholder of: {', '.join(view['controlling_shareholder_of']) or '-'}")
+    console.print(f"identity: {view['identity']} (readable by {', '.join(view['identity_readers']) or '-'})")
+
+
+# ---------------------------------------------------------------------- queries
+
+
+@pledge_app.command("list")
+def list_pledges(
+    directory: DirOpt,
+    org: AsOpt,
+    code: Annotated[str | None, typer.Option(help="the stock's registrations")] = None,
+    account: Annotated[str | None, typer.Option(help="the pledgor account's registrations")] = None,
+    include_closed: Annotated[bool, typer.Option("--all", help="released and disposed ones too")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Registrations of a stock or an account: public elements, sealed terms only if --as is entitled."""
+    with _client(directory, org) as client:
+        rows = views.pledges(client, code=code, account=account, include_closed=include_closed)
+    if as_json:
+        _echo_json(rows)
+        return
+    table = Table(
+        "registration", "contract", "code", "pledgor", "pledgee", "quantity", "state", "amount (CNY)"
+    )
+    for row in rows:
+        terms = row["terms"]
+        amount = f"{terms['amount_fen'] // 100:,}" if isinstance(terms, dict) else "sealed"
+        table.add_row(
+            row["registration_no"],
+            row["contract_no"],
+            row["code"],
+            row["pledgor"]["account"],
+            row["pledgee"]["org"],
+            f"{row['quantity']:,}",
+            row["state"],
+            amount,
+        )
+    console.print(table)
+
+
+@pledge_app.command("contract")
+def show_contract(directory: DirOpt, org: AsOpt, contract_no: str) -> None:
+    """A pledge contract (public): parties, state, settlement type and its registrations, as JSON."""
+    with _client(directory, org) as client:
+        _echo_json(client.pledge_contract(contract_no))
+
+
+@pledge_app.command("events")
+def register_events(
+    directory: DirOpt,
+    org: AsOpt,
+    since: Annotated[int, typer.Option(help="from this block height on")] = 0,
+    name: Annotated[
+        list[str] | None,
+        typer.Option(help="only these events, e.g. pledge_registered, disclosure_due (repeat)"),
+    ] = None,
+    code: Annotated[str | None, typer.Option(help="only events naming this stock")] = None,
+    account: Annotated[str | None, typer.Option(help="only events naming this account")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The register's events (registration, release, freeze, disposal, disclosure duties) from a height."""
+    with _client(directory, org) as client:
+        rows = views.events(client, since_height=since, names=name or (), code=code, account=account)
+    if as_json:
+        _echo_json(rows)
+        return
+    table = Table("height", "event", "details")
+    for row in rows:
+        details = ", ".join(f"{k}={v}" for k, v in sorted(row["payload"].items()))
+        table.add_row(str(row["height"]), row["name"].removeprefix("registry."), details)
+    console.print(table)
+
+
+@freeze_app.command("queue")
+def freeze_queue(directory: DirOpt, org: AsOpt, code: str, account: str, as_json: JsonOpt = False) -> None:
+    """A holding's effective freezes and its queue of waiting freezes, in the order they take effect."""
+    with _client(directory, org) as client:
+        view = views.freeze_queue(client, code, account)
+    if as_json:
+        _echo_json(view)
+        return
+    console.print(
+        f"{code} / {account}: total {view['total']:,}, free {view['free']:,}, "
+        f"pledged {view['pledged']:,}, frozen {view['frozen']:,}"
+    )
+    table = Table("position", "freeze", "court", "case", "quantity", "state")
+    for freeze in view["effective"]:
+        table.add_row("-", freeze["freeze_id"], freeze["court"], freeze["case_no"], f"{freeze['quantity']:,}",
+                      freeze["state"])  # fmt: skip
+    for freeze in view["queued"]:
+        table.add_row(str(freeze["position"]), freeze["freeze_id"], freeze["court"], freeze["case_no"],
+                      f"{freeze['quantity']:,}", freeze["state"])  # fmt: skip
+    console.print(table)
