@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -20,6 +20,7 @@ from rich.table import Table
 from pledgenet.cli import app
 from pledgenet.cli.pledge import AsOpt, DirOpt, JsonOpt, _client, _done, console, freeze_app, pledge_app
 from pledgenet.contracts.registry import keys, views
+from pledgenet.errors import BadRegistryArguments
 
 security_app = typer.Typer(
     help="Securities: listing, share transfers, corporate actions.", no_args_is_help=True
@@ -28,7 +29,6 @@ account_app = typer.Typer(help="Securities accounts (identity data sealed).", no
 app.add_typer(security_app, name="security")
 app.add_typer(account_app, name="account")
 
-ShareClass = Literal["unrestricted", "restricted"]
 HOLDER_TYPES = {"individual": keys.BORROWER_INDIVIDUAL, "institution": keys.BORROWER_INSTITUTION}
 
 
@@ -36,12 +36,21 @@ def _echo_json(value: Any) -> None:
     typer.echo(json.dumps(value, indent=2, sort_keys=True, default=str))
 
 
+def _choice(option: str, value: str, allowed: Any) -> str:
+    """Refuse a value outside the register's vocabulary here, before anything is signed."""
+    if value not in allowed:
+        raise BadRegistryArguments(f"{option} must be one of {', '.join(allowed)} (got {value!r})")
+    return value
+
+
 def _placement(text: str) -> dict[str, Any]:
     """``ACCOUNT=UNRESTRICTED[,RESTRICTED]`` as a listing's holding."""
     account, _, quantities = text.partition("=")
     parts = quantities.split(",")
     if not account or not 1 <= len(parts) <= 2 or not all(part.isdigit() for part in parts):
-        raise typer.BadParameter(f"--holding takes ACCOUNT=UNRESTRICTED[,RESTRICTED] (shares), not {text!r}")
+        raise BadRegistryArguments(
+            f"--holding takes ACCOUNT=UNRESTRICTED[,RESTRICTED] (shares), not {text!r}"
+        )
     placement: dict[str, Any] = {"account": account, keys.UNRESTRICTED: int(parts[0])}
     if len(parts) == 2:
         placement[keys.RESTRICTED] = int(parts[1])
@@ -61,7 +70,7 @@ def register_security(
         list[str],
         typer.Option(help="ACCOUNT=UNRESTRICTED[,RESTRICTED]: where the capital sits (repeat; all of it)"),
     ],
-    board: Annotated[Literal["main", "chinext", "star", "bse"], typer.Option()] = "main",
+    board: Annotated[str, typer.Option(help="main, chinext, star or bse")] = "main",
     industry: Annotated[str | None, typer.Option()] = None,
     category: Annotated[str | None, typer.Option(help="default A-share")] = None,
     total_shares: Annotated[
@@ -73,6 +82,7 @@ def register_security(
     as_json: JsonOpt = False,
 ) -> None:
     """Registrar: list a security and place its whole share capital in existing accounts."""
+    _choice("--board", board, keys.BOARDS)
     placements = [_placement(text) for text in holding]
     restricted = sum(p.get(keys.RESTRICTED, 0) for p in placements)
     security: dict[str, Any] = {
@@ -129,10 +139,11 @@ def transfer_shares(
     from_account: str,
     to_account: str,
     quantity: int,
-    share_class: Annotated[ShareClass, typer.Option()] = "unrestricted",
+    share_class: Annotated[str, typer.Option(help="unrestricted or restricted")] = "unrestricted",
     as_json: JsonOpt = False,
 ) -> None:
     """The source account's custody broker: move free shares to another account (its broker co-signs)."""
+    _choice("--share-class", share_class, keys.SHARE_CLASSES)
     with _client(directory, org) as client:
         receipt = client.transfer(
             code=code,
@@ -170,10 +181,10 @@ def _accounts_from_file(path: Path) -> list[dict[str, Any]]:
     try:
         value = json.loads(path.read_text())
     except (OSError, ValueError) as error:
-        raise typer.BadParameter(f"--file {path}: {error}") from None
+        raise BadRegistryArguments(f"--file {path}: {error}") from None
     items = value if isinstance(value, list) else [value]
     if not items or not all(isinstance(item, dict) for item in items):
-        raise typer.BadParameter(f"--file {path} must hold an account object or a list of them")
+        raise BadRegistryArguments(f"--file {path} must hold an account object or a list of them")
     return items
 
 
@@ -183,7 +194,7 @@ def open_account(
     org: AsOpt,
     account: Annotated[str | None, typer.Argument(help="the account number (or --file)")] = None,
     holder_name: Annotated[str | None, typer.Option()] = None,
-    holder_type: Annotated[Literal["individual", "institution"], typer.Option()] = "individual",
+    holder_type: Annotated[str, typer.Option(help="individual or institution")] = "individual",
     custody_broker: Annotated[str | None, typer.Option(help="the broker member keeping the account")] = None,
     controls: Annotated[
         list[str] | None,
@@ -202,15 +213,16 @@ def open_account(
 ) -> None:
     """Registrar or the custody broker: open securities accounts; identity data is sealed for the custody
     broker, the registrar and the regulator before it leaves this machine."""
+    _choice("--holder-type", holder_type, HOLDER_TYPES)
     if (account is None) == (file is None):
-        raise typer.BadParameter("give either ACCOUNT (with --holder-name, --custody-broker) or --file")
+        raise BadRegistryArguments("give either ACCOUNT (with --holder-name, --custody-broker) or --file")
     if file is not None:
         items = _accounts_from_file(file)
     else:
         if not holder_name or not custody_broker:
-            raise typer.BadParameter("an account needs --holder-name and --custody-broker")
+            raise BadRegistryArguments("an account needs --holder-name and --custody-broker")
         if (id_type is None) != (id_number is None):
-            raise typer.BadParameter("identity data needs both --id-type and --id-number")
+            raise BadRegistryArguments("identity data needs both --id-type and --id-number")
         item: dict[str, Any] = {
             "account": account,
             "holder_name": holder_name,
@@ -278,10 +290,20 @@ def list_pledges(
 
 
 @pledge_app.command("contract")
-def show_contract(directory: DirOpt, org: AsOpt, contract_no: str) -> None:
-    """A pledge contract (public): parties, state, settlement type and its registrations, as JSON."""
+def show_contract(directory: DirOpt, org: AsOpt, contract_no: str, as_json: JsonOpt = False) -> None:
+    """A pledge contract (public): parties, state, settlement type and its registrations."""
     with _client(directory, org) as client:
-        _echo_json(client.pledge_contract(contract_no))
+        record = client.pledge_contract(contract_no)
+    if as_json:
+        _echo_json(record)
+        return
+    console.print(
+        f"{record['contract_no']}: {record['account']} pledges {record['code']} to "
+        f"{record['pledgee']['org']} (custody {record['custody_broker']}); state {record['state']}, "
+        f"settlement type {record['settlement_type']}"
+    )
+    registrations, still_open = record["registrations"], record["open_registrations"]
+    console.print(f"registrations: {', '.join(registrations)}; open: {', '.join(still_open) or '-'}")
 
 
 @pledge_app.command("events")
@@ -318,9 +340,10 @@ def freeze_queue(directory: DirOpt, org: AsOpt, code: str, account: str, as_json
     if as_json:
         _echo_json(view)
         return
+    free = view["free_by_class"]
     console.print(
-        f"{code} / {account}: total {view['total']:,}, free {view['free']:,}, "
-        f"pledged {view['pledged']:,}, frozen {view['frozen']:,}"
+        f"{code} / {account}: total {view['total']:,}, free {free[keys.UNRESTRICTED]:,} unrestricted + "
+        f"{free[keys.RESTRICTED]:,} restricted, pledged {view['pledged']:,}, frozen {view['frozen']:,}"
     )
     table = Table("position", "freeze", "court", "case", "quantity", "state")
     for freeze in view["effective"]:

@@ -34,20 +34,10 @@ def run(app: typer.Typer) -> None:
     # Import the command modules so that they register themselves with the app.
     from pledgenet.cli import commands  # noqa: F401
 
+    # Standalone mode lets click report usage errors itself (a usage message and exit code 2) and turn
+    # typer.Exit into the process exit code; only pledgenet's own errors are mapped here.
     try:
-        app(standalone_mode=False)
+        app()
     except errors.PledgenetError as error:
         print(f"error [{error.code}]: {error.message}", file=sys.stderr)
         sys.exit(exit_code_for(error))
-    except typer.Exit as done:
-        sys.exit(done.exit_code)
-    except typer.Abort:
-        print("aborted", file=sys.stderr)
-        sys.exit(130)
-    except Exception as exc:  # click usage errors carry their own exit code
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from pledgenet.contracts.registry import keys, queries
+from pledgenet.contracts.registry import common, keys, queries
 from pledgenet.crypto.envelope import recipients_of
 from pledgenet.errors import AccessDenied, BadRegistryArguments, IntegrityError, UnknownRecord
 
@@ -126,7 +126,8 @@ def pledges(
 
 def freeze_queue(client: RegisterClient, code: str, account_no: str) -> dict[str, Any]:
     """A holding's freezes: the effective ones, then the queued ones in the order they will take effect
-    (each with its ``position``), beside the holding's free, pledged and frozen quantities.
+    (each with its ``position``), beside the holding's free (in all, and per share class: a freeze waits for
+    free shares of its own class), pledged and frozen quantities.
     """
     value = client.peer.get(keys.holding(code, account_no))
     if value is None:
@@ -144,6 +145,7 @@ def freeze_queue(client: RegisterClient, code: str, account_no: str) -> dict[str
         "account": account_no,
         "total": holding["total"],
         "free": holding["free"],
+        "free_by_class": {share_class: common.free(value, share_class) for share_class in keys.SHARE_CLASSES},
         "pledged": holding["pledged"],
         "frozen": holding["frozen"],
         "effective": [load(freeze_id) for freeze_id in holding["freezes"]],
