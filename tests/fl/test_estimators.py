@@ -67,7 +67,15 @@ def test_hetero_secureboost_estimator(frames) -> None:  # type: ignore[no-untype
     # Prepare
     x_train, y_train = _xy(frames["guest_train"])
     x_test, y_test = _xy(frames["guest_test"])
-    sim = Simulation(HeteroSecureBoost, hosts=["bank"], n_trees=1, max_depth=3, max_bins=16, key_bits=1024)
+    sim = Simulation(
+        HeteroSecureBoost,
+        hosts=["bank"],
+        n_trees=1,
+        max_depth=3,
+        max_bins=16,
+        key_bits=1024,
+        allow_small_key=True,
+    )
     # Execute
     sim.fit(x_train, y_train, {"bank": frames["host_train"]})
     proba = sim.predict_proba(x_test, {"bank": frames["host_test"]})

@@ -20,6 +20,7 @@ from pledgenet.fl.netjob import run_networked
 from pledgenet.fl.sbt_host import HistogramWorkers
 
 DATA = Path(__file__).resolve().parents[2] / "data"
+SMALL_KEY_BOOST = {"secureboost": {"key_bits": 1024, "allow_small_key": True}}  # 1024-bit keys: tests only
 
 
 def _job(tmp_path: Path, **changes) -> Path:  # type: ignore[no-untyped-def]
@@ -32,7 +33,12 @@ def _job(tmp_path: Path, **changes) -> Path:  # type: ignore[no-untyped-def]
             "coordinator": {"role": "coordinator"},
         },
         "components": {
-            "secureboost": {"n_trees": 2, "max_depth": 2, "key_bits": 1024},  # 1024: tests only (speed)
+            "secureboost": {
+                "n_trees": 2,
+                "max_depth": 2,
+                "key_bits": 1024,
+                "allow_small_key": True,
+            },  # tests only
             "hetero_lr": {"epochs": 5, "batch_size": 64},
         },
     }
@@ -68,7 +74,7 @@ def test_an_empty_intersection_stops_before_training(tmp_path: Path) -> None:
         "host": {"role": "host", "data": str(host)},
         "coordinator": {"role": "coordinator"},
     }
-    job = load_job(_job(tmp_path, parties=parties, components={"secureboost": {"key_bits": 1024}}))
+    job = load_job(_job(tmp_path, parties=parties, components=SMALL_KEY_BOOST))
     transcript = Transcript()
     # Execute / Assert
     with pytest.raises(DataError, match="empty intersection"):
@@ -161,7 +167,7 @@ def test_a_networked_job_runs_each_party_as_its_own_process(tmp_path: Path) -> N
             "public_key": host_public,
         },
     }  # fmt: skip
-    components = {"secureboost": {"n_trees": 2, "max_depth": 2, "key_bits": 1024}}
+    components = {"secureboost": {"n_trees": 2, "max_depth": 2, "key_bits": 1024, "allow_small_key": True}}
     path = _job(tmp_path, parties=parties, components=components, alliance_root=str(tmp_path / "root.pem"))
     command = [str(Path(sys.executable).parent / "pledgenet"), "fl", "run", str(path), "--party", "host"]
     # Execute: the host in its own process, the guest here
@@ -190,7 +196,7 @@ def test_a_networked_run_with_a_wrong_key_is_refused_before_any_connection(tmp_p
         "host": {"role": "host", "data": str(DATA / "breast_hetero_host.csv"), "address": "127.0.0.1:1",
                  "key": str(other_dir), "certificate": str(host_dir / "certificate.pem")},
     }  # fmt: skip
-    job = load_job(_job(tmp_path, parties=parties, components={"secureboost": {"key_bits": 1024}}))
+    job = load_job(_job(tmp_path, parties=parties, components=SMALL_KEY_BOOST))
     # Execute / Assert
     with pytest.raises(ProtocolError, match="does not match its directory entry"):
         run_networked(job, "host")

@@ -15,7 +15,7 @@ from pledgenet.crypto.paillier import (
     encrypt_integers,
     generate_keypair,
 )
-from pledgenet.errors import DataError
+from pledgenet.errors import DataError, WeakParameters
 from pledgenet.fl import metrics
 from pledgenet.fl.binning import bin_matrix
 from pledgenet.fl.channel import MemoryHub, Transcript
@@ -28,7 +28,7 @@ from pledgenet.fl.tree import BoostParams, PlainHost, grow_tree
 
 TEST_KEY_BITS = 1024  # tests only, to stay fast; the default and the benchmark use 2048
 
-PARAMS = BoostParams(n_trees=3, max_depth=3, max_bins=32, key_bits=TEST_KEY_BITS)
+PARAMS = BoostParams(n_trees=3, max_depth=3, max_bins=32, key_bits=TEST_KEY_BITS, allow_small_key=True)
 
 
 def _threads(work: dict[str, Callable[[], Any]]) -> dict[str, Any]:
@@ -103,7 +103,7 @@ def test_federated_trees_are_the_centralized_trees_on_the_same_bins(breast, trai
 
 def test_three_rows_per_ciphertext_give_the_same_trees(breast) -> None:  # type: ignore[no-untyped-def]
     # Prepare: the packing default_credit uses (three rows per ciphertext, masked junk), forced on breast
-    params = BoostParams(n_trees=2, max_depth=2, max_bins=8, key_bits=TEST_KEY_BITS)
+    params = BoostParams(n_trees=2, max_depth=2, max_bins=8, key_bits=TEST_KEY_BITS, allow_small_key=True)
     hub = MemoryHub(["guest", "host"])
     # Execute
     out = _threads(
@@ -246,3 +246,13 @@ def test_one_by_one_scores_equal_batch_scores_from_a_loaded_host(breast, trained
     assert out["host"] == len(picks)
     answers = [m for m in transcript.between("host", "guest") if m.tag == "sbt.score.left"]
     assert all(len(m.payload["left"]) <= -(-len(host_model.splits) // 8) for m in answers)
+
+
+def test_a_key_under_2048_bits_needs_an_explicit_opt_in(breast) -> None:  # type: ignore[no-untyped-def]
+    # Prepare: the same parameters as the fast tests, without the opt-in
+    hub = MemoryHub(["guest", "host"])
+    params = BoostParams(n_trees=1, max_depth=2, max_bins=8, key_bits=TEST_KEY_BITS)
+
+    # Execute / Assert: refused before any message is sent
+    with pytest.raises(WeakParameters, match="not secure"):
+        fit_guest(hub.channel("guest"), breast["guest_train"], ["host"], params)

@@ -174,12 +174,13 @@ class HeteroSecureBoost(_FederatedEstimator):
         gamma: float = 0.0,
         max_bins: int = 32,
         key_bits: int = 2048,
+        allow_small_key: bool = False,
     ) -> None:
         self.channel, self.role, self.guest, self.hosts = channel, role, guest, hosts
         self.id_column, self.label_column = id_column, label_column
         self.n_trees, self.max_depth, self.learning_rate = n_trees, max_depth, learning_rate
         self.min_child_weight, self.reg_lambda, self.gamma = min_child_weight, reg_lambda, gamma
-        self.max_bins, self.key_bits = max_bins, key_bits
+        self.max_bins, self.key_bits, self.allow_small_key = max_bins, key_bits, allow_small_key
 
     def fit(self, X: pd.DataFrame | None = None, y: Any = None) -> HeteroSecureBoost:
         self._check_role()
@@ -188,7 +189,7 @@ class HeteroSecureBoost(_FederatedEstimator):
             raise DataError("SecureBoost runs between the guest and its hosts: no coordinator")
         params = BoostParams(
             self.n_trees, self.max_depth, self.learning_rate, self.min_child_weight, self.reg_lambda,
-            self.gamma, self.max_bins, self.key_bits,
+            self.gamma, self.max_bins, self.key_bits, self.allow_small_key,
         )  # fmt: skip
         data = self._align(self._frame(X, y))
         self.model_: GuestBoostModel | HostBoostModel

@@ -203,7 +203,7 @@ def fit_guest(
         raise ProtocolError("the guest needs labels")
     specs, binned = bin_matrix(data.features, params.max_bins)
     edges = [spec.edges for spec in specs]
-    keypair = generate_keypair(params.key_bits, allow_small_key=params.key_bits < 2048)
+    keypair = generate_keypair(params.key_bits, allow_small_key=params.allow_small_key)
     public_key, private_key = keypair.public_key, keypair.private_key
     if rows_per_ciphertext is None:
         codec = GradientCodec.for_training(params.key_bits, data.rows)

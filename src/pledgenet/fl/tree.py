@@ -32,6 +32,8 @@ class BoostParams:
     gamma: float = 0.0
     max_bins: int = 32
     key_bits: int = 2048
+    #: opt-in for keys under 2048 bits (tests and quick examples only: such keys are not secure)
+    allow_small_key: bool = False
 
     def __post_init__(self) -> None:
         if self.n_trees < 1 or self.max_depth < 1 or self.max_depth > 12:
