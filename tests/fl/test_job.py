@@ -61,7 +61,7 @@ def test_a_simulated_job_writes_models_metrics_and_report(tmp_path: Path) -> Non
     for name in ("guest.secureboost", "host.secureboost", "guest.hetero_lr", "host.hetero_lr"):
         assert (out / f"{name}.model.json").exists()
     assert "KS" in (out / "report.html").read_text()
-    assert transcript.between("guest", "host")[0].tag == "align.request"
+    assert transcript.between("guest", "host")[0].tag == "align.setup"
 
 
 def test_an_empty_intersection_stops_before_training(tmp_path: Path) -> None:

@@ -1,6 +1,7 @@
-"""Sample alignment of a vertical job by private set intersection (ECDH-PSI of pledgenet.crypto.psi).
+"""Sample alignment of a vertical job by private set intersection (KKRT OPRF-PSI of pledgenet.crypto.psi).
 
-The guest is the PSI receiver with each host (the host learns only how many IDs the guest has); the guest
+The guest is the PSI receiver with each host (the host learns only the size of the guest's cuckoo table,
+not its items nor their exact count); the guest
 learns the intersection and tells each host the common IDs, in an order fixed by a hash salted with a
 random contribution from every party, so neither side controls (or can encode anything in) the order.
 Both sides then reorder their rows to that order. An empty intersection is a ``DataError`` before any
@@ -38,12 +39,12 @@ def align_guest(channel: Channel, data: PartyData, hosts: list[str]) -> PartyDat
     """Run PSI with every host; return the guest's rows of the common IDs in the agreed order."""
     common = set(_local_index(data))
     for host in hosts:
-        receiver = psi.PsiReceiver([str(i) for i in data.ids])
-        channel.send(host, "align.request", {"messages": list(receiver.requests())})
-        reply = channel.recv(host, "align.answer")
-        receiver.receive_answers(reply["answers"])
-        for message in reply["set"]:
-            receiver.receive_set(message)
+        receiver = psi.KkrtReceiver([str(i) for i in data.ids])
+        channel.send(host, "align.setup", {"setup": receiver.setup()})
+        choices = bytes(channel.recv(host, "align.choices")["choices"])
+        channel.send(host, "align.corrections", {"corrections": list(receiver.corrections(choices))})
+        for message in channel.recv(host, "align.values")["values"]:
+            receiver.receive_values(bytes(message))
         found = receiver.result().intersection or []
         common &= set(found)
     salt = secrets.token_bytes(16)
@@ -61,10 +62,11 @@ def align_guest(channel: Channel, data: PartyData, hosts: list[str]) -> PartyDat
 def align_host(channel: Channel, data: PartyData, guest: str) -> PartyData:
     """Answer the guest's PSI; return this host's rows of the common IDs in the agreed order."""
     index = _local_index(data)
-    sender = psi.PsiSender([str(i) for i in data.ids])
-    request = channel.recv(guest, "align.request")
-    answers = list(sender.answers(request["messages"]))
-    channel.send(guest, "align.answer", {"answers": answers, "set": list(sender.set_messages())})
+    sender = psi.KkrtSender([str(i) for i in data.ids])
+    setup = bytes(channel.recv(guest, "align.setup")["setup"])
+    channel.send(guest, "align.choices", {"choices": sender.choices(setup)})
+    sender.receive_corrections(bytes(m) for m in channel.recv(guest, "align.corrections")["corrections"])
+    channel.send(guest, "align.values", {"values": list(sender.value_messages())})
     my_salt = secrets.token_bytes(16)
     channel.send(guest, "align.salt", {"salt": my_salt})
     result = channel.recv(guest, "align.result")
