@@ -53,6 +53,26 @@ def test_a_registered_slice_reads_back_with_the_same_terms(simulated: tuple, tmp
     assert 0 < own.book.size < 12 and own.book.size + own.not_entitled == 12
 
 
+def test_a_slice_with_more_accounts_than_one_transaction_holds_is_registered(
+    simulated: tuple, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Prepare: three accounts per transaction, so a slice of 8 contracts needs several of them
+    monkeypatch.setattr("pledgenet.sim.register.ACCOUNTS_PER_TX", 3)
+    market, book = simulated
+    rows = pick_slice(market, book, 8, seed=2)
+    # Execute
+    done = register_slice(tmp_path / "alliance", market, book, rows)
+    # Assert: every account was opened (by several transactions) and every pledge went to the register
+    # (which may refuse one by its rules: the generated book is not pre-filtered by them)
+    with Alliance.open(tmp_path / "alliance") as alliance:
+        peer = alliance.peer(REGULATOR)
+        opened = [r for h in range(1, peer.height + 1) for r in peer.receipts_at(h)]
+        account_txs = [r for r in opened if r.tx_type == "registry.open_accounts"]
+    assert done.registered + sum(done.refused.values()) == 8 and done.registered >= 6
+    assert set(done.refused) <= {"product_cap_exceeded", "pledgee_cap_exceeded", "stock_cap_exceeded"}
+    assert len(account_txs) >= 3 and all(r.valid for r in account_txs)
+
+
 def test_cli_calibrate_views_and_report(tmp_path: Path) -> None:
     # Prepare
     runner = CliRunner()

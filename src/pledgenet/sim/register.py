@@ -91,6 +91,10 @@ def register_slice(directory: Path, market: Market, book: PledgeBook, rows: np.n
         alliance.close()
 
 
+#: accounts opened per transaction (about 200 bytes each, well under the 64 KiB transaction limit)
+ACCOUNTS_PER_TX = 200
+
+
 def _fill(
     alliance: Alliance,
     directory: Path,
@@ -123,7 +127,9 @@ def _fill(
             "custody_broker": brokers[0],
         }
     )
-    registrar.open_accounts(accounts)
+    # one transaction per batch of accounts: a transaction is at most 64 KiB
+    for start in range(0, len(accounts), ACCOUNTS_PER_TX):
+        registrar.open_accounts(accounts[start : start + ACCOUNTS_PER_TX])
     stocks = sorted({int(book.stock[row]) for row in rows})
     for stock in stocks:
         mine = [h for h in holdings if book.holdings.stock[h] == stock]
