@@ -13,6 +13,10 @@ Baseline in the same run, by the same code path as ``bench/ledger_tps.py``: pre-
 alternate (``--rounds``, so both see the same machine, which other work may share), and each run's time
 includes the background WAL checkpoint of what it wrote.
 ``ratio`` = register ops/s over bare tx/s (1.0 would mean the register's rules cost nothing).
+``contract_us_per_op`` is the time inside contract handlers per register op (timed around the peer's
+handler runs); ``signature_verify_us_per_op`` is the op's signatures at the single-core Ed25519 rate
+measured in the same run; ``contract_over_signatures`` is their quotient. Storage (the block's SQLite
+write) is in neither: it shows in ``ratio``.
 
 Usage: ``python bench/register_tps.py [--quick]``; the last line is JSON.
 """
@@ -31,7 +35,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ledger_tps import bench_contract
+from ledger_tps import bench_contract, single_core_verify_rate
 from pledgenet.contracts.catalog import all_contracts
 from pledgenet.contracts.registry import keys
 from pledgenet.contracts.registry.params import DEFAULT_PARAMS
@@ -92,6 +96,27 @@ def reviewed(registrar: Member, envelope: dict[str, Any], **context: Any) -> dic
     """The registrar's endorsement step: open the sealed terms, check them, state the verdict."""
     terms = open_envelope(envelope, registrar.org, registrar.encryption_private_key)
     return make_verdict(registrar.org, envelope["hash"], review(terms, DEFAULT_PARAMS, **context))
+
+
+class HandlerClock:
+    """Adds up the time the peer spends inside contract handlers while ``counting`` (its own overhead:
+    two ``perf_counter`` calls per transaction)."""
+
+    def __init__(self, peer: Peer) -> None:
+        self.seconds = 0.0
+        self.counting = False
+        run_handler = peer._run_handler
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            if not self.counting:
+                return run_handler(*args, **kwargs)
+            start = time.perf_counter()
+            try:
+                return run_handler(*args, **kwargs)
+            finally:
+                self.seconds += time.perf_counter() - start
+
+        peer._run_handler = timed  # type: ignore[method-assign]
 
 
 def commit(orderer: SoloOrderer, peer: Peer, envelopes: list[bytes]) -> tuple[float, int]:
@@ -267,19 +292,29 @@ def main() -> None:
         ]
         # register and bare runs alternate, so a change in the machine's load hits both alike; each run's
         # time includes checkpointing what it wrote, so neither pays for the other's background work
+        handler_clock = HandlerClock(peer)
         register_seconds = bare_seconds = 0.0
         register_valid = bare_valid = 0
         step = -(-len(mix) // max(1, options.rounds))
         for start in range(0, len(mix), step):
+            handler_clock.counting = True
             seconds, valid = commit(orderer, peer, mix[start : start + step])
+            handler_clock.counting = False
             register_seconds, register_valid = register_seconds + seconds, register_valid + valid
             seconds, valid = commit(orderer, peer, bare[start : start + step])
             bare_seconds, bare_valid = bare_seconds + seconds, bare_valid + valid
         peer.close()
     counts: dict[str, int] = {}
+    signatures = 0
     for envelope in mix:
-        tx_type = parse_envelope(envelope).tx_type
-        counts[tx_type] = counts.get(tx_type, 0) + 1
+        parsed = parse_envelope(envelope)
+        counts[parsed.tx_type] = counts.get(parsed.tx_type, 0) + 1
+        signatures += len(parsed.signatures)
+    # the issue's yardstick: the contract's own execution against verifying the op's signatures, both as
+    # single-core CPU time per op measured in this run
+    verify_rate = single_core_verify_rate(4_000)
+    contract_us = handler_clock.seconds / len(mix) * 1e6
+    signatures_us = signatures / len(mix) / verify_rate * 1e6
     ops_rate = len(mix) / register_seconds
     bare_rate = len(bare) / bare_seconds
     result = {
@@ -297,6 +332,11 @@ def main() -> None:
         "bare_valid": bare_valid,
         "bare_tx_per_s": round(bare_rate, 1),
         "ratio": round(ops_rate / bare_rate, 3),
+        "signatures_per_op": round(signatures / len(mix), 2),
+        "verify_per_s": round(verify_rate, 1),
+        "contract_us_per_op": round(contract_us, 1),
+        "signature_verify_us_per_op": round(signatures_us, 1),
+        "contract_over_signatures": round(contract_us / signatures_us, 3),
         "cores": os.cpu_count(),
         "all_valid": (setup_valid, register_valid, bare_valid) == (len(setup), len(mix), len(bare)),
     }
