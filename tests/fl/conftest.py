@@ -53,6 +53,6 @@ def run_parties(work: dict[str, Callable[[], Any]]) -> dict[str, Any]:
     return results
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def run() -> Callable[[dict[str, Callable[[], Any]]], dict[str, Any]]:
     return run_parties

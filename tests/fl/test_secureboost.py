@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -28,31 +27,12 @@ from pledgenet.fl.tree import BoostParams, PlainHost, grow_tree
 
 TEST_KEY_BITS = 1024  # tests only, to stay fast; the default and the benchmark use 2048
 
+Runner = Callable[[dict[str, Callable[[], Any]]], dict[str, Any]]
 PARAMS = BoostParams(n_trees=3, max_depth=3, max_bins=32, key_bits=TEST_KEY_BITS, allow_small_key=True)
 
 
-def _threads(work: dict[str, Callable[[], Any]]) -> dict[str, Any]:
-    results: dict[str, Any] = {}
-    failures: list[BaseException] = []
-
-    def wrap(name: str, function: Callable[[], Any]) -> None:
-        try:
-            results[name] = function()
-        except BaseException as exc:
-            failures.append(exc)
-
-    threads = [threading.Thread(target=wrap, args=item, daemon=True) for item in work.items()]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    if failures:
-        raise failures[0]
-    return results
-
-
 @pytest.fixture(scope="module")
-def trained(breast: dict[str, PartyData]) -> dict[str, Any]:
+def trained(breast: dict[str, PartyData], run: Runner) -> dict[str, Any]:
     """One federated training (the host with two histogram worker processes) and its transcript."""
     transcript = Transcript()
     hub = MemoryHub(["guest", "host"], transcript)
@@ -67,7 +47,7 @@ def trained(breast: dict[str, PartyData]) -> dict[str, Any]:
         model = fit_guest(channel, breast["guest_train"], ["host"], PARAMS, obfuscator_workers=1)
         return model, predict_guest(channel, model, breast["guest_test"])
 
-    out = _threads({"guest": guest, "host": host})
+    out = run({"guest": guest, "host": host})
     model, scores = out["guest"]
     return {"model": model, "scores": scores, "host_model": out["host"], "transcript": transcript}
 
@@ -101,12 +81,12 @@ def test_federated_trees_are_the_centralized_trees_on_the_same_bins(breast, trai
     _assert_same_trees(breast, trained["model"], PARAMS)
 
 
-def test_three_rows_per_ciphertext_give_the_same_trees(breast) -> None:  # type: ignore[no-untyped-def]
+def test_three_rows_per_ciphertext_give_the_same_trees(breast, run) -> None:  # type: ignore[no-untyped-def]
     # Prepare: the packing default_credit uses (three rows per ciphertext, masked junk), forced on breast
     params = BoostParams(n_trees=2, max_depth=2, max_bins=8, key_bits=TEST_KEY_BITS, allow_small_key=True)
     hub = MemoryHub(["guest", "host"])
     # Execute
-    out = _threads(
+    out = run(
         {
             "host": lambda: fit_host(hub.channel("host"), breast["host_train"], "guest", workers=1),
             "guest": lambda: fit_guest(
@@ -217,7 +197,7 @@ def test_a_host_reply_decrypts_to_exact_bin_sums_and_masks_everything_else() -> 
     assert junk and all(abs(v) >= 1 << (codec.sum_bits + 4) for v in junk)  # unmasked junk < 2^(sum_bits+2)
 
 
-def test_one_by_one_scores_equal_batch_scores_from_a_loaded_host(breast, trained) -> None:  # type: ignore[no-untyped-def]
+def test_one_by_one_scores_equal_batch_scores_from_a_loaded_host(breast, trained, run) -> None:  # type: ignore[no-untyped-def]
     # Prepare: the host keeps its model part and its test table loaded and serves per-ID requests
     model, host_model = trained["model"], trained["host_model"]
     guest_test, host_test = breast["guest_test"], breast["host_test"]
@@ -239,7 +219,7 @@ def test_one_by_one_scores_equal_batch_scores_from_a_loaded_host(breast, trained
         return served
 
     # Execute
-    out = _threads({"guest": guest, "host": host})
+    out = run({"guest": guest, "host": host})
     one_by_one, batch = out["guest"]
     # Assert: same probabilities; each answer is one bit per host split, nothing else
     assert np.allclose(one_by_one, batch, rtol=0, atol=1e-12)

@@ -6,15 +6,11 @@ the exit codes and error lines are the ones a user sees.
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
+from cli_harness import Cli
 
-from pledgenet.cli import app
-from pledgenet.cli.run import run
 from pledgenet.contracts.registry import scenario
 
 
@@ -24,36 +20,6 @@ def directory(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with scenario.create(path) as alliance:
         scenario.build_book(alliance)
     return path
-
-
-class Cli:
-    def __init__(self, directory: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
-        self.directory, self.capsys, self.monkeypatch = directory, capsys, monkeypatch
-
-    def __call__(self, command: str, org: str, *args: str) -> tuple[int, str, str]:
-        """Run ``pledgenet <command> --dir D --as ORG args...``; (exit code, stdout, stderr)."""
-        words = command.split()
-        self.monkeypatch.setattr(
-            sys, "argv", ["pledgenet", *words, "--dir", str(self.directory), "--as", org, *args]
-        )
-        self.capsys.readouterr()
-        try:
-            run(app)
-            code = 0
-        except SystemExit as done:
-            code = int(done.code or 0) if not isinstance(done.code, str) else 1
-        out, err = self.capsys.readouterr()
-        return code, out, err
-
-    def json(self, command: str, org: str, *args: str) -> Any:
-        code, out, err = self(command, org, *args, "--json")
-        assert code == 0, err
-        return json.loads(out)
-
-
-@pytest.fixture
-def cli(directory: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Cli:
-    return Cli(directory, capsys, monkeypatch)
 
 
 def test_register_a_pledge_and_read_it_back_in_holdings_and_weekly_statistics(cli: Cli) -> None:
