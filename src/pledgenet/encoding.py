@@ -22,19 +22,22 @@ def check_value(value: Any, depth: int = 0) -> None:
     if depth > MAX_DEPTH:
         raise MalformedTransaction("value nested too deeply")
     kind = type(value)
-    if kind is str or kind is int or kind is bool or value is None:
-        return
+    if depth == MAX_DEPTH and (kind is dict or kind is list) and value:
+        raise MalformedTransaction("value nested too deeply")  # its items would lie past the limit
     if kind is dict:
         for key, item in value.items():
             if type(key) is not str:
                 raise MalformedTransaction(f"object key {key!r} is not a string")
-            check_value(item, depth + 1)
-        return
-    if kind is list:
+            leaf = type(item)
+            if not (leaf is str or leaf is int or leaf is bool or item is None):
+                check_value(item, depth + 1)
+    elif kind is list:
         for item in value:
-            check_value(item, depth + 1)
-        return
-    raise MalformedTransaction(f"{kind.__name__} values are not allowed (use integers or strings)")
+            leaf = type(item)
+            if not (leaf is str or leaf is int or leaf is bool or item is None):
+                check_value(item, depth + 1)
+    elif not (kind is str or kind is int or kind is bool or value is None):
+        raise MalformedTransaction(f"{kind.__name__} values are not allowed (use integers or strings)")
 
 
 def canonical(value: Any) -> bytes:

@@ -106,7 +106,7 @@ def test_bonus_shares_follow_pledges_and_freezes(world: World) -> None:
     security = world.ledger.get(f"reg/sec/{STOCK_A}")
     total = sum(h["total"] for h in holdings(world.ledger, code=STOCK_A))
     assert security["total_shares"] == total == 1_300_000
-    assert world.ledger.get(f"reg/exposure/{STOCK_A}/{BANK}")["shares"] == 130_001
+    assert security["exposure"][BANK] == 130_001
 
 
 def test_weekly_statistics_per_stock_and_buckets(world: World) -> None:

@@ -227,7 +227,11 @@ class RegisterMachine(RuleBasedStateMachine):
         for security in self.records("reg/sec/"):
             for share_class in ("unrestricted", "restricted"):
                 assert security["pledged"][share_class] == totals[(security["code"], share_class)]
-        exposures = {(e["code"], e["lender"]): e["shares"] for e in self.records("reg/exposure/")}
+        exposures = {
+            (security["code"], lender): shares
+            for security in self.records("reg/sec/")
+            for lender, shares in security["exposure"].items()
+        }
         assert exposures == {k: v for k, v in by_lender.items() if v}
 
     @invariant()

@@ -9,6 +9,7 @@ import pytest
 
 from pledgenet.contracts.registry import scenario
 from pledgenet.contracts.registry.client import RegisterClient
+from pledgenet.contracts.registry.queries import sealed_terms
 from pledgenet.encoding import canonical
 from pledgenet.errors import AccessDenied, RegistryError, TermsViolation
 from pledgenet.ledger.alliance import Alliance
@@ -61,7 +62,7 @@ def test_only_entitled_members_read_the_sealed_terms(built: tuple[Alliance, scen
     assert all(terms["amount_fen"] > 0 for terms in readers.values())
     for outsider in (scenario.TRUST, scenario.BANKS[1], scenario.BROKERS[1], scenario.COURT):
         with pytest.raises(AccessDenied):
-            RegisterClient(alliance, outsider).open_terms(record["terms"])
+            RegisterClient(alliance, outsider).open_terms(sealed_terms(alliance.peer(scenario.TRUST), record))
 
 
 def test_what_crosses_the_chain_carries_no_term_in_clear(built: tuple[Alliance, scenario.Book]) -> None:

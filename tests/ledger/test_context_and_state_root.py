@@ -121,3 +121,26 @@ def test_effects_root_ignores_write_order_and_sees_every_value(
         changed = dict(writes)
         changed[keys[0]] = b'"other"'
         assert root != root_of_hashes(effects_leaf_hashes(changed, []))
+
+
+def test_history_of_a_key_deleted_and_written_again_keeps_every_version(ledger: Alliance) -> None:
+    # Prepare: notes/b written, deleted, written again, then twice more inside one block
+    ledger.submit("notes.write", {"put": {"b": 1}}, ["registrar"])
+    ledger.submit("notes.write", {"put": {}, "delete": ["b"]}, ["registrar"])
+    ledger.submit("notes.write", {"put": {"b": 7}}, ["registrar"])
+    same_block = ledger.submit_many(
+        [("notes.write", {"put": {"b": 8}}, ["registrar"]), ("notes.write", {"put": {"b": 9}}, ["bank-b"])]
+    )
+    # Execute
+    versions = ledger.peer("trust-c").history("notes/b")
+    proof = ledger.peer("trust-c").key_proof("notes/b")
+    # Assert
+    assert [(v.value, v.deleted) for v in versions] == [
+        (1, False),
+        (None, True),
+        (7, False),
+        (8, False),
+        (9, False),
+    ]
+    assert [v.tx_id for v in versions[-2:]] == [receipt.tx_id for receipt in same_block]
+    assert versions[-1].height == versions[-2].height and proof.height == versions[-1].height

@@ -78,7 +78,11 @@ def test_verify_names_the_first_bad_height_after_any_change(tmp_path: Path, alli
             2,
         ),
         ("UPDATE txs SET code = 'ok', valid = 1 WHERE height = 5", None),
-        ("UPDATE history SET value = '9' WHERE key = 'ledger/nonce/registrar' AND height = 3", 3),
+        (
+            "UPDATE writes SET data = CAST(replace(data, 'registrar', 'registrbr') AS BLOB)"
+            " WHERE pos = 3 << 24",
+            3,
+        ),
         ("UPDATE state SET value = '1' WHERE key = 'gov/param/gov.proposal_ttl_ms'", 0),
     ]
     for sql, height in cases:

@@ -147,7 +147,7 @@ def test_a_full_cache_starts_again_and_still_answers(tmp_path: Path) -> None:
             tx_rows=[],
             upserts=upserts,
             deletes=[],
-            history_rows=[],
+            write_sets=[],
         )
 
     commit(0, [(f"probe/{n}", b'"' + b"x" * 100 + b'"', 0, 0) for n in range(3)])
@@ -155,7 +155,7 @@ def test_a_full_cache_starts_again_and_still_answers(tmp_path: Path) -> None:
     # Execute
     seen = [cache.committed(f"probe/{n}") for n in (0, 1, 2, 0, 1, 2)]
     commit(1, [("probe/0", b'"new"', 1, 0)])
-    cache.applied({"probe/0": b'"new"', "probe/9": None})
+    cache.applied({"probe/0": b'"new"', "probe/9": None}, {"probe/0": 1 << 24, "probe/9": 1 << 24})
     # Assert
     assert all(value == b'"' + b"x" * 100 + b'"' for value in seen)
     assert cache.committed("probe/0") == b'"new"' and cache.committed("probe/9") is None

@@ -32,6 +32,7 @@ from typing import Any
 from pledgenet.crypto.merkle import leaf_hash, root_of_hashes
 from pledgenet.crypto.signing import BLOCK_DOMAIN
 from pledgenet.errors import IntegrityError
+from pledgenet.ledger import codec
 
 GENESIS_STATE_ROOT = bytes(32)
 STATE_DOMAIN = b"pledgenet/state/v1"
@@ -138,11 +139,11 @@ def tx_root(txs: tuple[bytes, ...] | list[bytes]) -> str:
 
 def write_leaf(key: str, value: bytes | None) -> bytes:
     """Effects leaf data for one write (``value`` is canonical JSON bytes, None for a delete)."""
-    return b'["w",' + _dumps(key).encode() + b"," + (value if value is not None else b"null") + b"]"
+    return b'["w",' + codec.dumps(key) + b"," + (value if value is not None else b"null") + b"]"
 
 
 def outcome_leaf(index: int, tx_id: str, valid: bool, code: str) -> bytes:
-    return _dumps(["t", index, tx_id, valid, code]).encode()
+    return codec.dumps(["t", index, tx_id, valid, code])
 
 
 def effects_leaf_hashes(writes: dict[str, bytes | None], outcomes: list[bytes]) -> list[bytes]:

@@ -18,6 +18,10 @@ Why it is correct:
   read cannot change the cache. Only immutable derived values are cached decoded: the roles of a member
   (a ``frozenset``) and governed parameters (copied on the way out unless they are scalars).
 
+It also keeps, for every key it has seen, the *position* of the key's latest committed version
+(``ledger.writeset``): a transaction's write set names the version each write replaces, and most written
+keys were just read, so the position comes with the value from the same statement.
+
 The cache holds at most ``max_bytes`` (keys and values, roughly); past that it starts again empty, which
 costs a few SQLite reads and never correctness.
 """
@@ -45,12 +49,23 @@ def decode_value(data: bytes) -> Any:
 class StateCache:
     """Committed values by key, read through from the peer's ``BlockStore``."""
 
-    __slots__ = ("_bytes", "_max_bytes", "_params", "_roles", "_store", "_values", "hits", "misses")
+    __slots__ = (
+        "_bytes",
+        "_max_bytes",
+        "_params",
+        "_positions",
+        "_roles",
+        "_store",
+        "_values",
+        "hits",
+        "misses",
+    )
 
     def __init__(self, store: BlockStore, *, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         self._store = store
         self._max_bytes = max_bytes
         self._values: dict[str, bytes | None] = {}
+        self._positions: dict[str, int] = {}
         self._bytes = 0
         self._roles: dict[str, frozenset[str]] = {}
         self._params: dict[str, tuple[bytes, Any] | None] = {}
@@ -64,16 +79,26 @@ class StateCache:
             self.hits += 1
             return values[key]
         self.misses += 1
-        value = self._store.get(key)
-        self._keep(key, value)
+        value, pos = self._store.get_entry(key)
+        self._keep(key, value, pos)
         return value
 
-    def _keep(self, key: str, value: bytes | None) -> None:
+    def position(self, key: str) -> int:
+        """Position of the latest committed version of ``key`` (``writeset.NO_POSITION`` when none)."""
+        pos = self._positions.get(key)
+        if pos is None:
+            self.committed(key)
+            pos = self._positions[key]
+        return pos
+
+    def _keep(self, key: str, value: bytes | None, pos: int) -> None:
         size = len(key) + _ENTRY_OVERHEAD + (0 if value is None else len(value))
         if self._bytes + size > self._max_bytes:
             self._values.clear()
+            self._positions.clear()
             self._bytes = 0
         self._values[key] = value
+        self._positions[key] = pos
         self._bytes += size
 
     def roles(self, org: str) -> frozenset[str]:
@@ -98,15 +123,17 @@ class StateCache:
         data, value = entry
         return value if isinstance(value, _SCALARS) else decode_value(data)
 
-    def applied(self, writes: dict[str, bytes | None]) -> None:
-        """Take in the writes of a block whose database transaction has committed."""
+    def applied(self, writes: dict[str, bytes | None], positions: dict[str, int]) -> None:
+        """Take in the writes of a block whose database transaction has committed, with the position of
+        each key's last write in it."""
         values = self._values
         governance = False
         for key, value in writes.items():
             if key in values:
                 values[key] = value
+                self._positions[key] = positions[key]
             else:
-                self._keep(key, value)
+                self._keep(key, value, positions[key])
             if key.startswith("gov/"):
                 governance = True
         if governance:
@@ -115,6 +142,7 @@ class StateCache:
 
     def clear(self) -> None:
         self._values.clear()
+        self._positions.clear()
         self._bytes = 0
         self._roles.clear()
         self._params.clear()

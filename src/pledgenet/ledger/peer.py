@@ -41,6 +41,7 @@ from pledgenet.errors import (
     StateDivergence,
     UnknownOperation,
 )
+from pledgenet.ledger import writeset
 from pledgenet.ledger.block import (
     GENESIS_STATE_ROOT,
     Block,
@@ -56,6 +57,7 @@ from pledgenet.ledger.queries import PeerQueries
 from pledgenet.ledger.records import TxReceipt
 from pledgenet.ledger.store import BlockStore
 from pledgenet.ledger.transaction import Transaction, parse_envelope, raw_tx_id, signing_message
+from pledgenet.ledger.writeset import INDEX_BITS, INDEX_MASK, MAX_BLOCK_TXS
 
 NONCE_PREFIX = "ledger/nonce/"
 ALLIANCE_KEY = "gov/alliance"
@@ -191,6 +193,10 @@ class Peer(PeerQueries):
             raise IntegrityError(f"block {header.height} does not link to block {self._height}'s hash")
         if header.timestamp < self._last_time:
             raise IntegrityError(f"block {header.height} is older than its predecessor")
+        if header.tx_count > MAX_BLOCK_TXS:
+            raise IntegrityError(
+                f"block {header.height} holds {header.tx_count} transactions; the most is {MAX_BLOCK_TXS}"
+            )
         if header.tx_count != len(block.txs) or header.tx_root != tx_root(block.txs):
             raise IntegrityError(f"block {header.height}: transactions do not match the header's Merkle root")
         producer = self._producer_key(header.producer, genesis, header.timestamp)
@@ -258,8 +264,10 @@ class Peer(PeerQueries):
         verdicts = self.verifier.start(b"".join(records))
 
         receipts: list[TxReceipt] = []
-        versions: dict[str, int] = {}
-        history: list[tuple[str, int, int, bytes | None]] = []
+        #: position of each key's latest write in this block (``ledger.writeset``)
+        positions: dict[str, int] = {}
+        write_sets: list[tuple[int, bytes]] = []
+        committed_position = self.state_cache.position
         tx_rows: list[tuple[Any, ...]] = []
         outcomes: list[bytes] = []
         record_index = 0
@@ -275,6 +283,8 @@ class Peer(PeerQueries):
                 tx_id, tx_type, submitter = tx.tx_id, tx.tx_type, tx.submitter
                 first_record = record_index
                 record_index += len(tx.signers)
+                pos = (height << INDEX_BITS) | index
+                entries: list[tuple[str, int, bytes | None]] = []
                 try:
                     self._check_signers(tx, time, overlay, used_keys[index], verdicts, first_record)
                     nonce_key = NONCE_PREFIX + tx.submitter
@@ -282,15 +292,19 @@ class Peer(PeerQueries):
                     if last is not None and tx.nonce <= int(last):
                         raise ReplayedNonce(f"nonce {tx.nonce} of {tx.submitter!r} was already used")
                     overlay[nonce_key] = nonce_value = str(tx.nonce).encode()
-                    versions[nonce_key] = index
-                    history.append((nonce_key, height, index, nonce_value))
+                    previous = (
+                        positions[nonce_key] if nonce_key in positions else committed_position(nonce_key)
+                    )
+                    entries.append((nonce_key, previous, nonce_value))
+                    positions[nonce_key] = pos
                     result, result_bytes, events, events_bytes, writes = self._run_handler(
                         tx, overlay, height, time
                     )
                     for key, value in writes.items():
                         overlay[key] = value
-                        versions[key] = index
-                        history.append((key, height, index, value))
+                        previous = positions[key] if key in positions else committed_position(key)
+                        entries.append((key, previous, value))
+                        positions[key] = pos
                         if key.startswith(MEMBER_PREFIX):
                             self._identities.pop(key[len(MEMBER_PREFIX) :], None)
                     valid, code, message = True, "ok", ""
@@ -300,6 +314,8 @@ class Peer(PeerQueries):
                 except Exception as error:  # a handler bug must not crash the peer; it is deterministic
                     valid, code, message = False, "handler_error", f"{type(error).__name__}: {error}"
                     result, result_bytes, events, events_bytes = None, None, [], None
+                if entries:  # the nonce is spent even when the handler refused
+                    write_sets.append((pos, writeset.encode(entries)))
             outcomes.append(outcome_leaf(index, tx_id, valid, code))
             receipts.append(
                 TxReceipt(tx_id, height, index, valid, code, message, tx_type, submitter, events, result)
@@ -326,8 +342,8 @@ class Peer(PeerQueries):
             )
         effects_root = root_of_hashes(effects_leaf_hashes(overlay, outcomes))
         state_root = next_state_root(self._state_root, height, effects_root)
-        upserts = [(k, v, height, versions[k]) for k, v in overlay.items() if v is not None]
-        deletes = [(k,) for k, v in overlay.items() if v is None]
+        upserts = [(k, v, height, positions[k] & INDEX_MASK) for k, v in overlay.items() if v is not None]
+        deletes = [(k, positions[k]) for k, v in overlay.items() if v is None]
         meta = [("alliance", header.alliance)] if genesis is not None else None
         self.store.commit_block(
             height=height,
@@ -339,11 +355,11 @@ class Peer(PeerQueries):
             tx_rows=tx_rows,
             upserts=upserts,
             deletes=deletes,
-            history_rows=history,
+            write_sets=write_sets,
             meta=meta,
             midway=self.on_commit_midway,
         )
-        self.state_cache.applied(overlay)
+        self.state_cache.applied(overlay, positions)
         if genesis is not None:
             self.alliance = header.alliance
             self._identities.pop(ROOT_SIGNER, None)

@@ -6,20 +6,21 @@ Tables::
     blocks   (height, hash, header, signature, effects_root, state_root_after)
     txs      (height, idx, tx_id, envelope, tx_type, submitter, valid, code, message, result, events)
     state    (key, value, height, idx)            current value of each live key and the tx that wrote it
-    history  (key, height, idx, value)            every write, nonces included (value NULL = deleted)
+    writes   (pos, data)                          each transaction's write set, nonce included
+    deleted  (key, pos)                           where a deleted key's last version is (its history head)
 
 Each block is written in ONE SQLite transaction (``BEGIN IMMEDIATE`` .. ``COMMIT``): after a crash, even a
 ``kill -9`` in the middle of a block, the database holds either the whole block or none of it. The
 database runs in WAL mode; ``durability="process"`` (synchronous=NORMAL) survives process crashes,
 ``durability="power"`` (synchronous=FULL) also survives power loss at the cost of an fsync per block.
 
-Layout choices for write cost: ``history`` is an ordinary rowid table, so a block's rows are appended at
-the end of the file rather than scattered through a B-tree ordered by key (rows carry whole values, up to
-a few KiB, which SQLite stores badly in a ``WITHOUT ROWID`` tree); two small indexes serve the lookups
-(by key for ``history(key)``, by height for ``verify``). Databases created before this layout keep their
-``WITHOUT ROWID`` history table: every query here works on both. The page cache is raised to
-``CACHE_KIB``, and WAL checkpoints run on a background thread (``ledger.checkpoint``) instead of inside
-the commit that crosses SQLite's threshold; neither changes what a commit guarantees.
+Layout choices for write cost: a transaction's writes are ONE row of ``writes`` at its position
+(``height << 24 | idx``), appended at the end of the file, and each entry in it points at the key's
+previous version; a key's history is walked back from the position its ``state`` (or ``deleted``) row
+keeps (``ledger.writeset`` says why: one row per write plus an index by key cost three random B-tree
+inserts per write). Databases written by the per-write layout are refused with a clear error. The page
+cache is raised to ``CACHE_KIB``, and WAL checkpoints run on a background thread (``ledger.checkpoint``)
+instead of inside the commit that crosses SQLite's threshold; neither changes what a commit guarantees.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from typing import Any
 
 from pledgenet.errors import ConfigError, IntegrityError
 from pledgenet.ledger.checkpoint import BACKSTOP_PAGES, Checkpointer
+from pledgenet.ledger.writeset import INDEX_BITS, NO_POSITION, decode, height_of, index_of, position
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -44,12 +46,14 @@ CREATE TABLE IF NOT EXISTS txs (
 CREATE INDEX IF NOT EXISTS txs_by_id ON txs (tx_id);
 CREATE TABLE IF NOT EXISTS state (
     key TEXT PRIMARY KEY, value BLOB NOT NULL, height INTEGER NOT NULL, idx INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS history (
-    key TEXT NOT NULL, height INTEGER NOT NULL, idx INTEGER NOT NULL, value BLOB);
-CREATE INDEX IF NOT EXISTS history_by_height ON history (height);
+CREATE TABLE IF NOT EXISTS writes (pos INTEGER PRIMARY KEY, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS deleted (key TEXT PRIMARY KEY, pos INTEGER NOT NULL) WITHOUT ROWID;
 """
-#: for rowid history tables only (an older WITHOUT ROWID table is already ordered by key)
-HISTORY_KEY_INDEX = "CREATE UNIQUE INDEX IF NOT EXISTS history_by_key ON history (key, height, idx)"
+#: a key's value and the position of its latest version: its state row, else its deletion, else nothing
+_ENTRY = (
+    f"SELECT value, (height << {INDEX_BITS}) | idx FROM state WHERE key = ?1"
+    " UNION ALL SELECT NULL, pos FROM deleted WHERE key = ?1 LIMIT 1"
+)
 
 DURABILITY = {"process": "NORMAL", "power": "FULL"}
 #: SQLite page cache per connection, KiB (the default is 2,000)
@@ -77,16 +81,16 @@ class BlockStore:
         try:
             if read_only:
                 self.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None)
+                self._refuse_per_write_layout()
             else:
                 self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+                self._refuse_per_write_layout()
                 mode = self.db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
                 self.db.execute(f"PRAGMA synchronous={DURABILITY[durability]}")
                 if str(mode).lower() == "wal":  # not for ":memory:" databases
                     self.db.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}")
                     self.checkpointer = Checkpointer(self.path)
                 self.db.executescript(SCHEMA)
-                if not self._history_without_rowid():
-                    self.db.execute(HISTORY_KEY_INDEX)
             self.db.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
         except sqlite3.DatabaseError as exc:
             raise IntegrityError(f"cannot open the peer database {self.path}: {exc}") from None
@@ -96,11 +100,16 @@ class BlockStore:
             self.checkpointer.close()
         self.db.close()
 
-    def _history_without_rowid(self) -> bool:
+    def _refuse_per_write_layout(self) -> None:
         row = self.db.execute(
-            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'history'"
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'history'"
         ).fetchone()
-        return row is not None and "WITHOUT ROWID" in str(row[0]).upper()
+        if row is not None:
+            self.db.close()
+            raise IntegrityError(
+                f"{self.path} keeps one history row per write (the layout of an earlier pledgenet); this "
+                "version keeps one write set per transaction: create the alliance again"
+            )
 
     # ------------------------------------------------------------------ reads
 
@@ -121,6 +130,13 @@ class BlockStore:
         row = self.db.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
         return None if row is None else _blob(row[0])
 
+    def get_entry(self, key: str) -> tuple[bytes | None, int]:
+        """``(value or None, position of the key's latest version or NO_POSITION)`` in one statement."""
+        row = self.db.execute(_ENTRY, (key,)).fetchone()
+        if row is None:
+            return None, NO_POSITION
+        return (None if row[0] is None else _blob(row[0])), int(row[1])
+
     def get_versioned(self, key: str) -> tuple[bytes, int, int] | None:
         row = self.db.execute("SELECT value, height, idx FROM state WHERE key = ?", (key,)).fetchone()
         return None if row is None else (_blob(row[0]), int(row[1]), int(row[2]))
@@ -133,12 +149,23 @@ class BlockStore:
         return [(str(key), _blob(value)) for key, value in rows]
 
     def history(self, key: str) -> list[tuple[int, int, str, bytes | None]]:
-        rows = self.db.execute(
-            "SELECT h.height, h.idx, t.tx_id, h.value FROM history h JOIN txs t"
-            " ON t.height = h.height AND t.idx = h.idx WHERE h.key = ? ORDER BY h.height, h.idx",
-            (key,),
-        ).fetchall()
-        return [(int(h), int(i), str(t), None if v is None else _blob(v)) for h, i, t, v in rows]
+        """Every version of ``key``, oldest first: ``(height, idx, tx_id, value or None if deleted)``."""
+        versions: list[tuple[int, int, str, bytes | None]] = []
+        pos = self.get_entry(key)[1]
+        while pos != NO_POSITION:
+            height, idx = height_of(pos), index_of(pos)
+            row = self.db.execute(
+                "SELECT w.data, t.tx_id FROM writes w JOIN txs t ON t.height = ? AND t.idx = ?"
+                " WHERE w.pos = ?",
+                (height, idx, pos),
+            ).fetchone()
+            entry = None if row is None else next((e for e in decode(_blob(row[0])) if e[0] == key), None)
+            if entry is None or not entry[1] < pos:
+                raise IntegrityError(f"the history of {key!r} breaks at height {height}, transaction {idx}")
+            versions.append((height, idx, str(row[1]), entry[2]))
+            pos = entry[1]
+        versions.reverse()
+        return versions
 
     def block_row(self, height: int) -> tuple[bytes, bytes, bytes, bytes] | None:
         """(header, signature, effects_root, state_root_after) of one block."""
@@ -165,9 +192,27 @@ class BlockStore:
             params,
         ).fetchall()
 
+    def write_set_rows(self, height: int) -> list[tuple[int, bytes]]:
+        """``(position, stored write set)`` of every transaction of block ``height`` that wrote, in order."""
+        rows = self.db.execute(
+            "SELECT pos, data FROM writes WHERE pos >= ? AND pos < ? ORDER BY pos",
+            (position(height, 0), position(height + 1, 0)),
+        ).fetchall()
+        return [(int(pos), _blob(data)) for pos, data in rows]
+
     def block_writes(self, height: int) -> list[tuple[str, int, bytes | None]]:
-        rows = self.db.execute("SELECT key, idx, value FROM history WHERE height = ?", (height,)).fetchall()
-        return [(str(k), int(i), None if v is None else _blob(v)) for k, i, v in rows]
+        """``(key, idx, value or None)`` of every write of block ``height``, in commit order."""
+        return [
+            (key, index_of(pos), value)
+            for pos, data in self.write_set_rows(height)
+            for key, _previous, value in decode(data)
+        ]
+
+    def write_set_count(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM writes").fetchone()[0])
+
+    def deletions(self) -> set[tuple[str, int]]:
+        return {(str(k), int(p)) for k, p in self.db.execute("SELECT key, pos FROM deleted")}
 
     # ------------------------------------------------------------------ the one write path
 
@@ -182,8 +227,8 @@ class BlockStore:
         state_root_after: bytes,
         tx_rows: list[tuple[Any, ...]],
         upserts: list[tuple[str, bytes, int, int]],
-        deletes: list[tuple[str]],
-        history_rows: list[tuple[str, int, int, bytes | None]],
+        deletes: list[tuple[str, int]],
+        write_sets: list[tuple[int, bytes]],
         meta: list[tuple[str, str]] | None = None,
         midway: Any = None,
     ) -> None:
@@ -199,8 +244,10 @@ class BlockStore:
             if midway is not None:
                 midway(height)
             db.executemany("INSERT OR REPLACE INTO state (key, value, height, idx) VALUES (?,?,?,?)", upserts)
-            db.executemany("DELETE FROM state WHERE key = ?", deletes)
-            db.executemany("INSERT INTO history (key, height, idx, value) VALUES (?,?,?,?)", history_rows)
+            if deletes:
+                db.executemany("DELETE FROM state WHERE key = ?", [(key,) for key, _pos in deletes])
+                db.executemany("INSERT OR REPLACE INTO deleted (key, pos) VALUES (?,?)", deletes)
+            db.executemany("INSERT INTO writes (pos, data) VALUES (?,?)", write_sets)
             if meta:
                 db.executemany("INSERT OR REPLACE INTO meta (name, value) VALUES (?,?)", meta)
             db.execute(

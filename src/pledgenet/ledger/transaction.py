@@ -22,6 +22,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from pledgenet.crypto.signing import TX_DOMAIN
 from pledgenet.encoding import check_value
 from pledgenet.errors import MalformedTransaction
@@ -40,6 +42,41 @@ def _no_float(text: str) -> Any:
 
 
 _loads = json.JSONDecoder(parse_float=_no_float, parse_constant=_no_float).decode
+
+
+def _decode(data: bytes) -> Any:
+    """Decode an envelope: orjson on the fast path, the standard decoder above where it matters.
+
+    orjson reads a float (``1.5``) and also an integer beyond 64 bits as a Python float, so any float in
+    its result sends the text to the standard decoder, whose verdict stands (``_no_float`` refuses real
+    floats, big integers decode exactly); so does text orjson refuses (``NaN``, lone surrogate escapes).
+    """
+    try:
+        try:
+            value = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            return _loads(data.decode())
+        if _holds_float(value):
+            return _loads(data.decode())
+        return value
+    except MalformedTransaction:
+        raise
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise MalformedTransaction(f"not valid JSON: {exc}") from None
+
+
+def _holds_float(value: Any) -> bool:
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        kind = type(item)
+        if kind is dict:
+            pending.extend(item.values())
+        elif kind is list:
+            pending.extend(item)
+        elif kind is float:
+            return True
+    return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,12 +166,7 @@ def parse_envelope(data: bytes) -> Transaction:
         raise MalformedTransaction(
             f"transaction is {len(data)} bytes; the limit is {MAX_TX_BYTES}", code="too_large"
         )
-    try:
-        envelope = _loads(data.decode())
-    except MalformedTransaction:
-        raise
-    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-        raise MalformedTransaction(f"not valid JSON: {exc}") from None
+    envelope = _decode(bytes(data))
     if not isinstance(envelope, dict) or set(envelope) != {"body", "signatures"}:
         raise MalformedTransaction("envelope must be an object with exactly 'body' and 'signatures'")
     body, signatures = envelope["body"], envelope["signatures"]

@@ -97,7 +97,7 @@ def _replay(stored: BlockStore, fresh: Peer, top: int) -> tuple[int, str] | None
             "height = ? ORDER BY idx", (height,)
         ):
             return height, "stored transaction outcomes differ from the replayed ones"
-        if sorted(stored.block_writes(height)) != sorted(fresh.store.block_writes(height)):
+        if stored.write_set_rows(height) != fresh.store.write_set_rows(height):
             return height, "stored key history differs from the replayed writes"
     return None
 
@@ -108,9 +108,10 @@ def _compare_state(stored: BlockStore, fresh: Peer) -> tuple[int, str] | None:
     theirs = set(stored.db.execute(query).fetchall())
     differing = mine ^ theirs
     if not differing:
-        extra_history = stored.db.execute("SELECT count(*) FROM history").fetchone()[0]
-        if extra_history != fresh.store.db.execute("SELECT count(*) FROM history").fetchone()[0]:
-            return fresh.height, "the history table holds rows no block wrote"
+        if stored.write_set_count() != fresh.store.write_set_count():
+            return fresh.height, "the writes table holds write sets no block wrote"
+        if stored.deletions() != fresh.store.deletions():
+            return fresh.height, "the deleted table differs from the replayed deletions"
         return None
     height = min(int(row[2]) for row in differing)
     keys = sorted({str(row[0]) for row in differing})

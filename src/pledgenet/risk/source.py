@@ -29,6 +29,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from pledgenet.contracts import market as market_contract
 from pledgenet.contracts.registry import keys
+from pledgenet.contracts.registry.queries import sealed_terms
 from pledgenet.crypto.envelope import open_envelope, recipients_of
 from pledgenet.errors import CorporateActionMismatch, DataError, MissingPrice
 from pledgenet.risk.book import (
@@ -233,11 +234,14 @@ def load_book(
             raise DataError(
                 f"contract {record['contract_no']} refers to a registration that is not on this peer"
             )
-        if org not in recipients_of(initial["terms"]):
+        sealed = sealed_terms(reader, initial)
+        if org not in recipients_of(sealed):
             not_entitled += 1
             continue
-        terms = open_envelope(initial["terms"], org, encryption_private_key)
-        amounts = [open_envelope(item["terms"], org, encryption_private_key) for item in registrations]
+        terms = open_envelope(sealed, org, encryption_private_key)
+        amounts = [
+            open_envelope(sealed_terms(reader, item), org, encryption_private_key) for item in registrations
+        ]
         rows.append({"record": record, "terms": terms, "registrations": registrations, "amounts": amounts})
     day = day_number(trade_date)
     book = _arrays(reader, market, row_of, rows)

@@ -64,6 +64,7 @@ def list_security(ctx: TxContext, args: dict[str, Any]) -> dict[str, Any]:
             "listed": True,
             "pledges": 0,
             "pledged": {keys.UNRESTRICTED: 0, keys.RESTRICTED: 0},
+            "exposure": {},
         },
     )
     ctx.emit("registry.security_listed", {"code": code, "total_shares": total_shares})
@@ -208,7 +209,7 @@ def corporate_action(ctx: TxContext, args: dict[str, Any]) -> dict[str, Any]:
         common.put(ctx, key, holding)
     for lender, delta in sorted(exposure_delta.items()):
         if delta:
-            common.add_exposure(ctx, code, lender, delta)
+            common.add_exposure(security, lender, delta)
     security["total_shares"] = sum(totals.values())
     security["restricted_shares"] = totals[keys.RESTRICTED]
     security["pledged"] = pledged_totals

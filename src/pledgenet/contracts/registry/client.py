@@ -307,10 +307,10 @@ class RegisterClient:
         record = queries.pledge(self.peer, registration_no)
         if record is None:
             raise RegistryError(f"no pledge registration {registration_no!r}", code="unknown_pledge")
-        view = {name: value for name, value in record.items() if name != "terms"}
+        view = dict(record)
         if open_terms:
             try:
-                view["terms"] = self.open_terms(record["terms"])
+                view["terms"] = self.open_terms(queries.sealed_terms(self.peer, record))
             except AccessDenied:
                 view["terms"] = "sealed (not entitled)"
         return view

@@ -120,21 +120,21 @@ def put(ctx: TxContext, key: str, value: Record) -> None:
         put_built(key, value)
 
 
-def add_exposure(ctx: TxContext, code: str, lender: str, delta: int) -> int:
-    """Shares of ``code`` pledged to ``lender`` after adding ``delta``; the key goes when it reaches 0."""
-    key = keys.exposure(code, lender)
-    current = ctx.get(key)
-    shares = (0 if current is None else int(current["shares"])) + delta
+def add_exposure(security_record: Record, lender: str, delta: int) -> int:
+    """Shares of the stock pledged to ``lender`` after adding ``delta`` to the security record's exposure
+    map (the caller writes the record); a lender leaves the map when it reaches 0."""
+    exposures = security_record["exposure"]
+    shares = int(exposures.get(lender, 0)) + delta
     if shares == 0:
-        ctx.delete(key)
+        exposures.pop(lender, None)
     else:
-        put(ctx, key, {"code": code, "lender": lender, "shares": shares})
+        exposures[lender] = shares
     return shares
 
 
-def exposure(ctx: TxContext, code: str, lender: str) -> int:
-    current = ctx.get(keys.exposure(code, lender))
-    return 0 if current is None else int(current["shares"])
+def exposure(security_record: Record, lender: str) -> int:
+    """Shares of the stock pledged to ``lender`` (a pledgee org, or ``keys.product_lender(product)``)."""
+    return int(security_record["exposure"].get(lender, 0))
 
 
 # ---------------------------------------------------------------- parties and endorsements

@@ -1,17 +1,19 @@
 """State keys of the pledge register, and the register's fixed vocabularies.
 
-Every key lives under ``reg/``. The layout keeps the hot operations small: an initial pledge reads and
-writes five keys (security, holding, pledge, contract, pledgee exposure) and a release the same five, no
-matter how large the book is. The per-stock pledge totals are kept inside the security record, so the
-weekly statistics are one range over ``reg/sec/`` rather than a scan of every pledge.
+Every key lives under ``reg/``. The layout keeps the hot operations small: an initial pledge writes four
+keys (security, holding, pledge, contract) and a release the same four, no matter how large the book is.
+The per-stock pledge totals and the shares pledged to each pledgee and product (the 30% and 15% caps'
+exposure) are kept inside the security record, which every pledge and release reads anyway, so the caps
+cost no extra key and the weekly statistics are one range over ``reg/sec/`` rather than a scan of every
+pledge.
 
-    reg/sec/<code>                 security: capital, restricted shares, pledged totals, pledge count
+    reg/sec/<code>                 security: capital, restricted shares, pledged totals, pledge count,
+                                   shares pledged per pledgee org and per product (``exposure``)
     reg/acct/<account>             securities account: holder, custody broker, controlling-shareholder links
     reg/hold/<code>/<account>      holding: per share class held / pledged / frozen; pledges, freezes, queue
     reg/pledge/<registration_no>   one registration (initial or top-up): the 20 elements' public part
     reg/contract/<contract_no>     the pledge contract: parties, state, settlement type, its registrations
     reg/freeze/<freeze_id>         a judicial or queued freeze
-    reg/exposure/<code>/<lender>   shares of a stock pledged to one pledgee org or one product
     reg/disposal/<code>            forced sales of a stock inside the reduction rules' window
 """
 
@@ -24,7 +26,6 @@ HOLDING = "reg/hold/"
 PLEDGE = "reg/pledge/"
 CONTRACT = "reg/contract/"
 FREEZE = "reg/freeze/"
-EXPOSURE = "reg/exposure/"
 DISPOSAL = "reg/disposal/"
 
 #: the two share classes a holding is kept in (the registrar's restricted-share flag 0/1)
@@ -102,12 +103,8 @@ def freeze(freeze_id: str) -> str:
     return FREEZE + freeze_id
 
 
-def exposure(code: str, lender: str) -> str:
-    return f"{EXPOSURE}{code}/{lender}"
-
-
 def product_lender(product: str) -> str:
-    """The exposure key's lender part for an asset-management product (kept apart from org ids)."""
+    """An asset-management product's name in a security's exposure map (kept apart from org ids)."""
     return "product:" + product
 
 

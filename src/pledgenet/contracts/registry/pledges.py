@@ -4,7 +4,10 @@ A pledge *contract* (its number is registration element 20) binds one pledgor ac
 pledgee; each registration under it (the initial pledge, then top-ups) is a record with the registrar's
 20 elements: the public groups 1, 2 and 4 in clear, group 3 (business type, amount, rate, term, use of
 funds, warning and closing lines, initial market, initial registration number) sealed for the pledgor's
-custody broker, the pledgee, the registrar and the regulator.
+custody broker, the pledgee, the registrar and the regulator. The sealed envelope is stored once, in the
+transaction that registered it (it is on every peer with the block); the registration record keeps that
+transaction's id (``terms_tx``) and the envelope's hash (``terms_hash``), and ``queries.sealed_terms``
+fetches it, so releases and top-ups never copy kilobytes of ciphertext through world state and history.
 
 Rules every peer checks here (public data): free shares, no frozen share newly pledged, the 50% stock cap,
 the 30% securities-firm and 15% asset-management-product caps, the borrower restriction, the exemption of
@@ -59,7 +62,7 @@ def _check_caps(
         )
     if is_broker:
         cap = ctx.param(p.MAX_BROKER_PLEDGEE_BP)
-        after = common.exposure(ctx, code, pledgee) + quantity
+        after = common.exposure(security, pledgee) + quantity
         if after * 10_000 > cap * total:
             raise CapExceeded(
                 f"securities firm {pledgee} would hold {after * 10_000 // total} bp of {code} in pledge; "
@@ -68,7 +71,7 @@ def _check_caps(
             )
     if product is not None:
         cap = ctx.param(p.MAX_PRODUCT_PLEDGEE_BP)
-        after = common.exposure(ctx, code, keys.product_lender(product)) + quantity
+        after = common.exposure(security, keys.product_lender(product)) + quantity
         if after * 10_000 > cap * total:
             raise CapExceeded(
                 f"asset-management product {product} would hold {after * 10_000 // total} bp of {code} "
@@ -128,7 +131,7 @@ def _register(
         "quantity": quantity,
         "original_quantity": quantity,
         "lenders": lenders,
-        "terms": args["terms"],
+        "terms_tx": ctx.tx_id,
         "terms_hash": terms_hash,
         "state": keys.PLEDGE_ACTIVE,
         "registered_at": ctx.block_time,
@@ -137,12 +140,12 @@ def _register(
     pledge_contract["registrations"].append(registration_no)
     pledge_contract["open_registrations"].append(registration_no)
     pledge_contract["terms_hash"] = terms_hash
+    for lender in lenders:
+        common.add_exposure(security, lender, quantity)
     common.put(ctx, keys.pledge(registration_no), record)
     common.put(ctx, keys.holding(code, account_no), holding)
     common.put(ctx, keys.security(code), security)
     common.put(ctx, keys.contract(pledge_contract["contract_no"]), pledge_contract)
-    for lender in lenders:
-        common.add_exposure(ctx, code, lender, quantity)
     ctx.emit(
         "registry.pledge_registered",
         {
@@ -255,11 +258,11 @@ def release_registration(
         holding["pledges"].remove(pledge["registration_no"])
         security["pledges"] -= 1
     promote_queue(ctx, holding)
+    for lender in pledge["lenders"]:
+        common.add_exposure(security, lender, -quantity)
     common.put(ctx, keys.pledge(pledge["registration_no"]), pledge)
     common.put(ctx, keys.holding(code, account_no), holding)
     common.put(ctx, keys.security(code), security)
-    for lender in pledge["lenders"]:
-        common.add_exposure(ctx, code, lender, -quantity)
     ctx.emit(
         "registry.pledge_released",
         {
@@ -358,7 +361,7 @@ def extend(ctx: TxContext, args: dict[str, Any]) -> dict[str, Any]:
         raise WrongState(f"contract {pledge_contract['contract_no']} is settled; there is nothing to extend")
     was_in_default = pledge_contract["state"] == keys.STATE_DEFAULT
     pledge_contract["terms_hash"] = terms_hash
-    pledge_contract["extension_terms"] = args["terms"]
+    pledge_contract["extension_terms_tx"] = ctx.tx_id
     pledge_contract["extensions"] += 1
     pledge_contract["settlement_type"] = keys.SETTLE_EXTENDED
     pledge_contract["state"] = keys.STATE_NOT_DUE

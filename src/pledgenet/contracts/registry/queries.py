@@ -16,12 +16,25 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
 from pledgenet.contracts.registry import common, keys
+from pledgenet.errors import IntegrityError
+from pledgenet.ledger.transaction import parse_envelope
 
 
 class StateReader(Protocol):
     def get(self, key: str) -> Any: ...
 
     def range(self, prefix: str) -> Iterable[tuple[str, Any]]: ...
+
+
+class TxRecordLike(Protocol):
+    @property
+    def envelope(self) -> bytes: ...
+
+
+class ChainReader(StateReader, Protocol):
+    """A peer: world state plus its transactions (where sealed terms are kept)."""
+
+    def tx(self, tx_id: str) -> TxRecordLike: ...
 
 
 BUCKETS = (">50", "30-50", "20-30", "10-20", "<10")
@@ -72,6 +85,18 @@ def holdings(
 def pledge(reader: StateReader, registration_no: str) -> dict[str, Any] | None:
     value = reader.get(keys.pledge(registration_no))
     return None if value is None else dict(value)
+
+
+def sealed_terms(reader: ChainReader, record: Mapping[str, Any], field: str = "terms_tx") -> dict[str, Any]:
+    """The sealed terms envelope of a registration (or, with ``field="extension_terms_tx"``, of a
+    contract's latest extension), read from the transaction that carried it and checked against the hash
+    the record keeps."""
+    envelope = parse_envelope(reader.tx(record[field]).envelope).args.get("terms")
+    if not isinstance(envelope, dict) or envelope.get("hash") != record["terms_hash"]:
+        raise IntegrityError(
+            f"transaction {record[field]} does not carry the sealed terms whose hash the record keeps"
+        )
+    return envelope
 
 
 def pledge_contract(reader: StateReader, contract_no: str) -> dict[str, Any] | None:

@@ -1,0 +1,68 @@
+"""The per-transaction write set: exact round trip, chained key histories, damage detection."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pledgenet.errors import IntegrityError
+from pledgenet.ledger import writeset
+from pledgenet.ledger.alliance import Alliance
+from pledgenet.ledger.store import BlockStore
+
+entries = st.lists(
+    st.tuples(
+        st.text(min_size=1, max_size=40),
+        st.integers(min_value=-1, max_value=2**62),
+        st.one_of(st.none(), st.binary(max_size=300)),
+    ),
+    max_size=12,
+)
+
+
+@given(entries)
+def test_a_write_set_comes_back_byte_for_byte(written: list[tuple[str, int, bytes | None]]) -> None:
+    # Execute
+    decoded = writeset.decode(writeset.encode(written))
+    # Assert
+    assert decoded == written
+
+
+def test_a_truncated_write_set_is_reported_as_damage() -> None:
+    # Prepare
+    data = writeset.encode([("reg/sec/600000", -1, b'{"code":"600000"}')])
+    # Execute / Assert
+    with pytest.raises(IntegrityError, match="damaged"):
+        writeset.decode(data[:-3])
+
+
+def test_history_of_a_nonce_lists_one_version_per_transaction(alliance: Alliance) -> None:
+    # Prepare: three more transactions of the registrar (refused or not, each spends its nonce)
+    peer = alliance.peer("registrar")
+    before = len(peer.history("ledger/nonce/registrar"))
+    for _ in range(3):
+        alliance.submit(
+            "gov.propose", {"action": {"kind": "set_param", "name": "x.y", "value": 1}}, ["registrar"]
+        )
+    # Execute
+    versions = peer.history("ledger/nonce/registrar")
+    # Assert: one version per transaction of the registrar, oldest first, each naming its transaction
+    assert len(versions) == before + 3
+    assert [v.value for v in versions[-3:]] == [before + 1, before + 2, before + 3]
+    assert [v.height for v in versions] == sorted(v.height for v in versions)
+    assert all(peer.tx(v.tx_id).receipt.submitter == "registrar" for v in versions)
+
+
+def test_a_database_of_the_per_write_layout_is_refused_with_a_clear_error(tmp_path: Path) -> None:
+    # Prepare: a database holding the earlier layout's history table
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE history (key TEXT, height INTEGER, idx INTEGER, value BLOB)")
+    # Execute / Assert
+    with pytest.raises(IntegrityError, match="one history row per write"):
+        BlockStore(path)
