@@ -97,6 +97,9 @@ def seal(record: Any, recipients: Mapping[str, PublicKeyLike], *, purpose: str =
     }
 
 
+_TEXT_FIELDS = ("alg", "purpose", "epk", "nonce", "ciphertext", "hash")
+
+
 def check_shape(envelope: Any) -> None:
     """Raise ``MalformedTransaction`` unless ``envelope`` has the shape of a sealed envelope.
 
@@ -104,8 +107,9 @@ def check_shape(envelope: Any) -> None:
     """
     if type(envelope) is not dict:
         raise MalformedTransaction("a sealed envelope must be an object")
-    for name in ("alg", "purpose", "epk", "nonce", "ciphertext", "hash"):
-        if type(envelope.get(name)) is not str:
+    get = envelope.get
+    for name in _TEXT_FIELDS:
+        if type(get(name)) is not str:
             raise MalformedTransaction(f"sealed envelope field {name!r} is missing or not a string")
     if envelope.get("v") != VERSION:
         raise MalformedTransaction(f"sealed envelope version must be {VERSION}")

@@ -6,11 +6,12 @@ to the transaction's buffer only, as canonical bytes (so a handler that mutates 
 change what was written); the peer merges the buffer into the overlay when the handler returns and throws
 it away when it raises. Events are encoded when they are emitted, for the same reason.
 
-``put`` checks that a value is canonical (no floats, string keys) before encoding it. ``put_built`` skips
-that walk for values a contract assembled itself from parts that are canonical already: transaction
-arguments (checked when the envelope was decoded: floats refused, canonical form re-derived) and values
-read from state (written canonical), combined with integer arithmetic. It is an optional fast path, not
-part of the ``TxContext`` protocol; a contract reaches it with ``getattr`` and falls back to ``put``.
+``put`` checks that a value is canonical (no floats, string keys) before encoding it. ``put_built`` (and
+``emit_built`` for events) skips that walk for values a contract assembled itself from parts that are
+canonical already: transaction arguments (checked when the envelope was decoded: floats refused, canonical
+form re-derived) and values read from state (written canonical), combined with integer arithmetic. It is
+an optional fast path, not part of the ``TxContext`` protocol; a contract reaches it with ``getattr`` and
+falls back to ``put``.
 """
 
 from __future__ import annotations
@@ -112,7 +113,13 @@ class ExecutionContext:
         return self._state.committed(key)
 
     def get(self, key: str) -> Any:
-        data = self.get_bytes(key)
+        # get_bytes inlined: handlers read several records per transaction
+        buffer = self.buffer
+        if key in buffer:
+            data = buffer[key]
+        else:
+            overlay = self._overlay
+            data = overlay[key] if key in overlay else self._state.committed(key)
         return None if data is None else decode_value(data)
 
     @staticmethod
@@ -150,6 +157,12 @@ class ExecutionContext:
         self.event_bytes.append(checked_bytes(event))
         self.events.append(event)
 
+    def emit_built(self, name: str, payload: Mapping[str, Any]) -> None:
+        """``emit`` for a payload the contract assembled from canonical parts (as ``put_built``)."""
+        event = {"name": name, "payload": dict(payload)}
+        self.event_bytes.append(codec.dumps(event))
+        self.events.append(event)
+
     def roles_of(self, org: str) -> frozenset[str]:
         key = MEMBER_PREFIX + org
         if not self._written(key):
@@ -172,6 +185,8 @@ class ExecutionContext:
             )
 
     def require_signed_by(self, *orgs: str) -> None:
-        missing = sorted(set(orgs) - self._signers)
-        if missing:
-            raise EndorsementMissing(f"the transaction must also be signed by {missing}")
+        signers = self._signers
+        for org in orgs:
+            if org not in signers:
+                missing = sorted(set(orgs) - signers)
+                raise EndorsementMissing(f"the transaction must also be signed by {missing}")

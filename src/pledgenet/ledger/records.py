@@ -8,9 +8,12 @@ from typing import Any
 from pledgenet.ledger.block import BlockHeader
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class TxReceipt:
-    """What happened to one transaction: where it landed, whether it was valid, why not, what it did."""
+    """What happened to one transaction: where it landed, whether it was valid, why not, what it did.
+
+    Read-only by convention, not ``frozen`` (the peer makes one per transaction; see ``Transaction``).
+    """
 
     tx_id: str
     height: int

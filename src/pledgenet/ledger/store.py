@@ -42,7 +42,8 @@ CREATE TABLE IF NOT EXISTS blocks (
 CREATE TABLE IF NOT EXISTS txs (
     height INTEGER NOT NULL, idx INTEGER NOT NULL, tx_id TEXT NOT NULL, envelope BLOB NOT NULL,
     tx_type TEXT NOT NULL, submitter TEXT NOT NULL, valid INTEGER NOT NULL, code TEXT NOT NULL,
-    message TEXT NOT NULL, result BLOB, events BLOB, PRIMARY KEY (height, idx)) WITHOUT ROWID;
+    message TEXT NOT NULL, result BLOB, events BLOB);
+CREATE UNIQUE INDEX IF NOT EXISTS txs_by_position ON txs (height, idx);
 CREATE INDEX IF NOT EXISTS txs_by_id ON txs (tx_id);
 CREATE TABLE IF NOT EXISTS state (
     key TEXT PRIMARY KEY, value BLOB NOT NULL, height INTEGER NOT NULL, idx INTEGER NOT NULL) WITHOUT ROWID;

@@ -66,22 +66,29 @@ def _decode(data: bytes) -> Any:
 
 
 def _holds_float(value: Any) -> bool:
-    pending = [value]
+    """True when a decoded value holds a float anywhere (leaves are checked in place, containers queued)."""
+    if type(value) is float:
+        return True
+    pending = [value] if type(value) in (dict, list) else []
     while pending:
-        item = pending.pop()
-        kind = type(item)
-        if kind is dict:
-            pending.extend(item.values())
-        elif kind is list:
-            pending.extend(item)
-        elif kind is float:
-            return True
+        container = pending.pop()
+        for item in container.values() if type(container) is dict else container:
+            kind = type(item)
+            if kind is str or kind is int or kind is bool or item is None:
+                continue
+            if kind is float:
+                return True
+            pending.append(item)
     return False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Transaction:
-    """A decoded transaction envelope whose shape has been checked (signatures not yet verified)."""
+    """A decoded transaction envelope whose shape has been checked (signatures not yet verified).
+
+    Read-only by convention, not ``frozen``: a peer decodes one per transaction of every block, and a
+    frozen dataclass's ``__init__`` (``object.__setattr__`` per field) cost five times a plain one.
+    """
 
     tx_id: str
     digest: bytes
@@ -132,12 +139,16 @@ def encode_envelope(body: dict[str, Any], signatures: list[bytes]) -> bytes:
     return data
 
 
+_BODY_FIELDS = frozenset({"alliance", "args", "nonce", "signers", "submitter", "type"})
+_ENVELOPE_FIELDS = frozenset({"body", "signatures"})
+_SIGNATURE_HEX = re.compile(r"[0-9a-f]{128}")
+
+
 def _check_body(body: Any) -> None:
-    if not isinstance(body, dict):
+    if type(body) is not dict:
         raise MalformedTransaction("body must be an object")
-    expected = {"alliance", "args", "nonce", "signers", "submitter", "type"}
-    if set(body) != expected:
-        missing, extra = sorted(expected - set(body)), sorted(set(body) - expected)
+    if body.keys() != _BODY_FIELDS:
+        missing, extra = sorted(_BODY_FIELDS - set(body)), sorted(set(body) - _BODY_FIELDS)
         raise MalformedTransaction(f"body fields wrong (missing {missing}, unexpected {extra})")
     tx_type, signers, nonce = body["type"], body["signers"], body["nonce"]
     if not isinstance(tx_type, str) or not TX_TYPE.match(tx_type):
@@ -167,18 +178,18 @@ def parse_envelope(data: bytes) -> Transaction:
             f"transaction is {len(data)} bytes; the limit is {MAX_TX_BYTES}", code="too_large"
         )
     envelope = _decode(bytes(data))
-    if not isinstance(envelope, dict) or set(envelope) != {"body", "signatures"}:
+    if type(envelope) is not dict or envelope.keys() != _ENVELOPE_FIELDS:
         raise MalformedTransaction("envelope must be an object with exactly 'body' and 'signatures'")
     body, signatures = envelope["body"], envelope["signatures"]
     _check_body(body)
     if not isinstance(signatures, list) or len(signatures) != len(body["signers"]):
         raise MalformedTransaction("one signature per signer is required")
-    try:
-        raw_signatures = tuple(bytes.fromhex(sig) for sig in signatures)
-    except (TypeError, ValueError):
-        raise MalformedTransaction("signatures must be hex strings") from None
-    if any(len(sig) != 64 for sig in raw_signatures) or any(sig != sig.lower() for sig in signatures):
-        raise MalformedTransaction("each signature is 64 bytes of lowercase hex")
+    for sig in signatures:
+        if type(sig) is not str:
+            raise MalformedTransaction("signatures must be hex strings")
+        if not _SIGNATURE_HEX.fullmatch(sig):
+            raise MalformedTransaction("each signature is 64 bytes of lowercase hex")
+    raw_signatures = tuple(map(bytes.fromhex, signatures))
     try:
         body_bytes = codec.dumps(body)
     except ValueError:  # a lone surrogate escape decodes to text that has no UTF-8 form
@@ -188,18 +199,18 @@ def parse_envelope(data: bytes) -> Transaction:
         raise MalformedTransaction("encoding is not canonical (key order, spacing or number form)")
     digest = hashlib.sha256(body_bytes).digest()
     contract, _, operation = body["type"].partition(".")
-    return Transaction(
-        tx_id=digest.hex(),
-        digest=digest,
-        alliance=body["alliance"],
-        tx_type=body["type"],
-        contract=contract,
-        operation=operation,
-        args=body["args"],
-        submitter=body["submitter"],
-        signers=tuple(body["signers"]),
-        nonce=body["nonce"],
-        signatures=raw_signatures,
+    return Transaction(  # positional: this runs for every transaction of every block
+        digest.hex(),
+        digest,
+        body["alliance"],
+        body["type"],
+        contract,
+        operation,
+        body["args"],
+        body["submitter"],
+        tuple(body["signers"]),
+        body["nonce"],
+        raw_signatures,
     )
 
 

@@ -67,7 +67,7 @@ def list_security(ctx: TxContext, args: dict[str, Any]) -> dict[str, Any]:
             "exposure": {},
         },
     )
-    ctx.emit("registry.security_listed", {"code": code, "total_shares": total_shares})
+    common.emit(ctx, "registry.security_listed", {"code": code, "total_shares": total_shares})
     return {"code": code, "holdings": len(placements)}
 
 
@@ -153,7 +153,8 @@ def transfer(ctx: TxContext, args: dict[str, Any]) -> dict[str, Any]:
     target[share_class]["held"] += quantity
     common.put(ctx, keys.holding(code, source_no), source)
     common.put(ctx, keys.holding(code, target_no), target)
-    ctx.emit(
+    common.emit(
+        ctx,
         "registry.transferred",
         {"code": code, "from_account": source_no, "to_account": target_no, "quantity": quantity},
     )
@@ -214,7 +215,8 @@ def corporate_action(ctx: TxContext, args: dict[str, Any]) -> dict[str, Any]:
     security["restricted_shares"] = totals[keys.RESTRICTED]
     security["pledged"] = pledged_totals
     common.put(ctx, keys.security(code), security)
-    ctx.emit(
+    common.emit(
+        ctx,
         "registry.corporate_action",
         {"code": code, "kind": kind, "numerator": numerator, "denominator": denominator},
     )

@@ -7,14 +7,14 @@ frozen or transferred) is ``held - pledged - frozen``, which is never negative: 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from pledgenet.contracts.base import TxContext
 from pledgenet.contracts.registry import keys
 from pledgenet.contracts.registry.params import DISCLOSURE_THRESHOLDS_BP
 from pledgenet.contracts.registry.terms import VERDICT_OK, VERDICT_REASONS
-from pledgenet.crypto.envelope import check_shape, recipients_of
+from pledgenet.crypto.envelope import check_shape
 from pledgenet.errors import (
     BadRegistryArguments,
     EndorsementMissing,
@@ -49,10 +49,11 @@ def account(ctx: TxContext, account_no: str) -> Record:
 
 
 def holding(ctx: TxContext, code: str, account_no: str) -> Record:
+    """A holding (``ctx.get`` decodes a fresh value on every call, so the caller may change it)."""
     value = ctx.get(keys.holding(code, account_no))
     if value is None:
         raise UnknownRecord(f"account {account_no} holds no shares of {code}", code="unknown_holding")
-    return copy_holding(value)
+    return dict(value)
 
 
 def pledge(ctx: TxContext, registration_no: str) -> Record:
@@ -98,11 +99,11 @@ def free(holding_record: Record, share_class: str) -> int:
 
 
 def held(holding_record: Record) -> int:
-    return int(sum(holding_record[c]["held"] for c in keys.SHARE_CLASSES))
+    return int(holding_record[keys.UNRESTRICTED]["held"] + holding_record[keys.RESTRICTED]["held"])
 
 
 def pledged(holding_record: Record) -> int:
-    return int(sum(holding_record[c]["pledged"] for c in keys.SHARE_CLASSES))
+    return int(holding_record[keys.UNRESTRICTED]["pledged"] + holding_record[keys.RESTRICTED]["pledged"])
 
 
 def put(ctx: TxContext, key: str, value: Record) -> None:
@@ -118,6 +119,15 @@ def put(ctx: TxContext, key: str, value: Record) -> None:
         ctx.put(key, value)
     else:
         put_built(key, value)
+
+
+def emit(ctx: TxContext, name: str, payload: dict[str, Any]) -> None:
+    """Emit an event built, like every register record, from canonical parts (see ``put``)."""
+    emit_built = getattr(ctx, "emit_built", None)
+    if emit_built is None:
+        ctx.emit(name, payload)
+    else:
+        emit_built(name, payload)
 
 
 def add_exposure(security_record: Record, lender: str, delta: int) -> int:
@@ -140,10 +150,10 @@ def exposure(security_record: Record, lender: str) -> int:
 # ---------------------------------------------------------------- parties and endorsements
 
 
-def require_submitter(ctx: TxContext, allowed: Iterable[str], what: str) -> None:
-    parties = set(allowed)
-    if ctx.submitter not in parties:
-        raise NotAParty(f"only {what} ({', '.join(sorted(parties))}) may submit this, not {ctx.submitter}")
+def require_submitter(ctx: TxContext, allowed: Collection[str], what: str) -> None:
+    if ctx.submitter not in allowed:
+        parties = ", ".join(sorted(set(allowed)))
+        raise NotAParty(f"only {what} ({parties}) may submit this, not {ctx.submitter}")
 
 
 def require_registrar(ctx: TxContext, parties: Iterable[str] = ()) -> str:
@@ -162,7 +172,7 @@ def require_registrar(ctx: TxContext, parties: Iterable[str] = ()) -> str:
 def require_pledgee_member(ctx: TxContext, org: str) -> frozenset[str]:
     """The pledgee's roles; refused unless it is a broker, bank, trust or insurer member."""
     roles = ctx.roles_of(org)
-    if not roles & set(PLEDGEE_ROLES):
+    if roles.isdisjoint(PLEDGEE_ROLES):
         raise BadRegistryArguments(
             f"pledgee {org} must be a member with one of the roles {', '.join(PLEDGEE_ROLES)}"
         )
@@ -182,16 +192,23 @@ def check_sealed_terms(
         check_shape(envelope)
     except MalformedTransaction as error:
         raise BadRegistryArguments(f"sealed terms: {error.message}") from None
-    recipients = recipients_of(envelope)
-    required = set(readers) | ({registrar} if registrar else set())
-    missing = sorted(required - recipients)
-    if missing:
-        raise EnvelopeRecipients(f"the sealed terms cannot be opened by {', '.join(missing)}")
-    others = sorted(recipients - required)
+    recipients = envelope["recipients"]  # a non-empty object: check_shape said so
+    required = (*readers, registrar) if registrar else tuple(readers)
+    for org in required:
+        if org not in recipients:
+            missing = sorted({org for org in required if org not in recipients})
+            raise EnvelopeRecipients(f"the sealed terms cannot be opened by {', '.join(missing)}")
     for role in ("registrar", "regulator") if registrar is None else ("regulator",):
-        if not any(role in ctx.roles_of(org) for org in others):
+        # another recipient than the required ones must hold the role (the parties cannot stand in)
+        for org in recipients:
+            if org not in required and role in ctx.roles_of(org):
+                break
+        else:
             raise EnvelopeRecipients(f"the sealed terms cannot be opened by any {role}")
     return str(envelope["hash"])
+
+
+_VERDICT_FIELDS = frozenset({"registrar", "terms_hash", "verdict"})
 
 
 def endorse_sealed_terms(ctx: TxContext, args: dict[str, Any], parties: list[str]) -> str:
@@ -213,8 +230,10 @@ def endorse_sealed_terms(ctx: TxContext, args: dict[str, Any], parties: list[str
     else:
         if (
             type(verdict) is not dict
-            or set(verdict) != {"registrar", "terms_hash", "verdict"}
-            or any(type(value) is not str for value in verdict.values())
+            or verdict.keys() != _VERDICT_FIELDS
+            or type(verdict["registrar"]) is not str
+            or type(verdict["terms_hash"]) is not str
+            or type(verdict["verdict"]) is not str
         ):
             raise BadRegistryArguments(
                 "'terms_verdict' must hold the strings registrar, terms_hash and verdict"
@@ -259,7 +278,8 @@ def disclose_if_crossed(
     ratio_after = after * 10_000 // total
     for threshold in ctx.param(DISCLOSURE_THRESHOLDS_BP):
         if ratio_before < threshold <= ratio_after or ratio_after < threshold <= ratio_before:
-            ctx.emit(
+            emit(
+                ctx,
                 "registry.disclosure_due",
                 {
                     "code": code,

@@ -39,7 +39,8 @@ def declare_default(ctx: TxContext, args: dict[str, Any]) -> dict[str, Any]:
     pledge_contract["default_reason"] = reason
     pledge_contract["defaulted_at"] = ctx.block_time
     common.put(ctx, keys.contract(pledge_contract["contract_no"]), pledge_contract)
-    ctx.emit(
+    common.emit(
+        ctx,
         "registry.default_declared",
         {
             "contract_no": pledge_contract["contract_no"],
@@ -118,7 +119,8 @@ def dispose(ctx: TxContext, args: dict[str, Any]) -> dict[str, Any]:
     if pledge["quantity"] == 0:
         pledge_contract["open_registrations"].remove(pledge["registration_no"])
     close_if_done(ctx, pledge_contract, keys.SETTLE_DISPOSAL)
-    ctx.emit(
+    common.emit(
+        ctx,
         "registry.disposed",
         {
             "registration_no": pledge["registration_no"],

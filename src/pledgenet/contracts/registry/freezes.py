@@ -35,7 +35,7 @@ def promote_queue(ctx: TxContext, holding: dict[str, Any]) -> list[str]:
         freeze["state"] = keys.FREEZE_EFFECTIVE
         freeze["effective_at"] = ctx.block_time
         common.put(ctx, keys.freeze(freeze["freeze_id"]), freeze)
-        ctx.emit("registry.freeze_effective", _event(freeze, queued=True))
+        common.emit(ctx, "registry.freeze_effective", _event(freeze, queued=True))
         promoted.append(freeze["freeze_id"])
     return promoted
 
@@ -94,7 +94,7 @@ def judicial_freeze(ctx: TxContext, args: dict[str, Any]) -> dict[str, Any]:
     holding["freezes"].append(freeze["freeze_id"])
     common.put(ctx, keys.freeze(freeze["freeze_id"]), freeze)
     common.put(ctx, keys.holding(freeze["code"], freeze["account"]), holding)
-    ctx.emit("registry.freeze_effective", _event(freeze))
+    common.emit(ctx, "registry.freeze_effective", _event(freeze))
     return {"freeze_id": freeze["freeze_id"], "state": freeze["state"]}
 
 
@@ -108,10 +108,11 @@ def queued_freeze(ctx: TxContext, args: dict[str, Any]) -> dict[str, Any]:
     common.put(ctx, keys.holding(freeze["code"], freeze["account"]), holding)
     if freeze["freeze_id"] in promoted:
         return {"freeze_id": freeze["freeze_id"], "state": keys.FREEZE_EFFECTIVE}
-    ctx.emit("registry.freeze_queued", _event(freeze))
+    common.emit(ctx, "registry.freeze_queued", _event(freeze))
     for registration_no in holding["pledges"]:
         pledge = common.pledge(ctx, registration_no)
-        ctx.emit(
+        common.emit(
+            ctx,
             "registry.default_trigger",
             {
                 "reason": "court_freeze",
@@ -148,7 +149,7 @@ def unfreeze(ctx: TxContext, args: dict[str, Any]) -> dict[str, Any]:
     common.put(ctx, keys.freeze(freeze["freeze_id"]), freeze)
     promoted = promote_queue(ctx, holding)
     common.put(ctx, keys.holding(freeze["code"], freeze["account"]), holding)
-    ctx.emit("registry.unfrozen", _event(freeze))
+    common.emit(ctx, "registry.unfrozen", _event(freeze))
     return {"freeze_id": freeze["freeze_id"], "promoted": promoted}
 
 
@@ -189,7 +190,8 @@ def judicial_transfer(ctx: TxContext, args: dict[str, Any]) -> dict[str, Any]:
     common.put(ctx, keys.holding(freeze["code"], freeze["account"]), source)
     promote_queue(ctx, target)
     common.put(ctx, keys.holding(freeze["code"], target_no), target)
-    ctx.emit(
+    common.emit(
+        ctx,
         "registry.judicial_transfer",
         {**_event(freeze), "to_account": target_no, "transferred": quantity},
     )

@@ -146,7 +146,8 @@ def _register(
     common.put(ctx, keys.holding(code, account_no), holding)
     common.put(ctx, keys.security(code), security)
     common.put(ctx, keys.contract(pledge_contract["contract_no"]), pledge_contract)
-    ctx.emit(
+    common.emit(
+        ctx,
         "registry.pledge_registered",
         {
             "registration_no": registration_no,
@@ -263,7 +264,8 @@ def release_registration(
     common.put(ctx, keys.pledge(pledge["registration_no"]), pledge)
     common.put(ctx, keys.holding(code, account_no), holding)
     common.put(ctx, keys.security(code), security)
-    ctx.emit(
+    common.emit(
+        ctx,
         "registry.pledge_released",
         {
             "registration_no": pledge["registration_no"],
@@ -285,7 +287,8 @@ def close_if_done(ctx: TxContext, pledge_contract: dict[str, Any], settlement_ty
     if not pledge_contract["open_registrations"]:
         pledge_contract["state"] = keys.STATE_SETTLED
         pledge_contract["settlement_type"] = settlement_type
-        ctx.emit(
+        common.emit(
+            ctx,
             "registry.contract_settled",
             {"contract_no": pledge_contract["contract_no"], "settlement_type": settlement_type},
         )
@@ -366,7 +369,8 @@ def extend(ctx: TxContext, args: dict[str, Any]) -> dict[str, Any]:
     pledge_contract["settlement_type"] = keys.SETTLE_EXTENDED
     pledge_contract["state"] = keys.STATE_NOT_DUE
     common.put(ctx, keys.contract(pledge_contract["contract_no"]), pledge_contract)
-    ctx.emit(
+    common.emit(
+        ctx,
         "registry.contract_extended",
         {
             "contract_no": pledge_contract["contract_no"],
