@@ -83,7 +83,7 @@ def test_verify_names_the_first_bad_height_after_any_change(tmp_path: Path, alli
             " WHERE pos = 3 << 24",
             3,
         ),
-        ("UPDATE state SET value = '1' WHERE key = 'gov/param/gov.proposal_ttl_ms'", 0),
+        ("UPDATE state SET len = len - 1 WHERE key = 'gov/param/gov.proposal_ttl_ms'", 0),
     ]
     for sql, height in cases:
         copy = tmp_path / "copy.db"

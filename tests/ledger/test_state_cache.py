@@ -13,6 +13,7 @@ from ledger_helpers import FOUNDERS
 from pledgenet.contracts.base import Contract, TxContext
 from pledgenet.contracts.catalog import all_contracts
 from pledgenet.errors import ContractError
+from pledgenet.ledger import writeset
 from pledgenet.ledger.alliance import Alliance
 from pledgenet.ledger.cache import StateCache
 from pledgenet.ledger.store import BlockStore
@@ -136,7 +137,14 @@ def test_a_full_cache_starts_again_and_still_answers(tmp_path: Path) -> None:
     # Prepare: a store holding three keys, a cache with room for about one
     store = BlockStore(tmp_path / "s.db")
 
-    def commit(height: int, upserts: list[tuple[str, bytes, int, int]]) -> None:
+    def commit(height: int, values: dict[str, bytes]) -> None:
+        entries = [(key, -1, value) for key, value in values.items()]
+        data, offsets = writeset.encode(entries)
+        upserts = [
+            (key, writeset.position(height, 0), offset, len(value))
+            for (key, _previous, value), offset in zip(entries, offsets, strict=True)
+            if value is not None
+        ]
         store.commit_block(
             height=height,
             block_hash=f"h{height}",
@@ -147,14 +155,14 @@ def test_a_full_cache_starts_again_and_still_answers(tmp_path: Path) -> None:
             tx_rows=[],
             upserts=upserts,
             deletes=[],
-            write_sets=[],
+            write_sets=[(writeset.position(height, 0), data)],
         )
 
-    commit(0, [(f"probe/{n}", b'"' + b"x" * 100 + b'"', 0, 0) for n in range(3)])
+    commit(0, {f"probe/{n}": b'"' + b"x" * 100 + b'"' for n in range(3)})
     cache = StateCache(store, max_bytes=300)
     # Execute
     seen = [cache.committed(f"probe/{n}") for n in (0, 1, 2, 0, 1, 2)]
-    commit(1, [("probe/0", b'"new"', 1, 0)])
+    commit(1, {"probe/0": b'"new"'})
     cache.applied({"probe/0": b'"new"', "probe/9": None}, {"probe/0": 1 << 24, "probe/9": 1 << 24})
     # Assert
     assert all(value == b'"' + b"x" * 100 + b'"' for value in seen)

@@ -26,14 +26,17 @@ entries = st.lists(
 @given(entries)
 def test_a_write_set_comes_back_byte_for_byte(written: list[tuple[str, int, bytes | None]]) -> None:
     # Execute
-    decoded = writeset.decode(writeset.encode(written))
-    # Assert
+    data, offsets = writeset.encode(written)
+    decoded = writeset.decode(data)
+    # Assert: and each value lies at its offset (what a state row keeps)
     assert decoded == written
+    for (_key, _previous, value), offset in zip(written, offsets, strict=True):
+        assert offset == -1 if value is None else data[offset : offset + len(value)] == value
 
 
 def test_a_truncated_write_set_is_reported_as_damage() -> None:
     # Prepare
-    data = writeset.encode([("reg/sec/600000", -1, b'{"code":"600000"}')])
+    data, _offsets = writeset.encode([("reg/sec/600000", -1, b'{"code":"600000"}')])
     # Execute / Assert
     with pytest.raises(IntegrityError, match="damaged"):
         writeset.decode(data[:-3])

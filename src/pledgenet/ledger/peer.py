@@ -57,7 +57,7 @@ from pledgenet.ledger.queries import PeerQueries
 from pledgenet.ledger.records import TxReceipt
 from pledgenet.ledger.store import BlockStore
 from pledgenet.ledger.transaction import Transaction, parse_envelope, raw_tx_id, signing_message
-from pledgenet.ledger.writeset import INDEX_BITS, INDEX_MASK, MAX_BLOCK_TXS
+from pledgenet.ledger.writeset import INDEX_BITS, MAX_BLOCK_TXS
 
 NONCE_PREFIX = "ledger/nonce/"
 ALLIANCE_KEY = "gov/alliance"
@@ -267,6 +267,8 @@ class Peer(PeerQueries):
         #: position of each key's latest write in this block (``ledger.writeset``)
         positions: dict[str, int] = {}
         write_sets: list[tuple[int, bytes]] = []
+        #: where the bytes of each key's latest value in this block lie: (position, offset, length)
+        located: dict[str, tuple[int, int, int]] = {}
         committed_position = self.state_cache.position
         tx_rows: list[tuple[Any, ...]] = []
         outcomes: list[bytes] = []
@@ -315,7 +317,11 @@ class Peer(PeerQueries):
                     valid, code, message = False, "handler_error", f"{type(error).__name__}: {error}"
                     result, result_bytes, events, events_bytes = None, None, [], None
                 if entries:  # the nonce is spent even when the handler refused
-                    write_sets.append((pos, writeset.encode(entries)))
+                    data, offsets = writeset.encode(entries)
+                    write_sets.append((pos, data))
+                    for (key, _previous, value), offset in zip(entries, offsets, strict=True):
+                        if value is not None:
+                            located[key] = (pos, offset, len(value))
             outcomes.append(outcome_leaf(index, tx_id, valid, code))
             receipts.append(
                 TxReceipt(tx_id, height, index, valid, code, message, tx_type, submitter, events, result)
@@ -342,7 +348,7 @@ class Peer(PeerQueries):
             )
         effects_root = root_of_hashes(effects_leaf_hashes(overlay, outcomes))
         state_root = next_state_root(self._state_root, height, effects_root)
-        upserts = [(k, v, height, positions[k] & INDEX_MASK) for k, v in overlay.items() if v is not None]
+        upserts = [(k, *located[k]) for k, v in overlay.items() if v is not None]
         deletes = [(k, positions[k]) for k, v in overlay.items() if v is None]
         meta = [("alliance", header.alliance)] if genesis is not None else None
         self.store.commit_block(

@@ -5,7 +5,7 @@ Tables::
     meta     (name, value)                        alliance id, genesis hash
     blocks   (height, hash, header, signature, effects_root, state_root_after)
     txs      (height, idx, tx_id, envelope, tx_type, submitter, valid, code, message, result, events)
-    state    (key, value, height, idx)            current value of each live key and the tx that wrote it
+    state    (key, pos, off, len)                 each live key: where its current value lies in ``writes``
     writes   (pos, data)                          each transaction's write set, nonce included
     deleted  (key, pos)                           where a deleted key's last version is (its history head)
 
@@ -18,7 +18,10 @@ Layout choices for write cost: a transaction's writes are ONE row of ``writes`` 
 (``height << 24 | idx``), appended at the end of the file, and each entry in it points at the key's
 previous version; a key's history is walked back from the position its ``state`` (or ``deleted``) row
 keeps (``ledger.writeset`` says why: one row per write plus an index by key cost three random B-tree
-inserts per write). Databases written by the per-write layout are refused with a clear error. The page
+inserts per write). A ``state`` row holds no copy of the value, only the position of the transaction that
+wrote it and the value's offset and length in that write set, so every value is stored once and a state
+row is a few dozen bytes: a block's random updates of live keys touch a small B-tree. Reads take the bytes
+with ``substr`` in the same statement. Databases of earlier layouts are refused with a clear error. The page
 cache is raised to ``CACHE_KIB``, and WAL checkpoints run on a background thread (``ledger.checkpoint``)
 instead of inside the commit that crosses SQLite's threshold; neither changes what a commit guarantees.
 """
@@ -32,7 +35,7 @@ from typing import Any
 
 from pledgenet.errors import ConfigError, IntegrityError
 from pledgenet.ledger.checkpoint import BACKSTOP_PAGES, Checkpointer
-from pledgenet.ledger.writeset import INDEX_BITS, NO_POSITION, decode, height_of, index_of, position
+from pledgenet.ledger.writeset import NO_POSITION, decode, height_of, index_of, position
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -46,13 +49,16 @@ CREATE TABLE IF NOT EXISTS txs (
 CREATE UNIQUE INDEX IF NOT EXISTS txs_by_position ON txs (height, idx);
 CREATE INDEX IF NOT EXISTS txs_by_id ON txs (tx_id);
 CREATE TABLE IF NOT EXISTS state (
-    key TEXT PRIMARY KEY, value BLOB NOT NULL, height INTEGER NOT NULL, idx INTEGER NOT NULL) WITHOUT ROWID;
+    key TEXT PRIMARY KEY, pos INTEGER NOT NULL, off INTEGER NOT NULL, len INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS writes (pos INTEGER PRIMARY KEY, data BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS deleted (key TEXT PRIMARY KEY, pos INTEGER NOT NULL) WITHOUT ROWID;
 """
+#: the value bytes of a state row, cut from the write set that holds them
+_VALUE = "substr(w.data, s.off + 1, s.len)"
+_LIVE = "state s JOIN writes w ON w.pos = s.pos"
 #: a key's value and the position of its latest version: its state row, else its deletion, else nothing
 _ENTRY = (
-    f"SELECT value, (height << {INDEX_BITS}) | idx FROM state WHERE key = ?1"
+    f"SELECT {_VALUE}, s.pos FROM {_LIVE} WHERE s.key = ?1"
     " UNION ALL SELECT NULL, pos FROM deleted WHERE key = ?1 LIMIT 1"
 )
 
@@ -82,10 +88,10 @@ class BlockStore:
         try:
             if read_only:
                 self.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None)
-                self._refuse_per_write_layout()
+                self._refuse_earlier_layout()
             else:
                 self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-                self._refuse_per_write_layout()
+                self._refuse_earlier_layout()
                 mode = self.db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
                 self.db.execute(f"PRAGMA synchronous={DURABILITY[durability]}")
                 if str(mode).lower() == "wal":  # not for ":memory:" databases
@@ -101,15 +107,17 @@ class BlockStore:
             self.checkpointer.close()
         self.db.close()
 
-    def _refuse_per_write_layout(self) -> None:
-        row = self.db.execute(
+    def _refuse_earlier_layout(self) -> None:
+        history = self.db.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'history'"
         ).fetchone()
-        if row is not None:
+        state_columns = {str(row[1]) for row in self.db.execute("PRAGMA table_info(state)")}
+        if history is not None or (state_columns and "pos" not in state_columns):
             self.db.close()
             raise IntegrityError(
-                f"{self.path} keeps one history row per write (the layout of an earlier pledgenet); this "
-                "version keeps one write set per transaction: create the alliance again"
+                f"{self.path} was written by an earlier pledgenet (one history row per write, values copied "
+                "into world state); this version keeps each value once, in its transaction's write set: "
+                "create the alliance again"
             )
 
     # ------------------------------------------------------------------ reads
@@ -128,7 +136,7 @@ class BlockStore:
         return int(row[0]), str(row[1]), _blob(row[2]), int(json.loads(row[3])["timestamp"])
 
     def get(self, key: str) -> bytes | None:
-        row = self.db.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
+        row = self.db.execute(f"SELECT {_VALUE} FROM {_LIVE} WHERE s.key = ?", (key,)).fetchone()
         return None if row is None else _blob(row[0])
 
     def get_entry(self, key: str) -> tuple[bytes | None, int]:
@@ -138,13 +146,9 @@ class BlockStore:
             return None, NO_POSITION
         return (None if row[0] is None else _blob(row[0])), int(row[1])
 
-    def get_versioned(self, key: str) -> tuple[bytes, int, int] | None:
-        row = self.db.execute("SELECT value, height, idx FROM state WHERE key = ?", (key,)).fetchone()
-        return None if row is None else (_blob(row[0]), int(row[1]), int(row[2]))
-
     def range(self, prefix: str) -> list[tuple[str, bytes]]:
         rows = self.db.execute(
-            "SELECT key, value FROM state WHERE key >= ? AND key < ? ORDER BY key",
+            f"SELECT s.key, {_VALUE} FROM {_LIVE} WHERE s.key >= ? AND s.key < ? ORDER BY s.key",
             (prefix, prefix_upper(prefix)),
         ).fetchall()
         return [(str(key), _blob(value)) for key, value in rows]
@@ -209,6 +213,10 @@ class BlockStore:
             for key, _previous, value in decode(data)
         ]
 
+    def state_rows(self) -> set[tuple[Any, ...]]:
+        """Every live key's ``(key, position, offset, length)`` as stored (``verify`` compares them raw)."""
+        return set(self.db.execute("SELECT key, pos, off, len FROM state"))
+
     def write_set_count(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM writes").fetchone()[0])
 
@@ -227,7 +235,7 @@ class BlockStore:
         effects_root: bytes,
         state_root_after: bytes,
         tx_rows: list[tuple[Any, ...]],
-        upserts: list[tuple[str, bytes, int, int]],
+        upserts: list[tuple[str, int, int, int]],
         deletes: list[tuple[str, int]],
         write_sets: list[tuple[int, bytes]],
         meta: list[tuple[str, str]] | None = None,
@@ -244,7 +252,7 @@ class BlockStore:
             )
             if midway is not None:
                 midway(height)
-            db.executemany("INSERT OR REPLACE INTO state (key, value, height, idx) VALUES (?,?,?,?)", upserts)
+            db.executemany("INSERT OR REPLACE INTO state (key, pos, off, len) VALUES (?,?,?,?)", upserts)
             if deletes:
                 db.executemany("DELETE FROM state WHERE key = ?", [(key,) for key, _pos in deletes])
                 db.executemany("INSERT OR REPLACE INTO deleted (key, pos) VALUES (?,?)", deletes)

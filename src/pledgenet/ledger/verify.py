@@ -21,6 +21,7 @@ from pledgenet.errors import IntegrityError, PledgenetError
 from pledgenet.ledger.block import Block, BlockHeader
 from pledgenet.ledger.peer import Peer
 from pledgenet.ledger.store import BlockStore
+from pledgenet.ledger.writeset import height_of
 
 
 @dataclass(frozen=True)
@@ -103,9 +104,8 @@ def _replay(stored: BlockStore, fresh: Peer, top: int) -> tuple[int, str] | None
 
 
 def _compare_state(stored: BlockStore, fresh: Peer) -> tuple[int, str] | None:
-    query = "SELECT key, value, height, idx FROM state ORDER BY key"
-    mine = set(fresh.store.db.execute(query).fetchall())
-    theirs = set(stored.db.execute(query).fetchall())
+    mine = fresh.store.state_rows()
+    theirs = stored.state_rows()
     differing = mine ^ theirs
     if not differing:
         if stored.write_set_count() != fresh.store.write_set_count():
@@ -113,7 +113,7 @@ def _compare_state(stored: BlockStore, fresh: Peer) -> tuple[int, str] | None:
         if stored.deletions() != fresh.store.deletions():
             return fresh.height, "the deleted table differs from the replayed deletions"
         return None
-    height = min(int(row[2]) for row in differing)
+    height = min(height_of(row[1]) if isinstance(row[1], int) and row[1] >= 0 else 0 for row in differing)
     keys = sorted({str(row[0]) for row in differing})
     return height, f"world state differs from the replayed state at key(s) {keys[:5]}"
 

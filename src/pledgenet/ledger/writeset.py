@@ -3,7 +3,9 @@
 The peer stores what each transaction wrote as ONE row (``BlockStore`` table ``writes``), keyed by the
 transaction's *position* in the chain, ``height << 24 | index``. Each entry of the row names a key, its new
 value (``None`` for a delete) and the position of the key's previous version (``NO_POSITION`` for the
-first), so a key's history is a chain walked backwards from the position its state row keeps.
+first), so a key's history is a chain walked backwards from the position its state row keeps. The state
+row of a live key holds no copy of the value, only where its bytes lie (position, offset, length): every
+value is stored once.
 
 Why not one row per written key with an index by key (the usual layout, and this store's first one): a
 register operation writes five to six keys, almost all at random places in a book of 100,000 holdings, so
@@ -45,17 +47,24 @@ def index_of(pos: int) -> int:
     return pos & INDEX_MASK
 
 
-def encode(entries: list[Entry]) -> bytes:
-    """One write set: ``(key, previous position, value or None)`` per write, in the order written."""
+def encode(entries: list[Entry]) -> tuple[bytes, list[int]]:
+    """One write set from ``(key, previous position, value or None)`` per write, in the order written;
+    with the byte offset of each entry's value in it (-1 for a delete), which the state row keeps."""
     parts: list[bytes] = []
-    pack = _HEAD.pack
+    offsets: list[int] = []
+    pack, head = _HEAD.pack, _HEAD.size
+    size = 0
     for key, previous, value in entries:
         raw_key = key.encode()
+        size += head + len(raw_key)
         if value is None:
             parts.append(pack(len(raw_key), previous, -1) + raw_key)
+            offsets.append(-1)
         else:
             parts.append(pack(len(raw_key), previous, len(value)) + raw_key + value)
-    return b"".join(parts)
+            offsets.append(size)
+            size += len(value)
+    return b"".join(parts), offsets
 
 
 def decode(data: bytes) -> list[Entry]:
