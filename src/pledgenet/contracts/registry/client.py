@@ -34,6 +34,10 @@ __all__ = ["RegisterClient", "raise_for"]
 DAY_MS = 86_400_000
 
 
+#: a transaction ready to sign and submit: ``(tx_type, args, signers)``, the submitter first
+Prepared = tuple[str, dict[str, Any], list[str]]
+
+
 class RegisterClient:
     """Register calls made by member ``org`` of ``alliance`` (which holds every signer's keys)."""
 
@@ -71,9 +75,20 @@ class RegisterClient:
             recipients[org] = member["encryption_key"]
         return seal(record, recipients, purpose=purpose)
 
+    def _signers(self, co_signers: list[str]) -> list[str]:
+        return [self.org, *[org for org in dict.fromkeys(co_signers) if org != self.org]]
+
     def submit(self, tx_type: str, args: dict[str, Any], co_signers: list[str]) -> TxReceipt:
-        signers = [self.org, *[org for org in dict.fromkeys(co_signers) if org != self.org]]
-        return raise_for(self.alliance.submit(tx_type, args, signers))
+        return raise_for(self.alliance.submit(tx_type, args, self._signers(co_signers)))
+
+    def submit_prepared(self, prepared: Prepared) -> TxReceipt:
+        """Submit one prepared transaction; a refusal raises its reason code."""
+        return raise_for(self.alliance.submit(*prepared))
+
+    def submit_many(self, prepared: Sequence[Prepared]) -> list[TxReceipt]:
+        """Submit prepared transactions together (cut into blocks by the orderer's limits); the receipts,
+        refused ones included, in the same order (nothing raised: look at ``valid`` and ``code``)."""
+        return self.alliance.submit_many(list(prepared))
 
     def _sealed_and_reviewed(
         self, parties: list[str], terms: Mapping[str, Any], check: bool, **context: Any
@@ -161,6 +176,43 @@ class RegisterClient:
         preflight: bool = True,
     ) -> TxReceipt:
         """Initial pledge; the caller is the pledgor's custody broker or the pledgee."""
+        return self.submit_prepared(
+            self.pledge_tx(
+                contract_no=contract_no,
+                account=account,
+                code=code,
+                quantity=quantity,
+                pledgee=pledgee,
+                terms=terms,
+                pledgee_name=pledgee_name,
+                pledgee_id_number=pledgee_id_number,
+                share_class=share_class,
+                lender_type=lender_type,
+                product=product,
+                repays_default_of=repays_default_of,
+                preflight=preflight,
+            )
+        )
+
+    def pledge_tx(
+        self,
+        *,
+        contract_no: str,
+        account: str,
+        code: str,
+        quantity: int,
+        pledgee: str,
+        terms: Mapping[str, Any],
+        pledgee_name: str | None = None,
+        pledgee_id_number: str | None = None,
+        share_class: str = "unrestricted",
+        lender_type: str = "00",
+        product: str | None = None,
+        repays_default_of: str | None = None,
+        preflight: bool = True,
+    ) -> Prepared:
+        """An initial pledge sealed, reviewed by the registrar and ready to sign: ``(type, args, signers)``
+        for ``submit_prepared`` or, many at once, ``submit_many`` (one block instead of one each)."""
         broker = self._account(account)["custody_broker"]
         envelope, verdict = self._sealed_and_reviewed(
             [broker, pledgee],
@@ -188,7 +240,7 @@ class RegisterClient:
             args["product"] = product
         if repays_default_of is not None:
             args["repays_default_of"] = repays_default_of
-        return self.submit("registry.pledge", args, [broker, pledgee, verdict["registrar"]])
+        return "registry.pledge", args, self._signers([broker, pledgee, verdict["registrar"]])
 
     def top_up(
         self,
