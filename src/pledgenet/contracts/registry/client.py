@@ -158,41 +158,10 @@ class RegisterClient:
 
     # ------------------------------------------------------------------ pledges
 
-    def pledge(
-        self,
-        *,
-        contract_no: str,
-        account: str,
-        code: str,
-        quantity: int,
-        pledgee: str,
-        terms: Mapping[str, Any],
-        pledgee_name: str | None = None,
-        pledgee_id_number: str | None = None,
-        share_class: str = "unrestricted",
-        lender_type: str = "00",
-        product: str | None = None,
-        repays_default_of: str | None = None,
-        preflight: bool = True,
-    ) -> TxReceipt:
-        """Initial pledge; the caller is the pledgor's custody broker or the pledgee."""
-        return self.submit_prepared(
-            self.pledge_tx(
-                contract_no=contract_no,
-                account=account,
-                code=code,
-                quantity=quantity,
-                pledgee=pledgee,
-                terms=terms,
-                pledgee_name=pledgee_name,
-                pledgee_id_number=pledgee_id_number,
-                share_class=share_class,
-                lender_type=lender_type,
-                product=product,
-                repays_default_of=repays_default_of,
-                preflight=preflight,
-            )
-        )
+    def pledge(self, **options: Any) -> TxReceipt:
+        """Initial pledge (the keyword options of ``pledge_tx``); the caller is the pledgor's custody broker
+        or the pledgee. A refusal raises its reason code."""
+        return self.submit_prepared(self.pledge_tx(**options))
 
     def pledge_tx(
         self,
