@@ -11,7 +11,7 @@ from pledgenet.contracts.registry import scenario
 from pledgenet.contracts.registry.client import RegisterClient
 from pledgenet.contracts.registry.queries import sealed_terms
 from pledgenet.encoding import canonical
-from pledgenet.errors import AccessDenied, RegistryError, TermsViolation
+from pledgenet.errors import AccessDenied, IntegrityError, RegistryError, TermsViolation
 from pledgenet.ledger.alliance import Alliance
 
 
@@ -137,3 +137,20 @@ def test_court_freeze_queue_and_release_through_the_alliance(built: tuple[Allian
     assert holding["pledged"] == 0 and holding["frozen"] == 145_000_000 and holding["queued_freezes"] == []
     events = [e.name for e in alliance.peer(scenario.REGULATOR).events() if e.name.startswith("registry.")]
     assert "registry.default_trigger" in events and events[-1] == "registry.contract_settled"
+
+
+def test_sealed_terms_come_from_the_registering_transaction_and_must_match_its_hash(
+    built: tuple[Alliance, scenario.Book],
+) -> None:
+    # Prepare: the registration record keeps the transaction and the envelope's hash, not the envelope
+    alliance, book = built
+    peer = alliance.peer(scenario.REGULATOR)
+    record = peer.get(f"reg/pledge/{book.registrations['ZY2024-0002']}")
+    forged = dict(record, terms_hash="00" * 32)
+    # Execute
+    envelope = sealed_terms(peer, record)
+    # Assert
+    assert "terms" not in record and envelope["hash"] == record["terms_hash"]
+    assert peer.tx(record["terms_tx"]).receipt.tx_type == "registry.pledge"
+    with pytest.raises(IntegrityError, match="does not carry the sealed terms"):
+        sealed_terms(peer, forged)

@@ -69,3 +69,15 @@ def test_a_database_of_the_per_write_layout_is_refused_with_a_clear_error(tmp_pa
     # Execute / Assert
     with pytest.raises(IntegrityError, match="one history row per write"):
         BlockStore(path)
+
+
+def test_a_database_that_copies_values_into_world_state_is_refused(tmp_path: Path) -> None:
+    # Prepare: the intermediate layout (one write set per transaction, but values copied into state)
+    import sqlite3
+
+    path = tmp_path / "copies.db"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE state (key TEXT PRIMARY KEY, value BLOB, height INTEGER, idx INTEGER)")
+    # Execute / Assert
+    with pytest.raises(IntegrityError, match="earlier pledgenet"):
+        BlockStore(path)
