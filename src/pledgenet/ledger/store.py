@@ -220,8 +220,9 @@ class BlockStore:
     def write_set_count(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM writes").fetchone()[0])
 
-    def deletions(self) -> set[tuple[str, int]]:
-        return {(str(k), int(p)) for k, p in self.db.execute("SELECT key, pos FROM deleted")}
+    def deletions(self) -> set[tuple[Any, ...]]:
+        """Every deleted key's ``(key, position of its deletion)`` as stored."""
+        return set(self.db.execute("SELECT key, pos FROM deleted"))
 
     # ------------------------------------------------------------------ the one write path
 
