@@ -81,6 +81,11 @@ def verdict(envelope: dict[str, Any], *, registrar: str = REGISTRAR, **context: 
     return make_verdict(registrar, envelope["hash"], review(terms, DEFAULT_PARAMS, **context))
 
 
+def approved(envelope: dict[str, Any]) -> dict[str, str]:
+    """The registrar's ``ok`` on ``envelope``, for tests of what happens after the terms were accepted."""
+    return make_verdict(REGISTRAR, envelope["hash"], "ok")
+
+
 def sound_terms(**changes: Any) -> dict[str, Any]:
     terms = make_terms(
         business_type="financing_initial",
@@ -161,8 +166,9 @@ class World:
             "pledgee": pledgee,
             "pledgee_name": pledgee.upper(),
             "pledgee_id_number": f"LIC-{pledgee}",
-            "terms": sealed([broker, pledgee]),
         }
+        args["terms"] = sealed([broker, pledgee])
+        args["terms_verdict"] = approved(args["terms"])
         args.update(extra)
         return args
 

@@ -13,6 +13,7 @@ from registry_world import (
     STOCK_B,
     TRUST,
     World,
+    approved,
     sealed,
 )
 
@@ -172,9 +173,10 @@ def test_release_needs_both_pledgor_broker_and_pledgee(world: World) -> None:
 def test_top_up_then_early_repurchase_releases_every_registration(world: World) -> None:
     # Prepare
     world.pledge("C-1", "A002", STOCK_A, 100_000)
+    terms = sealed([BROKER_A, BANK])
     top_up = world.submit(
         "registry.top_up",
-        {"contract_no": "C-1", "quantity": 40_000, "terms": sealed([BROKER_A, BANK])},
+        {"contract_no": "C-1", "quantity": 40_000, "terms": terms, "terms_verdict": approved(terms)},
         [BROKER_A, BANK, REGISTRAR],
     )
     # Execute
@@ -194,7 +196,9 @@ def test_extension_records_new_terms_and_leaves_default(world: World) -> None:
     new_terms = sealed([BROKER_A, BANK])
     # Execute
     receipt = world.submit(
-        "registry.extend", {"contract_no": "C-1", "terms": new_terms}, [BROKER_A, BANK, REGISTRAR]
+        "registry.extend",
+        {"contract_no": "C-1", "terms": new_terms, "terms_verdict": approved(new_terms)},
+        [BROKER_A, BANK, REGISTRAR],
     )
     # Assert
     contract = world.ledger.get("reg/contract/C-1")

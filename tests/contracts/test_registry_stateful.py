@@ -81,12 +81,14 @@ class RegisterMachine(RuleBasedStateMachine):
     def top_up(self, data: st.DataObject, quantity: int) -> None:
         pledge = data.draw(st.sampled_from(self.active_pledges()))
         contract = self.world.ledger.get(f"reg/contract/{pledge['contract_no']}")
-        from registry_world import sealed
+        from registry_world import approved, sealed
 
+        terms = sealed([pledge["custody_unit"], pledge["pledgee"]["org"]])
         args = {
             "contract_no": contract["contract_no"],
             "quantity": quantity,
-            "terms": sealed([pledge["custody_unit"], pledge["pledgee"]["org"]]),
+            "terms": terms,
+            "terms_verdict": approved(terms),
         }
         self.note(
             self.world.submit(

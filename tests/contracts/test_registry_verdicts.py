@@ -110,3 +110,17 @@ def test_top_up_and_extension_carry_verdicts_too() -> None:
     assert (extension.valid, extension.code) == (False, "term_too_long")
     contract = world.ledger.get("reg/contract/C-1")
     assert len(contract["registrations"]) == 1 and contract["extensions"] == 0
+
+
+def test_a_registration_without_the_registrars_verdict_is_refused_and_changes_nothing() -> None:
+    # Prepare: the registrar co-signs, but states no verdict on what it found in the terms
+    world = World()
+    args = world.pledge_args("C-1", "A002", STOCK_A, 100_000)
+    del args["terms_verdict"]
+    before = world.ledger.snapshot("reg/")
+    # Execute
+    receipt = world.submit("registry.pledge", args, [BROKER_A, BANK, REGISTRAR])
+    # Assert
+    assert (receipt.valid, receipt.code) == (False, "endorsement_missing")
+    assert "terms_verdict" in receipt.message
+    assert world.ledger.snapshot("reg/") == before

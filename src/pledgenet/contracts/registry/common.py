@@ -221,32 +221,30 @@ def endorse_sealed_terms(ctx: TxContext, args: dict[str, Any], parties: list[str
     verdict is about *this* envelope (its hash). A verdict other than ``ok`` is then raised with its reason
     code: the transaction is recorded invalid, changes nothing, and the terms stay sealed.
 
-    Without ``terms_verdict`` (the form before verdicts, kept so that older chains replay identically) the
-    signature of any registrar among the signers is its approval.
+    A registration without ``terms_verdict`` is refused (``endorsement_missing``): the registrar's
+    signature alone does not say what it found in the terms.
     """
     verdict = args.get("terms_verdict")
     if verdict is None:
-        registrar = require_registrar(ctx, parties)
-    else:
-        if (
-            type(verdict) is not dict
-            or verdict.keys() != _VERDICT_FIELDS
-            or type(verdict["registrar"]) is not str
-            or type(verdict["terms_hash"]) is not str
-            or type(verdict["verdict"]) is not str
-        ):
-            raise BadRegistryArguments(
-                "'terms_verdict' must hold the strings registrar, terms_hash and verdict"
-            )
-        registrar = verdict["registrar"]
-        if registrar not in ctx.signers or "registrar" not in ctx.roles_of(registrar):
-            raise EndorsementMissing(
-                f"the verdict on the sealed terms names {registrar}, which is not a registrar that signed "
-                "this transaction"
-            )
+        raise EndorsementMissing(
+            "the registrar's verdict on the sealed terms ('terms_verdict') is missing: the registrar opens "
+            "the terms, checks them and states its verdict on their hash"
+        )
+    if (
+        type(verdict) is not dict
+        or verdict.keys() != _VERDICT_FIELDS
+        or type(verdict["registrar"]) is not str
+        or type(verdict["terms_hash"]) is not str
+        or type(verdict["verdict"]) is not str
+    ):
+        raise BadRegistryArguments("'terms_verdict' must hold the strings registrar, terms_hash and verdict")
+    registrar = verdict["registrar"]
+    if registrar not in ctx.signers or "registrar" not in ctx.roles_of(registrar):
+        raise EndorsementMissing(
+            f"the verdict on the sealed terms names {registrar}, which is not a registrar that signed "
+            "this transaction"
+        )
     terms_hash = check_sealed_terms(ctx, args.get("terms"), readers=parties, registrar=registrar)
-    if verdict is None:
-        return terms_hash
     if verdict["terms_hash"] != terms_hash:
         raise VerdictMismatch(
             f"the registrar's verdict is about sealed terms {verdict['terms_hash'][:16]}..., not about the "
