@@ -133,8 +133,8 @@ def test_a_reopened_peer_computes_the_same_state_root(tmp_path: Path) -> None:
     assert receipt.result["value"] == {"n": 2}
 
 
-def test_a_full_cache_starts_again_and_still_answers(tmp_path: Path) -> None:
-    # Prepare: a store holding three keys, a cache with room for about one
+def test_a_full_cache_drops_its_older_half_and_still_answers(tmp_path: Path) -> None:
+    # Prepare: a store holding five keys of about 170 bytes in the cache's accounting
     store = BlockStore(tmp_path / "s.db")
 
     def commit(height: int, values: dict[str, bytes]) -> None:
@@ -158,15 +158,25 @@ def test_a_full_cache_starts_again_and_still_answers(tmp_path: Path) -> None:
             write_sets=[(writeset.position(height, 0), data)],
         )
 
-    commit(0, {f"probe/{n}": b'"' + b"x" * 100 + b'"' for n in range(3)})
-    cache = StateCache(store, max_bytes=300)
+    old = b'"' + b"x" * 100 + b'"'
+    commit(0, {f"probe/{n}": old for n in range(5)})
+    small = StateCache(store, max_bytes=300)  # room for one entry
+    roomy = StateCache(store, max_bytes=700)  # room for four
     # Execute
-    seen = [cache.committed(f"probe/{n}") for n in (0, 1, 2, 0, 1, 2)]
+    seen = [small.committed(f"probe/{n}") for n in (0, 1, 2, 0, 1, 2)]
+    for n in range(5):  # the fifth pushes out the older two
+        roomy.committed(f"probe/{n}")
+    misses = roomy.misses
+    kept = [roomy.committed(f"probe/{n}") for n in (2, 3, 4)]
+    kept_without_reads = roomy.misses == misses
+    dropped_then_read = roomy.committed("probe/0")
     commit(1, {"probe/0": b'"new"'})
-    cache.applied({"probe/0": b'"new"', "probe/9": None}, {"probe/0": 1 << 24, "probe/9": 1 << 24})
+    small.applied({"probe/0": b'"new"', "probe/9": None}, {"probe/0": 1 << 24, "probe/9": 1 << 24})
     # Assert
-    assert all(value == b'"' + b"x" * 100 + b'"' for value in seen)
-    assert cache.committed("probe/0") == b'"new"' and cache.committed("probe/9") is None
+    assert all(value == old for value in seen) and small.misses == 6
+    assert kept == [old] * 3 and kept_without_reads and dropped_then_read == old
+    assert roomy.misses == misses + 1
+    assert small.committed("probe/0") == b'"new"' and small.committed("probe/9") is None
     store.close()
 
 

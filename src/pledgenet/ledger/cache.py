@@ -22,12 +22,14 @@ It also keeps, for every key it has seen, the *position* of the key's latest com
 (``ledger.writeset``): a transaction's write set names the version each write replaces, and most written
 keys were just read, so the position comes with the value from the same statement.
 
-The cache holds at most ``max_bytes`` (keys and values, roughly); past that it starts again empty, which
-costs a few SQLite reads and never correctness.
+The cache holds at most ``max_bytes`` (keys and values, roughly); past that it drops the older half of
+its entries (in the order they were first loaded, so keys loaded long ago and still in use come back on
+their next read, at the end), which costs a few SQLite reads and never correctness.
 """
 
 from __future__ import annotations
 
+from itertools import islice
 from typing import Any
 
 from pledgenet.ledger import codec
@@ -35,10 +37,14 @@ from pledgenet.ledger.store import BlockStore
 
 MEMBER_PREFIX = "gov/member/"
 PARAM_PREFIX = "gov/param/"
-#: bytes of keys and values held before the cache starts again empty
+#: bytes of keys and values held before the older half is dropped
 DEFAULT_MAX_BYTES = 64 << 20
 _ENTRY_OVERHEAD = 64
 _SCALARS = (str, int, bool, type(None))
+
+
+def _size(key: str, value: bytes | None) -> int:
+    return len(key) + _ENTRY_OVERHEAD + (0 if value is None else len(value))
 
 
 def decode_value(data: bytes) -> Any:
@@ -92,14 +98,18 @@ class StateCache:
         return pos
 
     def _keep(self, key: str, value: bytes | None, pos: int) -> None:
-        size = len(key) + _ENTRY_OVERHEAD + (0 if value is None else len(value))
+        size = _size(key, value)
         if self._bytes + size > self._max_bytes:
-            self._values.clear()
-            self._positions.clear()
-            self._bytes = 0
+            self._drop_older_half()
         self._values[key] = value
         self._positions[key] = pos
         self._bytes += size
+
+    def _drop_older_half(self) -> None:
+        values, positions = self._values, self._positions
+        for key in list(islice(values, (len(values) + 1) // 2)):
+            self._bytes -= _size(key, values.pop(key))
+            positions.pop(key, None)
 
     def roles(self, org: str) -> frozenset[str]:
         """Roles of member ``org`` in committed state (empty when it is not a member)."""
