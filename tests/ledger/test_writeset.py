@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -59,25 +60,28 @@ def test_history_of_a_nonce_lists_one_version_per_transaction(alliance: Alliance
     assert all(peer.tx(v.tx_id).receipt.submitter == "registrar" for v in versions)
 
 
-def test_a_database_of_the_per_write_layout_is_refused_with_a_clear_error(tmp_path: Path) -> None:
-    # Prepare: a database holding the earlier layout's history table
-    import sqlite3
-
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        # the per-write layout: a history row per write
+        (
+            "CREATE TABLE history (key TEXT, height INTEGER, idx INTEGER, value BLOB)",
+            "one history row per write",
+        ),
+        # the intermediate layout: one write set per transaction, but values copied into world state
+        (
+            "CREATE TABLE state (key TEXT PRIMARY KEY, value BLOB, height INTEGER, idx INTEGER)",
+            "earlier pledgenet",
+        ),
+    ],
+)
+def test_a_database_of_an_earlier_layout_is_refused_with_a_clear_error(
+    tmp_path: Path, table: str, message: str
+) -> None:
+    # Prepare: a database holding an earlier layout's table
     path = tmp_path / "old.db"
     with sqlite3.connect(path) as db:
-        db.execute("CREATE TABLE history (key TEXT, height INTEGER, idx INTEGER, value BLOB)")
+        db.execute(table)
     # Execute / Assert
-    with pytest.raises(IntegrityError, match="one history row per write"):
-        BlockStore(path)
-
-
-def test_a_database_that_copies_values_into_world_state_is_refused(tmp_path: Path) -> None:
-    # Prepare: the intermediate layout (one write set per transaction, but values copied into state)
-    import sqlite3
-
-    path = tmp_path / "copies.db"
-    with sqlite3.connect(path) as db:
-        db.execute("CREATE TABLE state (key TEXT PRIMARY KEY, value BLOB, height INTEGER, idx INTEGER)")
-    # Execute / Assert
-    with pytest.raises(IntegrityError, match="earlier pledgenet"):
+    with pytest.raises(IntegrityError, match=message):
         BlockStore(path)
