@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from pledgenet.contracts.catalog import verify_alliance
 from pledgenet.contracts.registry import scenario
 from pledgenet.contracts.registry.client import RegisterClient
 from pledgenet.errors import TermsViolation
 from pledgenet.ledger.alliance import Alliance
-from pledgenet.ledger.verify import verify_alliance
 
 
 @pytest.fixture(scope="module")

@@ -11,11 +11,11 @@ from typer.testing import CliRunner
 
 import pledgenet.cli.commands  # noqa: F401  (registers the commands)
 from pledgenet.cli import app
-from pledgenet.contracts.catalog import all_contracts
+from pledgenet.contracts.catalog import all_contracts, verify_alliance
 from pledgenet.errors import IntegrityError
 from pledgenet.ledger.alliance import Alliance
 from pledgenet.ledger.proofs import check_key_proof, check_tx_proof, verify_header_chain
-from pledgenet.ledger.verify import verify_alliance, verify_peer_database
+from pledgenet.ledger.verify import verify_peer_database
 
 
 def _grow(alliance: Alliance, blocks: int) -> list[str]:

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from pledgenet.contracts.catalog import init_alliance
 from pledgenet.contracts.registry import scenario
 from pledgenet.contracts.registry.client import RegisterClient
 from pledgenet.errors import CorporateActionMismatch
@@ -36,7 +37,7 @@ class Clock:
 @pytest.fixture
 def week(tmp_path: Path) -> Iterator[tuple[Alliance, Clock]]:
     clock = Clock()
-    with Alliance.init(tmp_path / "a", list(scenario.MEMBERS), clock=clock) as ledger:
+    with init_alliance(tmp_path / "a", list(scenario.MEMBERS), clock=clock) as ledger:
         scenario.build_book(ledger)
         yield ledger, clock
 

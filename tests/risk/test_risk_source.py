@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from pledgenet.contracts import market as market_contract
+from pledgenet.contracts.catalog import init_alliance
 from pledgenet.contracts.registry import scenario
 from pledgenet.errors import MarketDataError, MissingPrice
 from pledgenet.ledger.alliance import Alliance
@@ -33,7 +34,7 @@ class Clock:
 def alliance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Alliance, Clock]]:
     clock = Clock()
     directory: Path = tmp_path_factory.mktemp("alliance") / "a"
-    with Alliance.init(directory, list(scenario.MEMBERS), clock=clock) as ledger:
+    with init_alliance(directory, list(scenario.MEMBERS), clock=clock) as ledger:
         scenario.build_book(ledger)
         closes = {code: price for code, *_rest, price in scenario.STOCKS}
         receipt = ledger.submit(

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 import pledgenet.cli.commands  # noqa: F401  (registers the commands)
 from pledgenet.cli import app
-from pledgenet.ledger.alliance import Alliance
+from pledgenet.contracts.catalog import open_alliance
 from pledgenet.risk.source import load_book
 from pledgenet.sim.book import generate
 from pledgenet.sim.register import REGULATOR, pick_slice, register_slice
@@ -28,7 +28,7 @@ def test_a_registered_slice_reads_back_with_the_same_terms(simulated: tuple, tmp
     rows = pick_slice(market, book, 12, seed=1)
     # Execute
     done = register_slice(tmp_path / "alliance", market, book, rows)
-    with Alliance.open(tmp_path / "alliance") as alliance:
+    with open_alliance(tmp_path / "alliance") as alliance:
         regulator = load_book(
             alliance.peer(REGULATOR),
             REGULATOR,
@@ -64,7 +64,7 @@ def test_a_slice_with_more_accounts_than_one_transaction_holds_is_registered(
     done = register_slice(tmp_path / "alliance", market, book, rows)
     # Assert: every account was opened (by several transactions) and every pledge went to the register
     # (which may refuse one by its rules: the generated book is not pre-filtered by them)
-    with Alliance.open(tmp_path / "alliance") as alliance:
+    with open_alliance(tmp_path / "alliance") as alliance:
         peer = alliance.peer(REGULATOR)
         opened = [r for h in range(1, peer.height + 1) for r in peer.receipts_at(h)]
         account_txs = [r for r in opened if r.tx_type == "registry.open_accounts"]

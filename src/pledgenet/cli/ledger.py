@@ -11,8 +11,9 @@ from rich.console import Console
 from rich.table import Table
 
 from pledgenet.cli import app
+from pledgenet.contracts.catalog import init_alliance
 from pledgenet.errors import IntegrityError
-from pledgenet.ledger.alliance import Alliance, MemberSpec, read_config
+from pledgenet.ledger.alliance import MemberSpec, read_config
 from pledgenet.ledger.peer import Peer
 
 console = Console()
@@ -56,7 +57,7 @@ def init(
         for text in member:
             org, _, roles = text.partition(":")
             founders.append(MemberSpec(org.strip(), [r.strip() for r in roles.split(",") if r.strip()]))
-    with Alliance.init(directory, founders) as alliance:
+    with init_alliance(directory, founders) as alliance:
         console.print(f"alliance [bold]{alliance.alliance_id}[/] created in {directory}")
         console.print(f"members: {', '.join(alliance.orgs)}; genesis {alliance.config.genesis_hash[:16]}…")
 
@@ -77,7 +78,7 @@ def demo(
 @app.command("verify")
 def verify(directory: DirArg, as_json: JsonOpt = False) -> None:
     """Re-derive every hash, signature, Merkle root and the state of every peer; name the first bad height."""
-    from pledgenet.ledger.verify import verify_alliance
+    from pledgenet.contracts.catalog import verify_alliance
 
     reports = verify_alliance(directory)
     if as_json:

@@ -42,9 +42,9 @@ PreflightOpt = Annotated[
 
 @contextmanager
 def _client(directory: Path, org: str) -> Iterator[RegisterClient]:
-    from pledgenet.ledger.alliance import Alliance
+    from pledgenet.contracts.catalog import open_alliance
 
-    alliance = Alliance.open(directory)
+    alliance = open_alliance(directory)
     try:
         yield RegisterClient(alliance, org)
     finally:

@@ -71,12 +71,12 @@ def load(directory: Path | None, org: str, date: str, seed: int, contracts: int)
         market, book = generate(seed=seed, contracts=contracts)
         # the simulator has no alliance: alerts are addressed to the demo members' registrar and regulator
         return Source(market, book, BookShape().as_of_day, org or REGULATOR, (REGISTRAR,), (REGULATOR,))
+    from pledgenet.contracts.catalog import open_alliance
     from pledgenet.contracts.market import latest_trade_date
-    from pledgenet.ledger.alliance import Alliance
     from pledgenet.risk.chain import check_member, overseers
     from pledgenet.risk.source import load_book
 
-    with Alliance.open(directory) as alliance:
+    with open_alliance(directory) as alliance:
         governance = alliance.producer_peer
         org = org or overseers(governance).supervisor
         check_member(governance, org)

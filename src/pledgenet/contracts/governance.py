@@ -22,9 +22,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pledgenet.contracts.base import Contract, TxContext
 from pledgenet.crypto.identity import GOVERNING, MEMBER_ROLES, check_certificate, check_org_id, check_roles
 from pledgenet.errors import GovernanceError, IdentityError
+from pledgenet.ledger.contract_api import Contract, TxContext
 
 contract = Contract(
     name="gov",

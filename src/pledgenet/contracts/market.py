@@ -34,8 +34,8 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-from pledgenet.contracts.base import Contract, TxContext
 from pledgenet.errors import MarketDataError
+from pledgenet.ledger.contract_api import Contract, TxContext
 
 CLOSE = "mkt/close/"
 LATEST = "mkt/latest"

@@ -1,4 +1,4 @@
-"""The peer's implementation of ``pledgenet.contracts.base.TxContext``.
+"""The peer's implementation of ``pledgenet.ledger.contract_api.TxContext``.
 
 Reads see, newest first: this transaction's own buffered writes, the writes of the block's earlier valid
 transactions (the block overlay), then the committed state (through the peer's ``StateCache``). Writes go

@@ -24,6 +24,7 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
+from pledgenet.contracts.catalog import init_alliance, open_alliance, verify_alliance
 from pledgenet.contracts.registry import demo_steps as register_demo
 from pledgenet.contracts.registry.scenario import (
     BROKERS,
@@ -100,7 +101,7 @@ def _proposal(result: dict[str, Any]) -> str:
 
 
 def found_alliance(run: DemoRun) -> None:
-    run.alliance = Alliance.init(run.directory, FOUNDERS, clock=run.clock)
+    run.alliance = init_alliance(run.directory, FOUNDERS, clock=run.clock)
     peer = run.ledger.producer_peer
     run.console.print(
         f"alliance {run.ledger.alliance_id}: {len(run.ledger.orgs)} members, each with its own peer "
@@ -195,7 +196,6 @@ def prove_with_headers(run: DemoRun) -> None:
 
 
 def verify_everything(run: DemoRun) -> None:
-    from pledgenet.ledger.verify import verify_alliance
 
     run.ledger.close()
     reports = verify_alliance(run.directory)
@@ -205,7 +205,7 @@ def verify_everything(run: DemoRun) -> None:
         )
     if not all(report.ok for report in reports):
         raise IntegrityError("the demo alliance does not verify")
-    run.alliance = Alliance.open(run.directory, clock=run.clock)
+    run.alliance = open_alliance(run.directory, clock=run.clock)
 
 
 STEPS: list[tuple[str, Step]] = [

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from pledgenet.contracts.catalog import init_alliance
 from pledgenet.contracts.market import local_day
 from pledgenet.contracts.registry.client import Prepared, RegisterClient
 from pledgenet.contracts.registry.review import raise_for
@@ -85,7 +86,7 @@ def register_slice(directory: Path, market: Market, book: PledgeBook, rows: np.n
         )
         for i in lenders
     ]
-    alliance = Alliance.init(directory, members)
+    alliance = init_alliance(directory, members)
     try:
         return _fill(alliance, directory, market, book, rows, brokers)
     finally:

@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from pledgenet.contracts.base import TxContext
 from pledgenet.contracts.registry import args as a
 from pledgenet.contracts.registry import common, keys
 from pledgenet.contracts.registry.contract import contract
 from pledgenet.contracts.registry.freezes import promote_queue
 from pledgenet.errors import BadRegistryArguments, DuplicateRecord, NotAParty, OverPledge, SharesFrozen
+from pledgenet.ledger.contract_api import TxContext
 
 
 @contract.operation("list_security")

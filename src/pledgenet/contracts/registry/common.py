@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from typing import Any
 
-from pledgenet.contracts.base import TxContext
 from pledgenet.contracts.registry import keys
 from pledgenet.contracts.registry.params import DISCLOSURE_THRESHOLDS_BP
 from pledgenet.contracts.registry.terms import VERDICT_OK, VERDICT_REASONS
@@ -25,6 +24,7 @@ from pledgenet.errors import (
     UnknownRecord,
     VerdictMismatch,
 )
+from pledgenet.ledger.contract_api import TxContext
 
 Record = dict[str, Any]
 PLEDGEE_ROLES = ("broker", "bank", "trust", "insurer")

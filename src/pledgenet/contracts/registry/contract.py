@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pledgenet.contracts.base import Contract
 from pledgenet.contracts.registry.params import DEFAULT_PARAMS
+from pledgenet.ledger.contract_api import Contract
 
 contract = Contract(name="registry", default_params=dict(DEFAULT_PARAMS))

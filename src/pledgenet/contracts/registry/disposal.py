@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from pledgenet.contracts.base import TxContext
 from pledgenet.contracts.registry import args as a
 from pledgenet.contracts.registry import common, keys
 from pledgenet.contracts.registry import params as p
@@ -20,6 +19,7 @@ from pledgenet.contracts.registry.contract import contract
 from pledgenet.contracts.registry.freezes import promote_queue
 from pledgenet.contracts.registry.pledges import OPEN_STATES, close_if_done, release_registration
 from pledgenet.errors import BadRegistryArguments, DisposalLimitExceeded, WrongState
+from pledgenet.ledger.contract_api import TxContext
 
 DAY_MS = 86_400_000
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from pledgenet.contracts.base import TxContext
 from pledgenet.contracts.registry import args as a
 from pledgenet.contracts.registry import common, keys
 from pledgenet.contracts.registry.contract import contract
 from pledgenet.errors import NotAParty, OverPledge, WrongState
+from pledgenet.ledger.contract_api import TxContext
 
 
 def promote_queue(ctx: TxContext, holding: dict[str, Any]) -> list[str]:

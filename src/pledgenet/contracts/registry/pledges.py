@@ -24,7 +24,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from pledgenet.contracts.base import TxContext
 from pledgenet.contracts.registry import args as a
 from pledgenet.contracts.registry import common, keys
 from pledgenet.contracts.registry import params as p
@@ -38,6 +37,7 @@ from pledgenet.errors import (
     DuplicateRecord,
     WrongState,
 )
+from pledgenet.ledger.contract_api import TxContext
 
 OPEN_STATES = (keys.STATE_NOT_DUE, keys.STATE_DUE)
 

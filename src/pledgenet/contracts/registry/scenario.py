@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from pledgenet.contracts.catalog import init_alliance
 from pledgenet.contracts.registry.client import RegisterClient
 from pledgenet.contracts.registry.terms import make_terms
 from pledgenet.ledger.alliance import Alliance, MemberSpec
@@ -57,7 +58,7 @@ class Book:
 
 
 def create(directory: Any) -> Alliance:
-    return Alliance.init(directory, list(MEMBERS))
+    return init_alliance(directory, list(MEMBERS))
 
 
 def terms_for(

@@ -1,4 +1,7 @@
-"""The plug-in point between the ledger and the business rules.
+"""The ledger's contract interface: the plug-in point between the ledger and the business rules.
+
+The ledger never imports a contract: the set a peer loads is handed to it (``Peer(contracts=...)``,
+``Alliance.init/open(contracts=...)``) by a composition root above it (``pledgenet.contracts.catalog``).
 
 A contract is a named set of operations. A transaction of type ``"<contract>.<operation>"`` is executed by
 calling the operation's handler with a ``TxContext`` and the transaction's arguments. Handlers follow one
@@ -110,3 +113,14 @@ class Contract:
             return handler
 
         return register
+
+
+def genesis_params(contracts: list[Contract]) -> dict[str, JSON]:
+    """Union of every contract's default parameters; a name defined twice must agree."""
+    params: dict[str, JSON] = {}
+    for contract in contracts:
+        for name, value in contract.default_params.items():
+            if name in params and params[name] != value:
+                raise ValueError(f"parameter {name!r} has two different defaults")
+            params[name] = value
+    return params
