@@ -20,8 +20,8 @@ maps the branches to exit codes and the API to HTTP status codes.
     │   └── NotFound                no such block, transaction or key
     ├── ContractError               a business rule refused the operation (the tx is invalid, nothing changed)
     │   ├── GovernanceError         votes, members, parameters
-    │   └── RegistryError           the pledge register (see pledgenet.contracts.registry)
-    │       ├── BadRegistryArguments    an argument is missing, of the wrong type or out of range
+    │   └── RegisterError           the pledge register (see pledgenet.contracts.register)
+    │       ├── BadRegisterArguments    an argument is missing, of the wrong type or out of range
     │       ├── UnknownRecord           no such security, account, holding, pledge, contract or freeze
     │       ├── DuplicateRecord         the security, account, contract number or record already exists
     │       ├── OverPledge              more shares than the free (unpledged, unfrozen) quantity
@@ -124,59 +124,59 @@ class GovernanceError(ContractError):
     code = "governance"
 
 
-class RegistryError(ContractError):
-    code = "registry"
+class RegisterError(ContractError):
+    code = "register"
 
 
-class BadRegistryArguments(RegistryError):
+class BadRegisterArguments(RegisterError):
     code = "bad_arguments"
 
 
-class UnknownRecord(RegistryError):
+class UnknownRecord(RegisterError):
     code = "unknown_record"
 
 
-class DuplicateRecord(RegistryError):
+class DuplicateRecord(RegisterError):
     code = "duplicate_record"
 
 
-class OverPledge(RegistryError):
+class OverPledge(RegisterError):
     code = "over_pledge"
 
 
-class SharesFrozen(RegistryError):
+class SharesFrozen(RegisterError):
     code = "shares_frozen"
 
 
-class CapExceeded(RegistryError):
+class CapExceeded(RegisterError):
     code = "cap_exceeded"
 
 
-class TermsViolation(RegistryError):
+class TermsViolation(RegisterError):
     code = "terms_violation"
 
 
-class BorrowerNotEligible(RegistryError):
+class BorrowerNotEligible(RegisterError):
     code = "borrower_not_eligible"
 
 
-class WrongState(RegistryError):
+class WrongState(RegisterError):
     code = "wrong_state"
 
 
-class NotAParty(RegistryError):
+class NotAParty(RegisterError):
     code = "not_a_party"
 
 
-class EnvelopeRecipients(RegistryError):
+class EnvelopeRecipients(RegisterError):
     code = "envelope_recipients"
 
 
-class VerdictMismatch(RegistryError):
+class VerdictMismatch(RegisterError):
     code = "verdict_mismatch"
 
 
-class DisposalLimitExceeded(RegistryError):
+class DisposalLimitExceeded(RegisterError):
     code = "disposal_limit_exceeded"
 
 

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 import pledgenet.cli.commands  # noqa: F401  (registers the commands)
-from pledgenet.cli import app
+from pledgenet.cli.app import app
 from pledgenet.errors import IntegrityError, StateDivergence
 from pledgenet.ledger.alliance import Alliance
 from pledgenet.ledger.ordering.base import ChainTip, sign_block

@@ -10,7 +10,7 @@ from ledger_helpers import set_ttl
 from typer.testing import CliRunner
 
 import pledgenet.cli.commands  # noqa: F401  (registers the commands)
-from pledgenet.cli import app
+from pledgenet.cli.app import app
 from pledgenet.contracts.catalog import all_contracts, verify_alliance
 from pledgenet.errors import IntegrityError
 from pledgenet.ledger.alliance import Alliance

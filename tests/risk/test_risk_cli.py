@@ -20,9 +20,9 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 import pledgenet.cli.commands  # noqa: F401  (registers the commands)
-from pledgenet.cli import app
+from pledgenet.cli.app import app
 from pledgenet.contracts.catalog import init_alliance
-from pledgenet.contracts.registry import demo_steps
+from pledgenet.demo import register_steps as demo_steps
 from pledgenet.ledger.alliance import Alliance, MemberSpec
 
 MEMBERS = [

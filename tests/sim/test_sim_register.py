@@ -10,11 +10,11 @@ import pytest
 from typer.testing import CliRunner
 
 import pledgenet.cli.commands  # noqa: F401  (registers the commands)
-from pledgenet.cli import app
+from pledgenet.cli.app import app
 from pledgenet.contracts.catalog import open_alliance
+from pledgenet.demo.simulated_register import REGULATOR, pick_slice, register_slice
 from pledgenet.risk.source import load_book
-from pledgenet.sim.book import generate
-from pledgenet.sim.register import REGULATOR, pick_slice, register_slice
+from pledgenet.sim.synthetic_book import generate
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +57,7 @@ def test_a_slice_with_more_accounts_than_one_transaction_holds_is_registered(
     simulated: tuple, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Prepare: three accounts per transaction, so a slice of 8 contracts needs several of them
-    monkeypatch.setattr("pledgenet.sim.register.ACCOUNTS_PER_TX", 3)
+    monkeypatch.setattr("pledgenet.demo.simulated_register.ACCOUNTS_PER_TX", 3)
     market, book = simulated
     rows = pick_slice(market, book, 8, seed=2)
     # Execute
@@ -67,7 +67,7 @@ def test_a_slice_with_more_accounts_than_one_transaction_holds_is_registered(
     with open_alliance(tmp_path / "alliance") as alliance:
         peer = alliance.peer(REGULATOR)
         opened = [r for h in range(1, peer.height + 1) for r in peer.receipts_at(h)]
-        account_txs = [r for r in opened if r.tx_type == "registry.open_accounts"]
+        account_txs = [r for r in opened if r.tx_type == "register.open_accounts"]
     assert done.registered + sum(done.refused.values()) == 8 and done.registered >= 6
     assert set(done.refused) <= {"product_cap_exceeded", "pledgee_cap_exceeded", "stock_cap_exceeded"}
     assert len(account_txs) >= 3 and all(r.valid for r in account_txs)

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from pledgenet.cli import app
+from pledgenet.cli.app import app
 from pledgenet.contracts.catalog import init_alliance
 from pledgenet.errors import IntegrityError
 from pledgenet.ledger.alliance import MemberSpec, read_config
@@ -49,7 +49,7 @@ def init(
     ] = None,
 ) -> None:
     """Create a new alliance directory with keys for the founding members and a genesis block."""
-    from pledgenet.sim.demo import FOUNDERS
+    from pledgenet.demo.runner import FOUNDERS
 
     founders = FOUNDERS
     if member:
@@ -70,7 +70,7 @@ def demo(
     ),
 ) -> None:
     """Run an embedded alliance end to end and leave it in --dir (recreated on each run)."""
-    from pledgenet.sim.demo import run_demo
+    from pledgenet.demo.runner import run_demo
 
     run_demo(directory, quick, console)
 

@@ -15,9 +15,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from pledgenet.cli import app
-from pledgenet.contracts.registry.client import RegisterClient
-from pledgenet.contracts.registry.terms import make_terms
+from pledgenet.cli.app import app
+from pledgenet.contracts.register.terms import make_terms
+from pledgenet.register.client import RegisterClient
+from pledgenet.register.tables import weekly_summary, weekly_table
 
 console = Console()
 pledge_app = typer.Typer(help="Pledge registration and its life cycle.", no_args_is_help=True)
@@ -292,40 +293,6 @@ def holdings(
     console.print(table)
 
 
-def print_weekly(stats: dict[str, Any], out: Console | None = None) -> None:
-    out = out or console
-    table = Table(
-        "code",
-        "name",
-        "board",
-        "pledges",
-        "unrestricted",
-        "restricted",
-        "total shares",
-        "ratio %",
-        title=f"weekly pledge statistics as of {stats['as_of']}",
-    )
-    for s in stats["stocks"]:
-        table.add_row(
-            s["code"],
-            s["short_name"],
-            s["board"],
-            str(s["pledges"]),
-            f"{s['unrestricted_pledged']:,}",
-            f"{s['restricted_pledged']:,}",
-            f"{s['total_shares']:,}",
-            f"{s['pledge_ratio_bp'] // 100}.{s['pledge_ratio_bp'] % 100:02d}",
-        )
-    out.print(table)
-    market = stats["market"]
-    out.print(
-        f"companies with pledges: {market['companies_with_pledges']}; pledged shares: "
-        f"{market['pledged_shares']:,}; pledged value: CNY {market['pledged_value_fen'] // 100:,}"
-        f"{' (unpriced: ' + ', '.join(market['unpriced']) + ')' if market['unpriced'] else ''}"
-    )
-    out.print("companies by pledge ratio: " + ", ".join(f"{k}%: {v}" for k, v in market["buckets"].items()))
-
-
 @stats_app.command("weekly")
 def weekly(
     directory: DirOpt,
@@ -346,4 +313,6 @@ def weekly(
     if as_json:
         typer.echo(json.dumps(stats, indent=2, sort_keys=True))
     else:
-        print_weekly(stats)
+        console.print(weekly_table(stats))
+        for line in weekly_summary(stats):
+            console.print(line)

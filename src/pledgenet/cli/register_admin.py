@@ -2,7 +2,7 @@
 ...``, and the queries ``pledgenet pledge list|contract|events`` and ``pledgenet freeze queue``.
 
 Like ``cli.pledge``, every command acts as one member (``--as ORG``) of an embedded alliance directory,
-goes through ``RegisterClient`` (operations) or ``registry.views`` (queries), prints ``--json`` on
+goes through ``RegisterClient`` (operations) or ``register.member_views`` (queries), prints ``--json`` on
 request, and lets ``cli.run`` map refusals to ``error [<reason code>]: ...`` and the exit code. Sealed
 fields (an account's identity data, a registration's terms) are opened only for an entitled ``--as``;
 identity data given here is sealed by the client before anything is signed or submitted.
@@ -17,10 +17,11 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from pledgenet.cli import app
+from pledgenet.cli.app import app
 from pledgenet.cli.pledge import AsOpt, DirOpt, JsonOpt, _client, _done, console, freeze_app, pledge_app
-from pledgenet.contracts.registry import keys, views
-from pledgenet.errors import BadRegistryArguments
+from pledgenet.contracts.register import keys
+from pledgenet.errors import BadRegisterArguments
+from pledgenet.register import member_views
 
 security_app = typer.Typer(
     help="Securities: listing, share transfers, corporate actions.", no_args_is_help=True
@@ -39,7 +40,7 @@ def _echo_json(value: Any) -> None:
 def _choice(option: str, value: str, allowed: Any) -> str:
     """Refuse a value outside the register's vocabulary here, before anything is signed."""
     if value not in allowed:
-        raise BadRegistryArguments(f"{option} must be one of {', '.join(allowed)} (got {value!r})")
+        raise BadRegisterArguments(f"{option} must be one of {', '.join(allowed)} (got {value!r})")
     return value
 
 
@@ -48,7 +49,7 @@ def _placement(text: str) -> dict[str, Any]:
     account, _, quantities = text.partition("=")
     parts = quantities.split(",")
     if not account or not 1 <= len(parts) <= 2 or not all(part.isdigit() for part in parts):
-        raise BadRegistryArguments(
+        raise BadRegisterArguments(
             f"--holding takes ACCOUNT=UNRESTRICTED[,RESTRICTED] (shares), not {text!r}"
         )
     placement: dict[str, Any] = {"account": account, keys.UNRESTRICTED: int(parts[0])}
@@ -112,7 +113,7 @@ def show_securities(
 ) -> None:
     """Listed securities (or one): board, capital, restricted shares, pledges and shares pledged."""
     with _client(directory, org) as client:
-        rows = views.securities(client, code)
+        rows = member_views.securities(client, code)
     if as_json:
         _echo_json(rows)
         return
@@ -181,10 +182,10 @@ def _accounts_from_file(path: Path) -> list[dict[str, Any]]:
     try:
         value = json.loads(path.read_text())
     except (OSError, ValueError) as error:
-        raise BadRegistryArguments(f"--file {path}: {error}") from None
+        raise BadRegisterArguments(f"--file {path}: {error}") from None
     items = value if isinstance(value, list) else [value]
     if not items or not all(isinstance(item, dict) for item in items):
-        raise BadRegistryArguments(f"--file {path} must hold an account object or a list of them")
+        raise BadRegisterArguments(f"--file {path} must hold an account object or a list of them")
     return items
 
 
@@ -215,14 +216,14 @@ def open_account(
     broker, the registrar and the regulator before it leaves this machine."""
     _choice("--holder-type", holder_type, HOLDER_TYPES)
     if (account is None) == (file is None):
-        raise BadRegistryArguments("give either ACCOUNT (with --holder-name, --custody-broker) or --file")
+        raise BadRegisterArguments("give either ACCOUNT (with --holder-name, --custody-broker) or --file")
     if file is not None:
         items = _accounts_from_file(file)
     else:
         if not holder_name or not custody_broker:
-            raise BadRegistryArguments("an account needs --holder-name and --custody-broker")
+            raise BadRegisterArguments("an account needs --holder-name and --custody-broker")
         if (id_type is None) != (id_number is None):
-            raise BadRegistryArguments("identity data needs both --id-type and --id-number")
+            raise BadRegisterArguments("identity data needs both --id-type and --id-number")
         item: dict[str, Any] = {
             "account": account,
             "holder_name": holder_name,
@@ -242,7 +243,7 @@ def open_account(
 def show_account(directory: DirOpt, org: AsOpt, account: str, as_json: JsonOpt = False) -> None:
     """An account: holder, custody broker, controlling-shareholder links; identity if --as is entitled."""
     with _client(directory, org) as client:
-        view = views.account(client, account)
+        view = member_views.account(client, account)
     if as_json:
         _echo_json(view)
         return
@@ -266,7 +267,7 @@ def list_pledges(
 ) -> None:
     """Registrations of a stock or an account: public elements, sealed terms only if --as is entitled."""
     with _client(directory, org) as client:
-        rows = views.pledges(client, code=code, account=account, include_closed=include_closed)
+        rows = member_views.pledges(client, code=code, account=account, include_closed=include_closed)
     if as_json:
         _echo_json(rows)
         return
@@ -321,14 +322,14 @@ def register_events(
 ) -> None:
     """The register's events (registration, release, freeze, disposal, disclosure duties) from a height."""
     with _client(directory, org) as client:
-        rows = views.events(client, since_height=since, names=name or (), code=code, account=account)
+        rows = member_views.events(client, since_height=since, names=name or (), code=code, account=account)
     if as_json:
         _echo_json(rows)
         return
     table = Table("height", "event", "details")
     for row in rows:
         details = ", ".join(f"{k}={v}" for k, v in sorted(row["payload"].items()))
-        table.add_row(str(row["height"]), row["name"].removeprefix("registry."), details)
+        table.add_row(str(row["height"]), row["name"].removeprefix("register."), details)
     console.print(table)
 
 
@@ -336,7 +337,7 @@ def register_events(
 def freeze_queue(directory: DirOpt, org: AsOpt, code: str, account: str, as_json: JsonOpt = False) -> None:
     """A holding's effective freezes and its queue of waiting freezes, in the order they take effect."""
     with _client(directory, org) as client:
-        view = views.freeze_queue(client, code, account)
+        view = member_views.freeze_queue(client, code, account)
     if as_json:
         _echo_json(view)
         return

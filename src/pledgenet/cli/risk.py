@@ -20,10 +20,10 @@ import pandas as pd
 import typer
 from rich.console import Console
 
-from pledgenet.cli import app
+from pledgenet.cli.app import app
 from pledgenet.errors import DataError, MissingPrice
-from pledgenet.risk.book import IntArray, Market, PledgeBook
 from pledgenet.risk.display import table
+from pledgenet.risk.pledge_book import IntArray, Market, PledgeBook
 
 risk_app = typer.Typer(
     help="Penetrating risk supervision: contracts, views, stress, cascade, alerts, reports.",
@@ -65,8 +65,8 @@ class Source:
 def load(directory: Path | None, org: str, date: str, seed: int, contracts: int) -> Source:
     """The market, the book and the valuation day, from the alliance or the simulator."""
     if directory is None:
-        from pledgenet.contracts.registry.scenario import REGISTRAR, REGULATOR
-        from pledgenet.sim.book import BookShape, generate
+        from pledgenet.demo.members import REGISTRAR, REGULATOR
+        from pledgenet.sim.synthetic_book import BookShape, generate
 
         market, book = generate(seed=seed, contracts=contracts)
         # the simulator has no alliance: alerts are addressed to the demo members' registrar and regulator
@@ -131,8 +131,8 @@ def contracts_view(
 ) -> None:  # fmt: skip
     """Every contract, worst first: ratio against its own lines, status, the close at which it hits the
     closing line, and the days it has stood below that line over the on-chain closes."""
+    from pledgenet.risk.breakdowns import by_contract
     from pledgenet.risk.valuation import value_book
-    from pledgenet.risk.views import by_contract
 
     source = load(directory, org, date, seed, contracts)
     market = source.market.with_prices(_shocked(source.market, shock))
@@ -149,7 +149,7 @@ def views(
     contracts: ContractsOpt = 20_000, shock: ShockOpt = 0.0, top: TopOpt = 20, as_json: JsonOpt = False,
 ) -> None:  # fmt: skip
     """A penetrating view of the book (after an optional uniform shock)."""
-    from pledgenet.risk import views as v
+    from pledgenet.risk import breakdowns as v
     from pledgenet.risk.valuation import value_book
 
     if by not in VIEWS:

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from pledgenet.cli import app
+from pledgenet.cli.app import app
 
 sim_app = typer.Typer(
     help="Simulated market and pledge book calibrated to the registrar's figures.", no_args_is_help=True
@@ -26,8 +26,8 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON instead of a t
 @sim_app.command("calibrate")
 def calibrate(seed: SeedOpt = 20241206, contracts: ContractsOpt = 20_000, as_json: JsonOpt = False) -> None:
     """Generate the market and book; compare their statistics with the published 2024-12-06 figures."""
-    from pledgenet.sim.book import generate
     from pledgenet.sim.calibration import compare
+    from pledgenet.sim.synthetic_book import generate
 
     market, book = generate(seed=seed, contracts=contracts)
     rows = compare(book, market)
@@ -55,8 +55,8 @@ def register(
     as_json: JsonOpt = False,
 ) -> None:
     """Create an alliance and register a slice of the simulated book through the real register."""
-    from pledgenet.sim.book import generate
-    from pledgenet.sim.register import pick_slice, register_slice
+    from pledgenet.demo.simulated_register import pick_slice, register_slice
+    from pledgenet.sim.synthetic_book import generate
 
     market, book = generate(seed=seed)
     done = register_slice(directory, market, book, pick_slice(market, book, contracts, seed))

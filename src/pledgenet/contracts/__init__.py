@@ -1,1 +1,1 @@
-"""Deterministic business rules that run inside every peer: governance, registry, market, data."""
+"""Deterministic business rules that run inside every peer: governance, register, market, data."""

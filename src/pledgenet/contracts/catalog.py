@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from pledgenet.contracts import governance, market
-from pledgenet.contracts import registry as register_contract
+from pledgenet.contracts import register as register_contract
 from pledgenet.ledger import verify
 from pledgenet.ledger.alliance import Alliance, MemberSpec
 from pledgenet.ledger.contract_api import Contract

@@ -49,6 +49,8 @@ from pledgenet.ledger.records import TxReceipt
 from pledgenet.ledger.transaction import body_digest, encode_envelope, make_body, signing_message
 
 FORMAT = "pledgenet-alliance"
+#: 2: the pledge register's transactions, events and parameters are named ``register.*`` (``registry.*`` in 1)
+VERSION = 2
 CONFIG_FILE = "alliance.json"
 ORDERER_ID = "orderer"
 
@@ -72,7 +74,7 @@ class _Config:
     def save(self, directory: Path) -> None:
         data = {
             "format": FORMAT,
-            "version": 1,
+            "version": VERSION,
             "alliance": self.alliance,
             "genesis_hash": self.genesis_hash,
             "orgs": self.orgs,
@@ -94,6 +96,12 @@ def read_config(directory: Path) -> _Config:
     if not is_alliance_dir(directory):
         raise ConfigError(f"{directory} is not a pledgenet alliance directory (no valid {CONFIG_FILE})")
     data = json.loads((directory / CONFIG_FILE).read_text())
+    if data.get("version") != VERSION:
+        raise ConfigError(
+            f"{directory} was created by an earlier pledgenet (alliance format {data.get('version')}, this "
+            f"version reads {VERSION}: the register's transactions are now named register.*): create the "
+            "alliance again"
+        )
     return _Config(data["alliance"], data["genesis_hash"], list(data["orgs"]), dict(data.get("limits", {})))
 
 

@@ -98,7 +98,7 @@ class Operation:
 
 @dataclass
 class Contract:
-    """A named set of operations, registered with the peer's contract registry."""
+    """A named set of operations, registered with the peer's table of contracts."""
 
     name: str
     operations: dict[str, Operation] = field(default_factory=dict)

@@ -53,7 +53,7 @@ from pledgenet.ledger.cache import StateCache
 from pledgenet.ledger.context import MEMBER_PREFIX, ExecutionContext, checked_bytes, encode_events
 from pledgenet.ledger.contract_api import Contract
 from pledgenet.ledger.ordering.base import ChainTip
-from pledgenet.ledger.queries import PeerQueries
+from pledgenet.ledger.peer_queries import PeerQueries
 from pledgenet.ledger.records import TxReceipt
 from pledgenet.ledger.store import BlockStore
 from pledgenet.ledger.transaction import Transaction, parse_envelope, raw_tx_id, signing_message

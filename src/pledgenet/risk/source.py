@@ -28,11 +28,24 @@ import numpy as np
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from pledgenet.contracts import market as market_contract
-from pledgenet.contracts.registry import keys
-from pledgenet.contracts.registry.queries import sealed_terms
+from pledgenet.contracts.register import keys
 from pledgenet.crypto.envelope import open_envelope, recipients_of
 from pledgenet.errors import CorporateActionMismatch, DataError, MissingPrice
-from pledgenet.risk.book import (
+from pledgenet.register.lookups import sealed_terms
+from pledgenet.risk.chain import (
+    ChainReader,
+    Overseers,
+    PriceHistory,
+    ShareBasis,
+    StateReader,
+    check_member,
+    day_number,
+    load_history,
+    overseers,
+    pledged_dividends_fen,
+    share_basis,
+)
+from pledgenet.risk.pledge_book import (
     BOARDS,
     FUNDING_COLLECTIVE_PLAN,
     FUNDING_OTHER,
@@ -47,19 +60,6 @@ from pledgenet.risk.book import (
     Lenders,
     Market,
     PledgeBook,
-)
-from pledgenet.risk.chain import (
-    ChainReader,
-    Overseers,
-    PriceHistory,
-    ShareBasis,
-    StateReader,
-    check_member,
-    day_number,
-    load_history,
-    overseers,
-    pledged_dividends_fen,
-    share_basis,
 )
 from pledgenet.risk.valuation import DayCount, days_since_breach
 
