@@ -9,7 +9,14 @@ import pytest
 
 from pledgenet.demo import demo_book, members
 from pledgenet.encoding import canonical
-from pledgenet.errors import AccessDenied, IntegrityError, RegisterError, TermsViolation
+from pledgenet.errors import (
+    AccessDenied,
+    IntegrityError,
+    OverPledge,
+    RegisterError,
+    TermsViolation,
+    UnknownRecord,
+)
 from pledgenet.ledger.alliance import Alliance
 from pledgenet.register.client import RegisterClient
 from pledgenet.register.lookups import sealed_terms
@@ -154,3 +161,32 @@ def test_sealed_terms_come_from_the_registering_transaction_and_must_match_its_h
     assert peer.tx(record["terms_tx"]).receipt.tx_type == "register.pledge"
     with pytest.raises(IntegrityError, match="does not carry the sealed terms"):
         sealed_terms(peer, forged)
+
+
+def test_a_client_call_raises_exactly_the_class_the_contract_raised(
+    built: tuple[Alliance, demo_book.Book],
+) -> None:
+    # Prepare: F0005 holds 20m shares of 688400, 8m of them pledged to broker-01; 15m more are not free
+    alliance, _ = built
+    broker = RegisterClient(alliance, members.BROKERS[2])
+    before = alliance.peer(members.REGISTRAR).range("reg/")
+    # Execute: the contract refuses on every peer; the client sees the class, not a broad one
+    try:
+        broker.pledge(
+            contract_no="ZY-FREE",
+            account="F0005",
+            code="688400",
+            quantity=15_000_000,
+            pledgee=members.BANKS[1],
+            terms=demo_book.terms_for(500_000_000, 5_120),
+        )
+    except OverPledge as error:
+        over_pledge: OverPledge | None = error
+    else:
+        over_pledge = None
+    with pytest.raises(UnknownRecord) as unknown:
+        broker.declare_default(contract_no="NO-SUCH-CONTRACT", reason="never registered")
+    # Assert
+    assert over_pledge is not None and over_pledge.code == "over_pledge"
+    assert type(unknown.value) is UnknownRecord and unknown.value.code == "unknown_contract"
+    assert alliance.peer(members.REGISTRAR).range("reg/") == before

@@ -39,14 +39,21 @@ from pledgenet.crypto.identity import (
     save_signing_key,
 )
 from pledgenet.crypto.keystore import Member, new_member
-from pledgenet.errors import ConfigError, NotFound
+from pledgenet.errors import ConfigError, MalformedTransaction, NotFound
 from pledgenet.ledger.block import Block
 from pledgenet.ledger.contract_api import Contract, genesis_params
 from pledgenet.ledger.ordering.base import BatchLimits, sign_block
 from pledgenet.ledger.ordering.solo import SoloOrderer, wall_clock_ms
 from pledgenet.ledger.peer import GENESIS_TYPE, NONCE_PREFIX, ROOT_SIGNER, Peer
 from pledgenet.ledger.records import TxReceipt
-from pledgenet.ledger.transaction import body_digest, encode_envelope, make_body, signing_message
+from pledgenet.ledger.transaction import (
+    body_digest,
+    encode_envelope,
+    make_body,
+    parse_envelope,
+    raw_tx_id,
+    signing_message,
+)
 
 FORMAT = "pledgenet-alliance"
 #: 2: the pledge register's transactions, events and parameters are named ``register.*`` (``registry.*`` in 1)
@@ -308,13 +315,11 @@ class Alliance:
 
     def submit_envelopes(self, envelopes: list[bytes]) -> list[TxReceipt]:
         """Commit already signed envelopes; receipts in the same order."""
-        from pledgenet.ledger.transaction import parse_envelope, raw_tx_id
-
         ids = []
         for envelope in envelopes:
             try:
                 ids.append(parse_envelope(envelope).tx_id)
-            except Exception:
+            except MalformedTransaction:  # the peers record it invalid under the raw envelope's hash
                 ids.append(raw_tx_id(envelope))
         self.orderer.broadcast_many(envelopes)
         self.orderer.flush()

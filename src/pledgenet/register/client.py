@@ -9,9 +9,10 @@ and co-signs with its verdict. By default the submitter first checks the terms i
 (``preflight``) and refuses a violation before anything reaches the chain; with ``preflight=False`` the
 registrar's negative verdict is recorded on the chain as an invalid transaction with its reason code.
 
-Calls return the ``TxReceipt``; a transaction the contract refused raises ``RegisterError`` (a
-``TermsViolation`` for a verdict on the terms) carrying the reason code (the refused transaction stays on
-the chain, flagged invalid, as every peer saw it).
+Calls return the ``TxReceipt``; a transaction the contract refused raises exactly the class the contract
+raised (``OverPledge``, ``CapExceeded``, ``WrongState``, a ``TermsViolation`` for the registrar's verdict on
+the terms ...: ``pledgenet.errors.CODES`` maps the recorded reason code back to it). The refused
+transaction stays on the chain, flagged invalid, as every peer saw it.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from pledgenet.contracts.register import keys
 from pledgenet.crypto.envelope import open_envelope, seal
-from pledgenet.errors import AccessDenied, NotFound, RegisterError
+from pledgenet.errors import AccessDenied, NotFound, UnknownRecord
 from pledgenet.register import lookups, review
 from pledgenet.register.review import raise_for
 
@@ -106,7 +107,7 @@ class RegisterClient:
     def _contract(self, contract_no: str) -> dict[str, Any]:
         record = lookups.pledge_contract(self.peer, contract_no)
         if record is None:
-            raise RegisterError(
+            raise UnknownRecord(
                 f"no pledge contract {contract_no!r} in the register", code="unknown_contract"
             )
         return record
@@ -114,7 +115,7 @@ class RegisterClient:
     def _account(self, account: str) -> dict[str, Any]:
         record = self.peer.get(keys.account(account))
         if record is None:
-            raise RegisterError(f"no securities account {account!r} in the register", code="unknown_account")
+            raise UnknownRecord(f"no securities account {account!r} in the register", code="unknown_account")
         return dict(record)
 
     # ------------------------------------------------------------------ the book
@@ -240,7 +241,7 @@ class RegisterClient:
     ) -> TxReceipt:
         record = lookups.pledge(self.peer, registration_no)
         if record is None:
-            raise RegisterError(f"no pledge registration {registration_no!r}", code="unknown_pledge")
+            raise UnknownRecord(f"no pledge registration {registration_no!r}", code="unknown_pledge")
         args: dict[str, Any] = {"registration_no": registration_no, "settlement_type": settlement_type}
         if quantity is not None:
             args["quantity"] = quantity
@@ -328,7 +329,7 @@ class RegisterClient:
         """A registration's public elements, and its sealed terms opened when this org is entitled."""
         record = lookups.pledge(self.peer, registration_no)
         if record is None:
-            raise RegisterError(f"no pledge registration {registration_no!r}", code="unknown_pledge")
+            raise UnknownRecord(f"no pledge registration {registration_no!r}", code="unknown_pledge")
         view = dict(record)
         if open_terms:
             try:

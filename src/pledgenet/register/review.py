@@ -21,26 +21,14 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from pledgenet.contracts.register import params as p
-from pledgenet.contracts.register.terms import VERDICT_REASONS, check_terms, make_verdict, review
+from pledgenet.contracts.register.terms import check_terms, make_verdict, review
 from pledgenet.crypto.envelope import open_envelope
-from pledgenet.errors import (
-    BadRegisterArguments,
-    ContractError,
-    LedgerError,
-    PledgenetError,
-    RegisterError,
-    TermsViolation,
-    VerdictMismatch,
-)
+from pledgenet.errors import refusal
 
 if TYPE_CHECKING:
     from pledgenet.ledger.alliance import Alliance
     from pledgenet.ledger.peer import Peer
     from pledgenet.ledger.records import TxReceipt
-
-LEDGER_CODES = frozenset(
-    {"endorsement_missing", "role_denied", "malformed", "replayed_nonce", "bad_signature"}
-)
 
 
 def governed_rules(peer: Peer) -> dict[str, Any]:
@@ -68,18 +56,8 @@ def preflight(peer: Peer, terms: Mapping[str, Any], **context: Any) -> None:
 
 
 def raise_for(receipt: TxReceipt) -> TxReceipt:
-    """Raise the refusal of an invalid receipt as a ``PledgenetError`` with the contract's reason code."""
+    """Return a valid receipt; raise an invalid one's refusal as exactly the class that refused it (the
+    recorded reason code, mapped back by ``pledgenet.errors.CODES``)."""
     if receipt.valid:
         return receipt
-    kind: type[PledgenetError] = RegisterError
-    if receipt.code in LEDGER_CODES:
-        kind = LedgerError
-    elif receipt.code == "bad_arguments":
-        kind = BadRegisterArguments
-    elif receipt.code in VERDICT_REASONS:
-        kind = TermsViolation
-    elif receipt.code == VerdictMismatch.code:
-        kind = VerdictMismatch
-    elif not receipt.code:
-        kind = ContractError
-    raise kind(f"{receipt.tx_type or 'transaction'} refused: {receipt.message}", code=receipt.code)
+    raise refusal(receipt.code, f"{receipt.tx_type or 'transaction'} refused: {receipt.message}")
