@@ -110,8 +110,8 @@ def test_identity_data_is_sealed_on_the_chain_and_opened_only_for_entitled_membe
     regulator = cli.json("account show", members.REGULATOR, "N-PRIV")
     bank = cli("account show", "bank-01", "N-PRIV", "--json")
     court = cli("account show", members.COURT, "N-PRIV")
-    code, tx, _ = cli.raw("tx", str(cli.directory), receipt["tx_id"], "--json")
-    state = cli.raw("state", str(cli.directory), "reg/acct/N-PRIV", "--json")
+    code, tx, _ = cli.raw("tx", "--dir", str(cli.directory), receipt["tx_id"], "--json")
+    state = cli.raw("state", "--dir", str(cli.directory), "reg/acct/N-PRIV", "--json")
     # Assert: entitled members see the identity; the others and the chain itself never see the number
     assert broker["identity"] == {"id_type": "resident_id", "id_number": id_number}
     assert regulator["identity"]["id_number"] == id_number
@@ -137,7 +137,7 @@ def test_accounts_open_from_a_file_with_identity_sealed_by_the_client(cli: Cli, 
     receipt = cli.json("account open", members.REGISTRAR, "--file", str(path))
     first = cli.json("account show", "broker-02", "N-FILE-1")
     second = cli.json("account show", "broker-02", "N-FILE-2")
-    code, tx, _ = cli.raw("tx", str(cli.directory), receipt["tx_id"], "--json")
+    code, tx, _ = cli.raw("tx", "--dir", str(cli.directory), receipt["tx_id"], "--json")
     # Assert
     assert receipt["result"] == {"opened": 2}
     assert first["identity"]["id_number"] == "440301198505052222" and first["holder_type"] == "0"

@@ -109,7 +109,7 @@ def test_flipping_a_raw_byte_of_the_database_file_is_caught(tmp_path: Path, alli
     data[at] ^= 0x01
     db.write_bytes(bytes(data))
     # Execute
-    result = CliRunner().invoke(app, ["verify", str(alliance.directory)])
+    result = CliRunner().invoke(app, ["verify", "--dir", str(alliance.directory)])
     # Assert
     assert result.exit_code != 0
     assert "first bad height 2" in result.output or "first bad height 2" in str(result.exception)

@@ -18,9 +18,9 @@ from typing import Annotated, Any
 import numpy as np
 import pandas as pd
 import typer
-from rich.console import Console
 
 from pledgenet.cli.app import app
+from pledgenet.cli.deps import console, notes, print_json
 from pledgenet.errors import DataError, MissingPrice
 from pledgenet.risk.display import table
 from pledgenet.risk.pledge_book import IntArray, Market, PledgeBook
@@ -30,8 +30,6 @@ risk_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(risk_app, name="risk")
-console = Console()
-notes = Console(stderr=True)
 
 DirOpt = Annotated[
     Path | None, typer.Option("--dir", help="alliance directory (default: the simulated market)")
@@ -113,7 +111,7 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 def _show(frame: pd.DataFrame, spec: str, title: str, top: int, as_json: bool) -> None:
     if as_json:
-        typer.echo(json.dumps(_records(frame.head(top)), indent=2))
+        print_json(_records(frame.head(top)), sort_keys=False)
         return
     console.print(table(frame, spec, title, top))
 
@@ -204,7 +202,7 @@ def cascade(
     if as_json:
         payload = {**result.summary(), "losses_by_pledgee": _records(result.losses_by_pledgee.head(20)),
                    "drivers": _records(result.drivers.head(20))}  # fmt: skip
-        typer.echo(json.dumps(payload, indent=2))
+        print_json(payload, sort_keys=False)
         return
     series = pd.DataFrame({"day": np.arange(days), "triggered": result.triggered, "new": result.new_breaches,
                            "in_disposal": result.in_disposal, "shortfall_fen": result.shortfall_fen,
@@ -232,7 +230,7 @@ def alerts(
     )
     frame = pd.DataFrame([a.as_dict() for a in found])
     if as_json:
-        typer.echo(json.dumps(_records(frame.head(top)), indent=2))
+        print_json(_records(frame.head(top)), sort_keys=False)
         return
     if len(frame):
         frame["change"] = frame["from_status"] + " -> " + frame["to_status"]
@@ -259,7 +257,7 @@ def report(
         book, market, value_book(book, market.price_fen, day), out, label, stress_results
     )["html"]
     if as_json:
-        typer.echo(json.dumps({name: str(path) for name, path in paths.items()}, indent=2))
+        print_json({name: str(path) for name, path in paths.items()}, sort_keys=False)
         return
     for name, path in paths.items():
         console.print(f"{name}: {path}")

@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from pledgenet.cli.app import app
+from pledgenet.cli.deps import JsonOpt, console, print_json
 
 sim_app = typer.Typer(
     help="Simulated market and pledge book calibrated to the registrar's figures.", no_args_is_help=True
 )
 app.add_typer(sim_app, name="sim")
-console = Console()
 
 SeedOpt = Annotated[int, typer.Option("--seed", help="random seed (same seed, same market)")]
 ContractsOpt = Annotated[int, typer.Option("--contracts", help="contracts in the simulated book")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON instead of a table")]
 
 
 @sim_app.command("calibrate")
@@ -32,7 +29,7 @@ def calibrate(seed: SeedOpt = 20241206, contracts: ContractsOpt = 20_000, as_jso
     market, book = generate(seed=seed, contracts=contracts)
     rows = compare(book, market)
     if as_json:
-        typer.echo(json.dumps({"stocks": market.size, "contracts": book.size, "figures": rows}, indent=2))
+        print_json({"stocks": market.size, "contracts": book.size, "figures": rows}, sort_keys=False)
         return
     table = Table(title=f"{market.size:,} stocks, {book.size:,} contracts (seed {seed})")
     for column in ("figure", "generated", "target", "error"):
@@ -49,7 +46,7 @@ def calibrate(seed: SeedOpt = 20241206, contracts: ContractsOpt = 20_000, as_jso
 
 @sim_app.command("register")
 def register(
-    directory: Annotated[Path, typer.Argument(help="a new alliance directory")],
+    directory: Annotated[Path, typer.Option("--dir", help="a new alliance directory")],
     contracts: Annotated[int, typer.Option("--contracts", help="contracts to register")] = 40,
     seed: SeedOpt = 20241206,
     as_json: JsonOpt = False,
@@ -61,7 +58,7 @@ def register(
     market, book = generate(seed=seed)
     done = register_slice(directory, market, book, pick_slice(market, book, contracts, seed))
     if as_json:
-        typer.echo(json.dumps(done.as_dict(), indent=2))
+        print_json(done.as_dict(), sort_keys=False)
         return
     console.print(f"registered {done.registered} contracts on {len(done.stocks)} stocks in {directory}; "
                   f"refused: {done.refused or 'none'}; closes published for {done.trade_date}")  # fmt: skip

@@ -238,4 +238,4 @@ def run_demo(directory: Path, quick: bool, console: Console) -> None:
     finally:
         if run.alliance is not None:
             run.alliance.close()
-    console.print(f"\nThe alliance is left in {directory}; try: pledgenet verify {directory}")
+    console.print(f"\nThe alliance is left in {directory}; try: pledgenet verify --dir {directory}")
