@@ -11,7 +11,6 @@ from typing import Any
 
 from pledgenet.fl.components.registry import Component, PartyContext, register
 from pledgenet.fl.scorecard.woe_binning import BinningParams, bin_guest, bin_host
-from pledgenet.fl.spec import Job
 
 
 def run(ctx: PartyContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -28,8 +27,4 @@ def run(ctx: PartyContext, params: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
-def check(job: Job, params: dict[str, Any]) -> None:
-    BinningParams(**params)
-
-
-register(Component("binning", run, check))
+register(Component("binning", run, BinningParams))

@@ -12,7 +12,6 @@ from pledgenet.fl.components.registry import Component, PartyContext, register
 from pledgenet.fl.secureboost.predict import predict_guest, serve_host_prediction
 from pledgenet.fl.secureboost.training import fit_guest, fit_host
 from pledgenet.fl.secureboost.tree import BoostParams
-from pledgenet.fl.spec import Job
 
 
 def run(ctx: PartyContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -37,8 +36,4 @@ def run(ctx: PartyContext, params: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
-def check(job: Job, params: dict[str, Any]) -> None:
-    BoostParams(**params)
-
-
-register(Component("secureboost", run, check))
+register(Component("secureboost", run, BoostParams))
