@@ -29,7 +29,7 @@ def run(ctx: PartyContext, params: dict[str, Any]) -> dict[str, Any]:
         train_scores = predict_guest(channel, model, ctx.train)
         return ctx.evaluate(predict_guest(channel, model, ctx.test), train_scores)
     if ctx.role == "host":
-        host_model = fit_host(channel, ctx.train, job.guest)
+        host_model = fit_host(channel, ctx.train, job.guest, params=boost)
         ctx.write_model("secureboost", host_model.to_dict())
         serve_host_prediction(channel, host_model, ctx.train, job.guest)
         serve_host_prediction(channel, host_model, ctx.test, job.guest)
