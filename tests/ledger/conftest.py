@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from ledger_helpers import FOUNDERS
 
+from pledgenet.devcluster.postgres import LocalPostgres
 from pledgenet.ledger.alliance import Alliance
 
 
@@ -15,3 +16,13 @@ from pledgenet.ledger.alliance import Alliance
 def alliance(tmp_path: Path) -> Iterator[Alliance]:
     with Alliance.init(tmp_path / "alliance", FOUNDERS) as created:
         yield created
+
+
+@pytest.fixture(scope="session")
+def local_postgres() -> Iterator[LocalPostgres]:
+    """One throwaway PostgreSQL server for the session (Debian's binaries; a missing one fails clearly)."""
+    server = LocalPostgres().start()
+    try:
+        yield server
+    finally:
+        server.stop()
