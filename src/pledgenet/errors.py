@@ -17,7 +17,8 @@ maps the branches to exit codes and the API to HTTP status codes.
     │   ├── UnknownOperation        no contract or operation of that name
     │   ├── StateDivergence         a peer computed another state root than the block header says
     │   ├── IntegrityError          a stored block or state no longer matches its hashes
-    │   └── NotFound                no such block, transaction or key
+    │   ├── NotFound                no such block, transaction or key
+    │   └── OrderingUnavailable     the ordering service (etcd) did not answer or refused: nothing ordered
     ├── ContractError               a business rule refused the operation (the tx is invalid, nothing changed)
     │   ├── GovernanceError         votes, members, parameters
     │   └── RegistryError           the pledge register (see pledgenet.contracts.registry)
@@ -114,6 +115,12 @@ class IntegrityError(LedgerError):
 
 class NotFound(LedgerError):
     code = "not_found"
+
+
+class OrderingUnavailable(LedgerError):
+    """The ordering cluster is unreachable, has no quorum, or refused the request: resubmit later."""
+
+    code = "ordering_unavailable"
 
 
 class ContractError(PledgenetError):

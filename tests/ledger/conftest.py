@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from ledger_helpers import FOUNDERS
 
+from pledgenet.devcluster.etcd import LocalEtcdCluster
 from pledgenet.devcluster.postgres import LocalPostgres
 from pledgenet.ledger.alliance import Alliance
 
@@ -26,3 +27,13 @@ def local_postgres() -> Iterator[LocalPostgres]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def etcd_cluster(tmp_path: Path) -> Iterator[LocalEtcdCluster]:
+    """A real 3-member etcd cluster on loopback (Debian's etcd-server), stopped after the test."""
+    cluster = LocalEtcdCluster(tmp_path / "etcd").start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
