@@ -24,9 +24,13 @@ from pledgenet.ledger.peer import Peer
 class Side:
     """One orderer with its own peer and intake, driven step by step by the test."""
 
-    def __init__(self, alliance: Alliance, cluster: LocalEtcdCluster, name: str, store: Path, **kw: int) -> None:
+    def __init__(
+        self, alliance: Alliance, cluster: LocalEtcdCluster, name: str, store: Path, **kw: int
+    ) -> None:
         self.client = EtcdClient(cluster.endpoints)
-        self.peer = Peer(store, contracts=all_contracts(), org=name, genesis_hash=alliance.config.genesis_hash)
+        self.peer = Peer(
+            store, contracts=all_contracts(), org=name, genesis_hash=alliance.config.genesis_hash
+        )
         source = StoreBlockSource(alliance.directory / "orgs" / "registrar" / "peer.db")
         self.intake = BlockIntake(self.client, alliance.alliance_id, self.peer, [source])
         self.orderer = EtcdOrderer(
