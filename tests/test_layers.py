@@ -41,7 +41,8 @@ FLOORS: dict[str, int] = {
     "sim": 7,
     "devcluster": 7,  # throwaway local etcd and PostgreSQL servers (tests, cluster up)
     "demo": 8,
-    "cli": 9,
+    "node": 9,
+    "cli": 10,
 }
 
 
