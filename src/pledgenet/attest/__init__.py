@@ -1,0 +1,1 @@
+"""Trusted execution inside the alliance: evidence verification, the governed policy, key release."""
