@@ -108,7 +108,7 @@ def _at_time(at_time: Any) -> int:
     return at_time
 
 
-def load_collateral(collateral: Mapping[str, Any] | str | bytes) -> dict[str, str]:
+def load_collateral(collateral: Any) -> dict[str, str]:
     """The collateral as a JSON object of its nine string fields (from text, bytes or a mapping)."""
     if isinstance(collateral, str | bytes):
         try:

@@ -20,6 +20,9 @@ def all_contracts() -> list[Contract]:
     from pledgenet.contracts import market
 
     contracts.append(market.contract)
+    from pledgenet.contracts import attest
+
+    contracts.append(attest.contract)
     return contracts
 
 
