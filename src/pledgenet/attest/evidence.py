@@ -16,7 +16,8 @@ in this order:
 
 1. the quote's byte layout (``layout.parse_layout``: one canonical form, nothing unsigned left loose);
 2. the collateral's window: ``at_time`` must lie in every ``issueDate .. nextUpdate`` of its TCB info and
-   QE identity (``CollateralExpired`` otherwise);
+   QE identity, every ``thisUpdate .. nextUpdate`` of its CRLs and the validity of every certificate of
+   the issuer chains and the quote's PCK chain (``CollateralExpired`` otherwise);
 3. ``dcap_qvl.verify(quote, collateral, at_time)``: the PCK chain up to Intel's root, the CRLs, the QE
    report and identity, the quote's ECDSA signature, and the platform's TCB level, giving the TCB status
    and Intel's advisories (``EvidenceRefused`` with its reason otherwise).
@@ -36,6 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import dcap_qvl
+from cryptography import x509
 
 from pledgenet.attest.layout import check_pem_chain, parse_layout
 from pledgenet.encoding import canonical, sha256_hex
@@ -121,8 +123,6 @@ def load_collateral(collateral: Any) -> dict[str, str]:
     extra = sorted(set(collateral) - set(COLLATERAL_FIELDS))
     if missing or extra:
         raise EvidenceMalformed(f"the collateral's fields are wrong: missing {missing}, unexpected {extra}")
-    for name in ("pck_crl_issuer_chain", "tcb_info_issuer_chain", "qe_identity_issuer_chain"):
-        check_pem_chain(collateral[name].encode(), f"collateral's {name}")
     return {name: collateral[name] for name in COLLATERAL_FIELDS}
 
 
@@ -144,7 +144,8 @@ def _unix(stamp: Any, what: str) -> int:
 
 
 def collateral_window(collateral: Mapping[str, str]) -> tuple[int, int]:
-    """``(latest issueDate, earliest nextUpdate)`` of the TCB info and QE identity, in Unix seconds."""
+    """``(latest start, earliest end)`` of the collateral's validity, Unix seconds: the TCB info's and QE
+    identity's issueDate..nextUpdate, both CRLs' thisUpdate..nextUpdate, the issuer chains' certificates."""
     starts, ends = [], []
     for name in ("tcb_info", "qe_identity"):
         try:
@@ -155,6 +156,19 @@ def collateral_window(collateral: Mapping[str, str]) -> tuple[int, int]:
             raise EvidenceMalformed(f"the collateral's {name} is not a JSON object")
         starts.append(_unix(body.get("issueDate"), f"{name} issueDate"))
         ends.append(_unix(body.get("nextUpdate"), f"{name} nextUpdate"))
+    for name in ("root_ca_crl", "pck_crl"):
+        try:
+            crl = x509.load_der_x509_crl(bytes.fromhex(collateral[name]))
+        except ValueError:
+            raise EvidenceMalformed(f"the collateral's {name} is not a DER CRL in hex") from None
+        if crl.next_update_utc is None:
+            raise EvidenceMalformed(f"the collateral's {name} has no nextUpdate")
+        starts.append(int(crl.last_update_utc.timestamp()))
+        ends.append(int(crl.next_update_utc.timestamp()))
+    for name in ("pck_crl_issuer_chain", "tcb_info_issuer_chain", "qe_identity_issuer_chain"):
+        start, end = check_pem_chain(collateral[name].encode(), f"collateral's {name}")
+        starts.append(start)
+        ends.append(end)
     return max(starts), min(ends)
 
 
@@ -189,6 +203,8 @@ def verify(quote: bytes, collateral: Mapping[str, Any] | str | bytes, at_time: i
     layout = parse_layout(quote)
     fields = load_collateral(collateral)
     issued, next_update = collateral_window(fields)
+    issued = max(issued, layout.chain_window[0])
+    next_update = min(next_update, layout.chain_window[1])
     if now < issued:
         raise CollateralExpired(f"the collateral is not valid before {issued} (Unix time); asked for {now}")
     if now >= next_update:

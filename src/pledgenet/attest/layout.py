@@ -53,6 +53,8 @@ class QuoteLayout:
     version: int
     tee: str
     regions: dict[str, tuple[int, int]]
+    #: ``(latest notBefore, earliest notAfter)`` of the PCK chain, Unix seconds
+    chain_window: tuple[int, int]
 
     @property
     def signed_end(self) -> int:
@@ -78,7 +80,7 @@ def _report_body(quote: bytes, version: int, tee: str) -> int:
     return HEADER_BYTES + (SGX_REPORT_BYTES if tee == "sgx" else TD10_REPORT_BYTES)
 
 
-def check_pem_chain(chain: bytes, what: str) -> None:
+def check_pem_chain(chain: bytes, what: str) -> tuple[int, int]:
     """A chain must be canonical PEM certificates (optionally ended by one NUL) ending at Intel's root."""
     text = chain[:-1] if chain.endswith(b"\x00") else chain
     try:
@@ -90,6 +92,15 @@ def check_pem_chain(chain: bytes, what: str) -> None:
         raise EvidenceMalformed(f"the {what} is not in canonical PEM form")
     if certificates[-1].fingerprint(hashes.SHA256()).hex() != INTEL_SGX_ROOT_CA_SHA256:
         raise EvidenceMalformed(f"the {what} does not end at Intel's SGX Root CA")
+    return certificates_window(certificates)
+
+
+def certificates_window(certificates: list[x509.Certificate]) -> tuple[int, int]:
+    """``(latest notBefore, earliest notAfter)`` of ``certificates``, in Unix seconds."""
+    return (
+        max(int(certificate.not_valid_before_utc.timestamp()) for certificate in certificates),
+        min(int(certificate.not_valid_after_utc.timestamp()) for certificate in certificates),
+    )
 
 
 def parse_layout(quote: bytes) -> QuoteLayout:
@@ -127,12 +138,13 @@ def parse_layout(quote: bytes) -> QuoteLayout:
     position += 6
     if chain_type != CERT_PCK_CHAIN or position + chain_size != signature_end:
         raise EvidenceMalformed("the PCK certification data is not a PEM chain ending the signature data")
-    check_pem_chain(quote[position:signature_end], "quote's PCK certificate chain")
+    chain_window = check_pem_chain(quote[position:signature_end], "quote's PCK certificate chain")
     if any(quote[signature_end:]):
         raise EvidenceMalformed("the quote has non-zero bytes after its signature data")
     return QuoteLayout(
         version=version,
         tee=tee,
+        chain_window=chain_window,
         regions={
             "header": (0, HEADER_BYTES),
             "report_body": (HEADER_BYTES, body_end),
