@@ -117,7 +117,7 @@ def test_unsigned_bytes_dcap_qvl_alone_lets_through_are_refused() -> None:
         dcap_qvl.verify(bytes(tampered), dcap_qvl.QuoteCollateralV3.from_json(_json("tdx_quote")), TDX_TIME)
 
         # Execute / Assert: ... pledgenet does not
-        with pytest.raises(EvidenceMalformed, match="quote|chain|signature"):
+        with pytest.raises(EvidenceMalformed, match=r"quote|chain|signature"):
             verify(bytes(tampered), collateral("tdx_quote"), TDX_TIME)
         assert what in cases
 
