@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from attest_helpers import Clock, new_alliance, refused, set_params
 
 from pledgenet.attest.compute import DataOwner, SealedDataset, Worker, joint_statistics, open_dataset
