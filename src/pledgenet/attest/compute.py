@@ -22,7 +22,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from pledgenet.attest.evidence import NONE
+from pledgenet.attest.adapters import QuoteSource
+from pledgenet.attest.evidence import NONE, load_collateral
 from pledgenet.contracts.attest import DATASET, KEY_PURPOSE, RELEASE, REQUEST, WORKER
 from pledgenet.crypto import envelope
 from pledgenet.encoding import canonical, decode, sha256_hex
@@ -118,6 +119,12 @@ class Worker:
     def none_evidence(self) -> dict[str, Any]:
         """Development only: evidence of no hardware (the contract labels it 'not attested')."""
         return {"type": NONE, "report_data": self.report_data().hex()}
+
+    def hardware_evidence(self, source: QuoteSource, collateral: Any) -> dict[str, Any]:
+        """Evidence from the chip (``adapters``): a quote over this worker's report data, with the
+        collateral the operator fetched from its PCCS for that quote."""
+        quote = source.quote(self.report_data())
+        return {"type": source.evidence_type, "quote": quote.hex(), "collateral": load_collateral(collateral)}
 
     def register(self, submitter: Submitter, evidence: dict[str, Any]) -> TxReceipt:
         args = {"worker": self.worker, "public_key": self.public_key, "evidence": evidence}
