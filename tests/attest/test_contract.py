@@ -231,3 +231,35 @@ def test_governance_refuses_a_malformed_policy_when_proposed(
     # Assert
     assert refused(receipt, "bad_param")
     assert alliance.peer("registrar").get(f"gov/param/{name}") != value
+
+
+def test_a_registration_ends_with_its_collateral_and_stale_collateral_is_refused(tmp_path: Path) -> None:
+    # Prepare: a block time 100 s before the SGX collateral's first expiry
+    valid_until = verify_sgx_until()
+    clock = Clock((valid_until - 100) * 1000)
+    with new_alliance(tmp_path / "a", clock) as alliance:
+        set_params(alliance, {**SGX_POLICY, "attest.measurements": [SGX_ENTRY]})
+        registered = register_sgx(alliance)
+        assert (
+            DataOwner(alliance, "bank-b").register(SealedDataset.seal("d1", [{"x": 1}]), ["stats-sgx"]).valid
+        )
+        clock.advance(200_000)
+
+        # Execute
+        request = alliance.submit(
+            "attest.request_key", {"worker": "stats-sgx", "dataset": "d1"}, ["registrar"]
+        )
+        renewal = register_sgx(alliance)
+
+        # Assert
+        assert registered.valid and registered.result["expires_at"] == valid_until * 1000
+        assert request.result["status"] == "refused" and request.result["reason"].startswith("expired")
+        assert refused(renewal, "collateral_expired")
+
+
+def verify_sgx_until() -> int:
+    from pledgenet.attest.evidence import verify
+
+    until = verify(quote("sgx_quote"), evidence("sgx_quote", "sgx")["collateral"], PAIR_TIME).valid_until
+    assert until is not None
+    return until

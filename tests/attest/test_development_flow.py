@@ -112,3 +112,28 @@ def test_a_released_key_opens_only_inside_its_worker(tmp_path: Path) -> None:
             impostor.dataset_key(alliance.peer("registrar"), request.tx_id)
         on_chain = json.dumps(alliance.peer("broker-a").range("attest/"))
         assert owner.keys["d"].hex() not in on_chain
+
+
+def test_the_datasets_allow_list_decides_which_workers_may_ask(tmp_path: Path) -> None:
+    # Prepare
+    with new_alliance(tmp_path / "a", Clock(1_800_000_000_000)) as alliance:
+        set_params(alliance, {"attest.policy": "development"})
+        worker = Worker("dev-stats", "registrar")
+        assert worker.register(alliance, worker.none_evidence()).valid
+        owner = DataOwner(alliance, "bank-b")
+        assert owner.register(SealedDataset.seal("d", [{"x": 1}]), ["someone-else"]).valid
+
+        # Execute
+        before = worker.request_key(alliance, "d")
+        by_stranger = alliance.submit(
+            "attest.allow_workers", {"dataset": "d", "workers": ["dev-stats"]}, ["broker-a"]
+        )
+        allowed = alliance.submit(
+            "attest.allow_workers", {"dataset": "d", "workers": ["dev-stats"]}, ["bank-b"]
+        )
+        after = worker.request_key(alliance, "d")
+
+        # Assert
+        assert before.result["status"] == "refused" and before.result["reason"].startswith("not_allowed")
+        assert refused(by_stranger, "not_owner")
+        assert allowed.valid and after.result["status"] == "pending"

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 from pledgenet.attest.policy import Policy
 from pledgenet.attest.status import WorkerStatus, worker_status
 from pledgenet.contracts.attest import JOB, RELEASE, REQUEST, WORKER
+from pledgenet.errors import ConfigError
 
 
 class PeerReader(Protocol):
@@ -20,7 +21,15 @@ class PeerReader(Protocol):
 
 
 def policy_of(peer: PeerReader) -> Policy:
-    return Policy.from_params(lambda name: peer.get(f"gov/param/{name}"))
+    """The attestation policy at this peer's tip (an alliance created before the attest contract has none)."""
+
+    def param(name: str) -> Any:
+        value = peer.get(f"gov/param/{name}")
+        if value is None:
+            raise ConfigError(f"this alliance has no governed parameter {name!r} (created before attest?)")
+        return value
+
+    return Policy.from_params(param)
 
 
 def worker_status_now(peer: PeerReader, worker: str) -> WorkerStatus:
