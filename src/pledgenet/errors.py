@@ -41,7 +41,9 @@ checks every code the sources raise.
     │       ├── EnvelopeRecipients      the sealed terms are not readable by every entitled member
     │       ├── VerdictMismatch         the registrar's verdict on sealed terms is for another envelope
     │       └── DisposalLimitExceeded   forced sales past the reduction rules (1% / 2% per 90 days)
-    │   └── MarketDataError         the market contract refused a price or notice (see contracts.market)
+    │   ├── MarketDataError         the market contract refused a price or notice (see contracts.market)
+    │   └── ContributionError       a contribution record or benefit split refused (contracts.contribution,
+    │                               contracts.benefit); also a contribution measurement off chain
     ├── PrivacyError                privacy computing
     │   ├── KeyMismatch             ciphertexts or keys of different parties mixed
     │   ├── EncodingOverflow        a value does not fit the declared fixed-point or packing bounds
@@ -253,6 +255,18 @@ class DisposalLimitExceeded(RegisterError):
 
 class MarketDataError(ContractError):
     code = "market_data"
+
+
+class ContributionError(ContractError):
+    code = "contribution"
+    codes: tuple[str, ...] = (
+        "bad_contribution",
+        "not_a_player",
+        "values_mismatch",
+        "duplicate_contribution",
+        "bad_benefit",
+        "unknown_contribution",
+    )
 
 
 class PrivacyError(PledgenetError):

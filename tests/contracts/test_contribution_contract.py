@@ -1,0 +1,96 @@
+"""The contribution contract: every peer derives exact Shapley values from the recorded utility table."""
+
+from __future__ import annotations
+
+import itertools
+from fractions import Fraction
+
+import pytest
+from memory_context import MemoryLedger
+
+from pledgenet.contracts import benefit, contribution, governance
+from pledgenet.contracts.contribution import JOB, exact_shapley, permutation_shapley
+
+MEMBERS = {org: {"org": org, "roles": ["bank"]} for org in ("guest", "host-a", "host-b")}
+MEMBERS["outsider"] = {"org": "outsider", "roles": ["broker"]}
+
+
+def ledger() -> MemoryLedger:
+    return MemoryLedger([governance.contract, contribution.contract, benefit.contract], MEMBERS)
+
+
+def glove_table() -> list[int]:
+    """Utilities of a 3-player game by bit mask: guest alone 0, any host alone 0, guest + a host 600000."""
+    table = []
+    for mask in range(8):
+        guest, hosts = mask & 1, (mask >> 1 & 1) + (mask >> 2 & 1)
+        table.append(600_000 if guest and hosts else 0)
+    return table
+
+
+def test_exact_shapley_of_a_known_game_is_exact_and_sums_to_the_whole_gain() -> None:
+    # Execute
+    values = exact_shapley(glove_table(), 3)
+
+    # Assert: the guest is needed by every productive coalition (value 4/6 of the gain), the hosts split the rest
+    assert values == [Fraction(400_000), Fraction(100_000), Fraction(100_000)]
+    assert sum(values) == glove_table()[7] - glove_table()[0]
+
+
+def test_walks_over_every_permutation_give_the_exact_values() -> None:
+    # Prepare: one walk per order, the prefix utilities read from the table
+    table = glove_table()
+    walks = []
+    for order in itertools.permutations(range(3)):
+        masks = [sum(1 << p for p in order[:k]) for k in range(4)]
+        walks.append({"group": 0, "order": list(order), "utilities": [table[m] for m in masks]})
+
+    # Execute / Assert
+    assert permutation_shapley(walks, 3) == exact_shapley(table, 3)
+
+
+def test_a_recorded_table_stores_values_every_peer_derives_and_is_written_once() -> None:
+    # Prepare
+    chain = ledger()
+    args = {"job": "job-1", "players": ["guest", "host-a", "host-b"], "metric": "auc", "method": "exact",
+            "utilities": glove_table()}  # fmt: skip
+
+    # Execute
+    first = chain.submit("contribution.record", args, ["guest"])
+    again = chain.submit("contribution.record", args, ["guest"])
+
+    # Assert
+    assert first.valid, first.message
+    stored = chain.get(JOB + "job-1")
+    assert stored["values_ppm"] == {"guest": 400_000, "host-a": 100_000, "host-b": 100_000}
+    assert stored["values"]["guest"] == [400_000, 1]
+    assert (again.valid, again.code) == (False, "duplicate_contribution")
+
+
+@pytest.mark.parametrize(
+    ("change", "signer", "code"),
+    [
+        ({}, "outsider", "not_a_player"),
+        ({"utilities": [0] * 7}, "guest", "bad_contribution"),
+        ({"utilities": ["0.5"] * 8}, "guest", "bad_contribution"),
+        ({"players": ["guest", "host-a", "nobody"]}, "guest", "bad_contribution"),
+        ({"metric": "accuracy"}, "guest", "bad_contribution"),
+        ({"values_ppm": {"guest": 600_000, "host-a": 0, "host-b": 0}}, "guest", "values_mismatch"),
+        ({"method": "permutation", "walks": [{"group": 0, "order": [0, 0, 1], "utilities": [0] * 4}]},
+         "guest", "bad_contribution"),
+    ],
+)  # fmt: skip
+def test_a_bad_record_is_refused_and_writes_nothing(
+    change: dict[str, object], signer: str, code: str
+) -> None:
+    # Prepare
+    chain = ledger()
+    args = {"job": "job-1", "players": ["guest", "host-a", "host-b"], "metric": "auc", "method": "exact",
+            "utilities": glove_table(), **change}  # fmt: skip
+
+    # Execute
+    receipt = chain.submit("contribution.record", args, [signer])
+
+    # Assert
+    assert (receipt.valid, receipt.code) == (False, code)
+    assert chain.snapshot("ctb/") == {}
