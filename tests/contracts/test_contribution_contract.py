@@ -32,7 +32,7 @@ def test_exact_shapley_of_a_known_game_is_exact_and_sums_to_the_whole_gain() -> 
     # Execute
     values = exact_shapley(glove_table(), 3)
 
-    # Assert: the guest is needed by every productive coalition (value 4/6 of the gain), the hosts split the rest
+    # Assert: the guest is in every productive coalition (4/6 of the gain); the hosts split the rest
     assert values == [Fraction(400_000), Fraction(100_000), Fraction(100_000)]
     assert sum(values) == glove_table()[7] - glove_table()[0]
 

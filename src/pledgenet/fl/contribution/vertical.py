@@ -19,7 +19,9 @@ features, not for what the party would add to the others on its own.
 
 Known weaknesses, tested: a party whose features are noise gets about zero (its coalitions score as they
 would without it); a party that copies another's columns does not double the pair's share: the two are
-symmetric players, so the value one of them would have alone is split between them (each gets about half).
+symmetric players and split what the original brought. With the guest G, an original H and its copy C,
+the pair gets H's two-party value plus ``((v(H) - v()) - (v(GH) - v(G))) / 6``: a little more when H's
+columns are worth more alone than added to G's, a little less otherwise, far from double.
 """
 
 from __future__ import annotations
