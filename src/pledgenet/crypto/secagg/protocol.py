@@ -38,9 +38,10 @@ class SecureSum:
 
 
 def _collect(
-    channel: Any, params: SecAggParams, clients: list[str], stage: int, deadline_s: float
+    channel: Any, params: SecAggParams, clients: list[str], stage: int, deadline_s: float, left: set[str]
 ) -> tuple[dict[str, Any], list[str]]:
-    """The stage's messages from ``clients``; those silent past the deadline or leaving are returned apart."""
+    """The stage's messages from ``clients``; those silent past the deadline are returned apart, those
+    that said they leave are added to ``left`` (they are sent nothing more this round)."""
     arrived: dict[str, Any] = {}
     silent: list[str] = []
     until = time.monotonic() + deadline_s
@@ -59,6 +60,7 @@ def _collect(
             if not isinstance(message, dict) or message.get("context") != params.context_digest:
                 continue  # a late message of another round
             if message.get("leave"):
+                left.add(client)
                 break
             if message.get("stage") != stage:
                 raise ProtocolError(f"{client} sent stage {message.get('stage')!r} during stage {stage}")
@@ -71,29 +73,31 @@ def secure_sum(channel: Any, params: SecAggParams, *, deadline_s: float = 60.0) 
     """Run the server's side of one round with ``params.clients``; return the ring sum of the survivors."""
     server = SecAggServer(params)
     live = list(params.clients)
+    left: set[str] = set()
 
     def tell(clients: list[str], body: dict[str, Any]) -> None:
         for client in clients:
-            channel.send(client, SERVER_TAG, {"context": params.context_digest, **body})
+            if client not in left:
+                channel.send(client, SERVER_TAG, {"context": params.context_digest, **body})
 
     try:
-        arrived, silent = _collect(channel, params, live, 0, deadline_s)
+        arrived, silent = _collect(channel, params, live, 0, deadline_s, left)
         tell(silent, {"dropped": True})
         keys = server.collect_keys(arrived)
         live = sorted(arrived)
         tell(live, {"stage": 0, "keys": keys})
-        arrived, silent = _collect(channel, params, live, 1, deadline_s)
+        arrived, silent = _collect(channel, params, live, 1, deadline_s, left)
         tell(silent, {"dropped": True})
         relayed = server.collect_shares(arrived)
         live = sorted(arrived)
         for client in live:
             tell([client], {"stage": 1, "shares": relayed[client], "survivors": live})
-        arrived, silent = _collect(channel, params, live, 2, deadline_s)
+        arrived, silent = _collect(channel, params, live, 2, deadline_s, left)
         tell(silent, {"dropped": True})
         survivors = server.collect_masked(arrived)
         live = survivors
         tell(live, {"stage": 2, "survivors": survivors})
-        arrived, silent = _collect(channel, params, live, 3, deadline_s)
+        arrived, silent = _collect(channel, params, live, 3, deadline_s, left)
         total = server.finish(arrived)
         tell(live, {"stage": 3, "done": True})
     except ShareError as exc:
