@@ -1,4 +1,4 @@
-"""Client-level DP for horizontal FL: noise set by the accountant from (epsilon, delta, rounds), spent reported."""
+"""Client-level DP for horizontal FL: noise set from (epsilon, delta, rounds), the epsilon spent reported."""
 
 from __future__ import annotations
 
