@@ -53,7 +53,7 @@ class FedParams:
     dp_clip: float = 1.0
     ditto_lambda: float = 0.1
     finetune_epochs: int = 1
-    deadline_s: float = 60.0
+    deadline_s: float = 600.0
     seed: int = 0
 
     def __post_init__(self) -> None:

@@ -26,6 +26,8 @@ class LocalParams:
     l2: float = 0.0
     prox_mu: float = 0.0
     """FedProx's ``mu`` (0: FedAvg)."""
+    max_steps: int | None = None
+    """Stop a round's local training after this many minibatch steps (``None``: whole epochs)."""
 
     def __post_init__(self) -> None:
         if (
@@ -38,6 +40,8 @@ class LocalParams:
             raise ConfigError(
                 "local training needs epochs, batch_size, learning_rate > 0 and l2, prox_mu >= 0"
             )
+        if self.max_steps is not None and self.max_steps < 1:
+            raise ConfigError("max_steps must be at least 1")
 
 
 def local_sgd(
@@ -54,9 +58,13 @@ def local_sgd(
     """Minibatch SGD from ``start``; ``pull * (w - anchor)`` is added to each gradient when anchored."""
     weights = start.copy()
     rows = len(labels)
+    steps = 0
     for _ in range(params.epochs):
         order = rng.permutation(rows)
         for first in range(0, rows, params.batch_size):
+            if params.max_steps is not None and steps >= params.max_steps:
+                return weights
+            steps += 1
             batch = order[first : first + params.batch_size]
             _, grad = model.loss_grad(weights, features[batch], labels[batch])
             if params.l2:
