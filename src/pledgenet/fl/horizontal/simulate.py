@@ -13,6 +13,8 @@ from pledgenet.errors import PeerAborted, PledgenetError
 from pledgenet.fl.channel import MemoryHub, Transcript
 from pledgenet.fl.data import PartyData
 from pledgenet.fl.horizontal.fedavg import Dropouts, FedParams, join_fedavg, serve_fedavg
+from pledgenet.fl.horizontal.gbdt import GbdtParams
+from pledgenet.fl.horizontal.gbdt_protocol import join_gbdt, serve_gbdt
 from pledgenet.fl.horizontal.lenders import LenderData
 from pledgenet.fl.horizontal.local import LocalParams, local_sgd
 from pledgenet.fl.horizontal.models import Model
@@ -67,6 +69,22 @@ def simulate_fedavg(
         return join_fedavg(channel, AGGREGATOR, names, by_name[party], model, fed, job=job, dropouts=dropouts)
 
     return dict(run_threads([AGGREGATOR, *names], work, transcript)[AGGREGATOR])
+
+
+def simulate_gbdt(
+    lenders: list[LenderData], gbdt: GbdtParams, *, evaluation: PartyData | None = None, job: str = "job"
+) -> dict[str, Any]:
+    """Boosting from securely aggregated histograms with every party here; the aggregator's results."""
+    names = [lender.name for lender in lenders]
+    by_name = {lender.name: lender for lender in lenders}
+    columns = lenders[0].features
+
+    def work(party: str, channel: Any) -> Any:
+        if party == AGGREGATOR:
+            return serve_gbdt(channel, names, columns, gbdt, job=job, evaluation=evaluation)
+        return join_gbdt(channel, AGGREGATOR, names, by_name[party], gbdt, job=job)
+
+    return dict(run_threads([AGGREGATOR, *names], work)[AGGREGATOR])
 
 
 def train_central(
