@@ -69,14 +69,21 @@ class LenderData:
 
 def lender_data(name: str, frame: pd.DataFrame, *, test_share: float = 0.2, seed: int = 0) -> LenderData:
     """Validate ``frame`` (``id``, ``y``, numeric features) and split it into train and test parts."""
+    return split_lender(name, validate_party_frame(frame, label_column="y", party=name), test_share, seed)
+
+
+def split_lender(name: str, data: PartyData, test_share: float = 0.2, seed: int = 0) -> LenderData:
+    """A lender's own stratified train/test split (its test rows never leave it; only metrics do)."""
     if not 0.0 < test_share < 0.9:
         raise DataError(f"{name}: test_share must be in (0, 0.9)")
-    data = validate_party_frame(frame, id_column="id", label_column="y", party=name)
-    assert data.labels is not None
+    if data.labels is None:
+        raise DataError(f"{name}: a lender's data needs a label column")
     rng = np.random.default_rng([seed, sum(name.encode())])
     is_test = np.zeros(data.rows, dtype=bool)
     for label in (0, 1):
         rows = np.flatnonzero(data.labels == label)
+        if len(rows) < 2:
+            raise DataError(f"{name}: each class needs at least two rows")
         is_test[rng.choice(rows, size=max(1, round(len(rows) * test_share)), replace=False)] = True
     return LenderData(name, data.take(np.flatnonzero(~is_test)), data.take(np.flatnonzero(is_test)))
 
