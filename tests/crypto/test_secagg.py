@@ -181,3 +181,26 @@ def test_overflow_is_detected_never_silent() -> None:
     wrapped = encoding.to_ring(np.array([2**62], dtype=np.int64))
     with pytest.raises(EncodingOverflow):
         encoding.decode_sum(wrapped, 3)
+
+
+def test_a_silent_client_is_dropped_at_the_deadline_and_the_others_are_summed() -> None:
+    # Prepare: lender-5 never answers (a dead process); the stage deadline is one second
+    params = SecAggParams(NAMES, threshold=3, length=16, context=b"test|silent")
+    hub = MemoryHub(["aggregator", *NAMES])
+    inputs = {n: np.full(16, i + 1, dtype=np.uint64) for i, n in enumerate(NAMES)}
+    answered: dict[str, bool] = {}
+
+    def client(name: str) -> None:
+        answered[name] = contribute(hub.channel(name), "aggregator", params, inputs[name], timeout=30)
+
+    threads = [threading.Thread(target=client, args=(n,), daemon=True) for n in NAMES[:4]]
+    for thread in threads:
+        thread.start()
+    # Execute
+    outcome = secure_sum(hub.channel("aggregator"), params, deadline_s=1.0)
+    for thread in threads:
+        thread.join(timeout=30)
+    # Assert
+    assert outcome.survivors == list(NAMES[:4]) and outcome.dropped == {"lender-5": 0}
+    assert np.array_equal(outcome.total, np.full(16, 1 + 2 + 3 + 4, dtype=np.uint64))
+    assert answered == {n: True for n in NAMES[:4]}

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pledgenet.errors import ShareError
+from pledgenet.errors import EncodingOverflow, ShareError
 from pledgenet.fl import metrics
 from pledgenet.fl.channel import Transcript
 from pledgenet.fl.horizontal.fedavg import FedParams
@@ -92,3 +92,22 @@ def test_ditto_and_fine_tuning_report_each_lender_its_own_metrics(lenders10: lis
     personal_mean = np.mean([r["ditto_auc"] for r in outcome["lenders"].values()])
     global_mean = np.mean([r["global_auc"] for r in outcome["lenders"].values()])
     assert abs(personal_mean - global_mean) < 0.2  # same order: personal models are anchored to the global
+
+
+def test_a_lender_sending_garbage_fails_the_round_instead_of_poisoning_the_model(
+    two_lenders: list[LenderData], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Prepare: lender-2 replaces its encoded update by random ring elements (what the protocol cannot see)
+    from pledgenet.fl.horizontal import fedavg
+
+    honest = fedavg.contribute
+
+    def tampered(channel, server, params, vector, **options):  # type: ignore[no-untyped-def]
+        if channel.party == "lender-2":
+            vector = np.random.default_rng(5).integers(0, 2**63, size=params.length, dtype=np.uint64)
+        return honest(channel, server, params, vector, **options)
+
+    monkeypatch.setattr(fedavg, "contribute", tampered)
+    # Execute / Assert: the aggregator's decoding refuses the sum (outside the declared bounds)
+    with pytest.raises(EncodingOverflow, match="outside the declared bound"):
+        simulate_fedavg(two_lenders, make_model("lr", 23), FedParams(rounds=2, local=LOCAL))
