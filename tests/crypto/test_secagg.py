@@ -204,3 +204,18 @@ def test_a_silent_client_is_dropped_at_the_deadline_and_the_others_are_summed() 
     assert outcome.survivors == list(NAMES[:4]) and outcome.dropped == {"lender-5": 0}
     assert np.array_equal(outcome.total, np.full(16, 1 + 2 + 3 + 4, dtype=np.uint64))
     assert answered == {n: True for n in NAMES[:4]}
+
+
+def test_secagg_plus_with_many_clients_masks_only_with_a_few_neighbours_and_sums_exactly() -> None:
+    # Prepare: 40 lenders on a degree-8 random Harary graph, threshold 5 of each 9-member neighbourhood
+    names = tuple(f"bank-{i:02d}" for i in range(40))
+    params = SecAggParams(names, threshold=5, length=32, context=b"test|plus", degree=8)
+    inputs = {n: np.full(32, i, dtype=np.uint64) for i, n in enumerate(names)}
+    # Execute: three lenders far apart on the name order leave before sending their masked input
+    total, survivors = run_round(params, inputs, 2, {"bank-03", "bank-17", "bank-31"})
+    # Assert
+    assert len(survivors) == 37
+    assert np.array_equal(total, np.full(32, sum(range(40)) - 3 - 17 - 31, dtype=np.uint64))
+    server = SecAggServer(params)
+    server.collect_keys({n: SecAggClient(params, n).advertise() for n in names})
+    assert all(len(neighbours) == 8 for neighbours in server.neighbours.values())
