@@ -8,7 +8,8 @@
   of 64 rows (a bounded local budget, so the round is dominated neither by training nor by aggregation):
   with secure aggregation (complete graph, threshold 7), with plain aggregation (the baseline: updates in
   the clear), and with secure aggregation when 3 of the 10 leave before sending their masked input (the
-  aggregator rebuilds their mask keys and removes their pairwise masks). Mean over the timed rounds.
+  aggregator rebuilds their mask keys and removes their pairwise masks; the leavers skip their local
+  training, so that round trains 7 models, not 10). Mean over the timed rounds.
 * Boosting: 10 trees (--quick; 30 full) of depth 3 on 32 bins from securely aggregated histograms vs
   the same algorithm on the pooled rows (``gbdt_auc`` vs ``gbdt_central_auc``).
 * DP: client-level distributed-Skellam DP-FedAvg (3 rounds x 5 local epochs, clip 0.5) at epsilon 1, 3, 8
