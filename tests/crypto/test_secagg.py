@@ -19,7 +19,7 @@ from pledgenet.crypto.secagg import (
     secure_sum,
 )
 from pledgenet.errors import EncodingOverflow, ProtocolError, ShareError, WeakParameters
-from pledgenet.fl.channel import MemoryHub, Transcript
+from pledgenet.fl.net.channel import MemoryHub, Transcript
 
 NAMES = ("lender-1", "lender-2", "lender-3", "lender-4", "lender-5")
 

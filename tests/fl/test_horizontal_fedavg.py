@@ -8,7 +8,6 @@ import pytest
 
 from pledgenet.errors import EncodingOverflow, ShareError
 from pledgenet.fl import metrics
-from pledgenet.fl.channel import Transcript
 from pledgenet.fl.horizontal.fedavg import FedParams
 from pledgenet.fl.horizontal.lenders import (
     DATA_DIR,
@@ -21,6 +20,7 @@ from pledgenet.fl.horizontal.lenders import (
 from pledgenet.fl.horizontal.local import LocalParams
 from pledgenet.fl.horizontal.models import make_model
 from pledgenet.fl.horizontal.simulate import AGGREGATOR, simulate_fedavg, train_central
+from pledgenet.fl.net.channel import Transcript
 
 LOCAL = LocalParams(epochs=1, batch_size=64, learning_rate=0.05)
 

@@ -1,4 +1,4 @@
-"""Secure aggregation over a :class:`~pledgenet.fl.channel.Channel`: the server's and a client's loops.
+"""Secure aggregation over a :class:`~pledgenet.fl.net.channel.Channel`: the server's and a client's loops.
 
 Every client message goes to the server under the tag ``secagg`` as ``{"context", "stage", ...}``; the
 server answers under ``secagg.server``. Clients never talk to each other directly: shares travel sealed

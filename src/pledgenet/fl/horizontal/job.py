@@ -41,7 +41,7 @@ from pledgenet.fl.horizontal.gbdt_protocol import join_gbdt, serve_gbdt
 from pledgenet.fl.horizontal.lenders import LenderData, split_lender
 from pledgenet.fl.horizontal.local import LocalParams
 from pledgenet.fl.horizontal.models import make_model
-from pledgenet.fl.job import Job
+from pledgenet.fl.spec import Job
 
 Progress = Callable[[str, float], None]
 COMPONENTS = ("fedavg", "fedprox", "gbdt")
@@ -237,8 +237,8 @@ def simulate(job: Job, progress: Progress | None = None, transcript: Any = None)
 
 def run_networked(job: Job, party: str, progress: Progress | None = None) -> dict[str, Any]:
     """One party here over the authenticated network channel (addresses and keys from the job file)."""
-    from pledgenet.fl.netchannel import NetworkChannel
-    from pledgenet.fl.netjob import directory_for, signing_key_for
+    from pledgenet.fl.net.job import directory_for, signing_key_for
+    from pledgenet.fl.net.tcp import NetworkChannel
 
     if party not in job.parties:
         raise ConfigError(f"the job has no party {party!r} (parties: {sorted(job.parties)})")

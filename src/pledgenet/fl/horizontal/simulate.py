@@ -10,7 +10,6 @@ from typing import Any
 import numpy as np
 
 from pledgenet.errors import PeerAborted, PledgenetError
-from pledgenet.fl.channel import MemoryHub, Transcript
 from pledgenet.fl.data import PartyData
 from pledgenet.fl.horizontal.fedavg import Dropouts, FedParams, join_fedavg, serve_fedavg
 from pledgenet.fl.horizontal.gbdt import GbdtParams
@@ -18,6 +17,7 @@ from pledgenet.fl.horizontal.gbdt_protocol import join_gbdt, serve_gbdt
 from pledgenet.fl.horizontal.lenders import LenderData
 from pledgenet.fl.horizontal.local import LocalParams, local_sgd
 from pledgenet.fl.horizontal.models import Model
+from pledgenet.fl.net.channel import MemoryHub, Transcript
 
 AGGREGATOR = "aggregator"
 
