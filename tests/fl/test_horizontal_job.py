@@ -18,6 +18,7 @@ from pledgenet.crypto.identity import issue_root
 from pledgenet.crypto.keystore import Member, new_member
 from pledgenet.errors import ConfigError
 from pledgenet.fl.horizontal.job import is_horizontal, load_horizontal_job, run_networked
+from pledgenet.fl.job import load_job
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 
@@ -35,7 +36,7 @@ def _job(tmp_path: Path, parties: dict[str, Any] | None = None, **components: An
         },
         "components": components
         or {
-            "fedavg": {"model": "lr", "rounds": 3, "local": {"learning_rate": 0.05}, "dp": {"epsilon": 8.0}},
+            "fedavg": {"model": "lr", "rounds": 3, "learning_rate": 0.05, "dp_epsilon": 8.0},
             "gbdt": {"n_trees": 2, "max_depth": 2, "max_bins": 16},
         },
     }
@@ -70,9 +71,19 @@ def test_bad_horizontal_jobs_are_refused_before_any_data_is_read(tmp_path: Path)
         load_horizontal_job(_job(tmp_path, parties=one_lender))
     with pytest.raises(ConfigError, match="components"):
         load_horizontal_job(_job(tmp_path, secureboost={"n_trees": 2}))
-    with pytest.raises(ConfigError, match="fedavg"):
+    with pytest.raises(ConfigError, match=r"components\.fedavg\.learnin_rate: is not a known field"):
         load_horizontal_job(_job(tmp_path, fedavg={"rounds": 3, "learnin_rate": 0.1}))
+    with pytest.raises(ConfigError, match=r"components\.gbdt\.n_trees: must be a whole number"):
+        load_horizontal_job(_job(tmp_path, gbdt={"n_trees": "many"}))
     assert is_horizontal(_job(tmp_path)) and not is_horizontal(tmp_path / "missing.yaml")
+    vertical = {
+        "guest": {"role": "guest", "data": str(DATA / "breast_hetero_guest.csv"), "label": "y"},
+        "host": {"role": "host", "data": str(DATA / "breast_hetero_host.csv")},
+    }
+    with pytest.raises(
+        ConfigError, match="horizontal"
+    ):  # the registry's horizontal plug-ins refuse a vertical job
+        load_job(_job(tmp_path, parties=vertical, fedavg={"rounds": 2}))
 
 
 def _free_port() -> int:
@@ -101,9 +112,7 @@ def test_a_networked_horizontal_job_runs_each_party_over_the_authenticated_chann
             "key": str(tmp_path / name),
             "public_key": public,
         }
-    path = _job(
-        tmp_path, parties=parties, fedavg={"model": "lr", "rounds": 2, "local": {"learning_rate": 0.05}}
-    )
+    path = _job(tmp_path, parties=parties, fedavg={"model": "lr", "rounds": 2, "learning_rate": 0.05})
     job = load_horizontal_job(path)
     results: dict[str, Any] = {}
     errors: list[BaseException] = []

@@ -7,8 +7,8 @@ aggregator computes (``choose_edges``, ``decide_level``) only ever see such sums
 same pieces on pooled rows (the benchmark's baseline).
 
 Bins are agreed without any lender revealing a value: each counts its rows per cell of a fine public grid
-(``grid_cells`` equal cells over the declared ``feature_range``; values outside fall in the end cells),
-the counts are summed securely, and the aggregator cuts each feature at the pooled quantiles of that
+(``grid_cells`` equal cells from ``feature_low`` to ``feature_high``; values outside fall in the end
+cells), the counts are summed securely, and the aggregator cuts each feature at the pooled quantiles of that
 histogram (``max_bins`` bins). Trees grow level by level: every lender's gradient and hessian histograms
 of the level's open nodes are summed securely; the aggregator picks each node's best split (XGBoost's
 gain, ``reg_lambda``, ``min_child_weight``) and the leaf values; loss: logistic.
@@ -32,7 +32,9 @@ class GbdtParams:
     learning_rate: float = 0.3
     reg_lambda: float = 1.0
     min_child_weight: float = 1.0
-    feature_range: tuple[float, float] = (-4.0, 12.0)
+    feature_low: float = -4.0
+    feature_high: float = 12.0
+    """The public grid's range (values outside fall in its end cells)."""
     grid_cells: int = 512
     max_rows: int = 2**20
     scale: float = 2.0**24
@@ -41,11 +43,11 @@ class GbdtParams:
     deadline_s: float = 600.0
 
     def __post_init__(self) -> None:
-        low, high = self.feature_range
+        low, high = self.feature_low, self.feature_high
         if not (self.n_trees >= 1 and 1 <= self.max_depth <= 8 and 2 <= self.max_bins <= self.grid_cells):
             raise ConfigError("gbdt needs n_trees >= 1, max_depth 1..8 and 2 <= max_bins <= grid_cells")
         if not low < high or self.learning_rate <= 0 or self.reg_lambda < 0 or self.min_child_weight < 0:
-            raise ConfigError("gbdt needs feature_range low < high, learning_rate > 0, reg_lambda >= 0")
+            raise ConfigError("gbdt needs feature_low < feature_high, learning_rate > 0, reg_lambda >= 0")
 
 
 @dataclass
@@ -86,7 +88,7 @@ def predict_raw(trees: list[Tree], base: float, features: np.ndarray) -> np.ndar
 
 def grid_counts(features: np.ndarray, params: GbdtParams) -> np.ndarray:
     """Rows per (feature, grid cell): what a lender contributes to the bin agreement."""
-    low, high = params.feature_range
+    low, high = params.feature_low, params.feature_high
     cells = np.clip(
         ((features - low) / (high - low) * params.grid_cells).astype(np.int64), 0, params.grid_cells - 1
     )
@@ -97,7 +99,7 @@ def grid_counts(features: np.ndarray, params: GbdtParams) -> np.ndarray:
 
 def choose_edges(counts: np.ndarray, columns: int, params: GbdtParams) -> list[np.ndarray]:
     """Per feature, the cut values at the pooled quantiles of the summed grid histogram."""
-    low, high = params.feature_range
+    low, high = params.feature_low, params.feature_high
     upper = low + (np.arange(params.grid_cells) + 1) * (high - low) / params.grid_cells
     edges = []
     for column, row in enumerate(counts.reshape(columns, params.grid_cells)):

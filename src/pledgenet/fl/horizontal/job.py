@@ -2,10 +2,12 @@
 
 A job is horizontal when its parties have the roles ``aggregator`` (exactly one: it drives the rounds,
 holds no training rows, may hold a public ``evaluation`` set) and ``lender`` (two or more, each with a
-``data`` CSV holding ``id``, the ``label`` column and the same features). Components, run in file order:
-``fedavg`` / ``fedprox`` (``model: lr | mlp``, ``hidden``, ``rounds``, ``local: {...}``, ``secure``,
-``threshold``, ``degree``, ``ditto_lambda``, ``finetune_epochs``, ``dp: {epsilon, delta, clip}``) and
-``gbdt`` (:class:`~pledgenet.fl.horizontal.gbdt.GbdtParams`). Example::
+``data`` CSV holding ``id``, the ``label`` column and the same features). Components are the registry's
+horizontal plug-ins (:mod:`pledgenet.fl.components.horizontal`), run in file order and checked by the same
+schema as vertical ones: ``fedavg`` / ``fedprox`` (:class:`~pledgenet.fl.components.horizontal.FedAvgParams`:
+``model: lr | mlp``, ``rounds``, ``epochs``, ``learning_rate``, ``secure``, ``threshold``, ``degree``,
+``ditto_lambda``, ``dp_epsilon``, ``dp_delta``, ``dp_clip``, ...) and ``gbdt``
+(:class:`~pledgenet.fl.horizontal.gbdt.GbdtParams`). Example::
 
     name: credit-horizontal
     output: fl-out/credit-horizontal
@@ -15,7 +17,7 @@ holds no training rows, may hold a public ``evaluation`` set) and ``lender`` (tw
       bank-a: {role: lender, data: data/default_credit_homo_guest.csv, label: y}
       bank-b: {role: lender, data: data/default_credit_homo_host_1.csv, label: y}
     components:
-      fedavg: {model: lr, rounds: 8, local: {epochs: 1, learning_rate: 0.05}}
+      fedavg: {model: lr, rounds: 8, learning_rate: 0.05, dp_epsilon: 8.0, dp_clip: 0.5}
       gbdt: {n_trees: 5, max_depth: 3}
 
 ``--simulate`` runs every party as a thread over the in-memory hub; ``--party NAME`` runs one party over
@@ -34,17 +36,15 @@ import numpy as np
 import yaml
 
 from pledgenet.errors import ConfigError
+from pledgenet.fl.components import COMPONENTS, PartyContext
+from pledgenet.fl.components.horizontal import aggregator_of, lenders_of
 from pledgenet.fl.data import PartyData, load_party_csv
-from pledgenet.fl.horizontal.fedavg import FedParams, join_fedavg, serve_fedavg
-from pledgenet.fl.horizontal.gbdt import GbdtParams
-from pledgenet.fl.horizontal.gbdt_protocol import join_gbdt, serve_gbdt
 from pledgenet.fl.horizontal.lenders import LenderData, split_lender
-from pledgenet.fl.horizontal.local import LocalParams
-from pledgenet.fl.horizontal.models import make_model
+from pledgenet.fl.schema import check_parameters
 from pledgenet.fl.spec import Job
 
 Progress = Callable[[str, float], None]
-COMPONENTS = ("fedavg", "fedprox", "gbdt")
+HORIZONTAL_COMPONENTS = ("fedavg", "fedprox", "gbdt")
 
 
 def is_horizontal(path: str | Path) -> bool:
@@ -80,8 +80,10 @@ def load_horizontal_job(path: str | Path) -> Job:
         if spec["role"] == "lender" and "data" not in spec:
             raise ConfigError(f"lender {name!r} has no data file")
     components = {str(k): dict(v or {}) for k, v in (raw.get("components") or {}).items()}
-    if not components or set(components) - set(COMPONENTS):
-        raise ConfigError(f"components must be among {list(COMPONENTS)} (got {sorted(components)})")
+    if not components or set(components) - set(HORIZONTAL_COMPONENTS):
+        raise ConfigError(
+            f"components must be among {list(HORIZONTAL_COMPONENTS)} (got {sorted(components)})"
+        )
     known = {"name", "parties", "components", "test_share", "output", "relative_to_job"}
     job = Job(
         name=str(raw.get("name", path.stem)),
@@ -93,39 +95,9 @@ def load_horizontal_job(path: str | Path) -> Job:
         settings={k: v for k, v in raw.items() if k not in known},
     )
     for name, params in components.items():
-        _component_params(name, params, len(lenders_of(job)))  # refuses bad parameters before any data
+        check_parameters(name, COMPONENTS[name].parameters, params)  # types, then ranges
+        COMPONENTS[name].check(job, params)
     return job
-
-
-def lenders_of(job: Job) -> list[str]:
-    return sorted(p for p, spec in job.parties.items() if spec["role"] == "lender")
-
-
-def aggregator_of(job: Job) -> str:
-    return next(p for p, spec in job.parties.items() if spec["role"] == "aggregator")
-
-
-def _component_params(name: str, params: dict[str, Any], lenders: int) -> tuple[Any, dict[str, Any]]:
-    try:
-        if name == "gbdt":
-            options = dict(params)
-            if "feature_range" in options:
-                options["feature_range"] = tuple(options["feature_range"])
-            return GbdtParams(**options), {}
-        options = dict(params)
-        model = {"model": options.pop("model", "lr"), "hidden": tuple(options.pop("hidden", (32,)))}
-        local = LocalParams(**dict(options.pop("local", {}) or {}))
-        if name == "fedprox" and local.prox_mu == 0:
-            local = LocalParams(**{**local.__dict__, "prox_mu": 0.01})
-        dp = options.pop("dp", None)
-        if dp is not None:
-            options.update(dp_epsilon=float(dp["epsilon"]), dp_delta=float(dp.get("delta", 1e-5)))
-            options["dp_clip"] = float(dp.get("clip", 1.0))
-        fed = FedParams(local=local, **options)
-        fed.threshold_for(lenders)
-        return fed, model
-    except (TypeError, KeyError) as exc:
-        raise ConfigError(f"bad {name} parameters: {exc}") from None
 
 
 def load_lender(job: Job, party: str) -> LenderData:
@@ -147,58 +119,25 @@ def load_evaluation(job: Job) -> PartyData | None:
     )
 
 
-def _feature_count(job: Job, evaluation: PartyData | None) -> int:
-    """The aggregator holds no training rows: the feature count comes from its evaluation set or its
-    ``features`` entry."""
-    if evaluation is not None:
-        return int(evaluation.features.shape[1])
-    count = job.parties[aggregator_of(job)].get("features")
-    if not isinstance(count, int) or count < 1:
-        raise ConfigError("the aggregator needs an 'evaluation' file or 'features: N' (the feature count)")
-    return count
-
-
 def run_party(job: Job, party: str, channel: Any, progress: Progress | None = None) -> dict[str, Any]:
-    """``party``'s side of the whole job; the aggregator returns the results and writes the report."""
+    """``party``'s side of the whole job: every component from the registry, in file order; the
+    aggregator returns the results and writes ``metrics.json`` and ``report.html``, each lender its own
+    ``<lender>.metrics.json``."""
     report = progress or (lambda _stage, _share: None)
-    lenders = lenders_of(job)
-    aggregator = aggregator_of(job)
-    is_aggregator = party == aggregator
-    data = None if is_aggregator else load_lender(job, party)
-    evaluation = load_evaluation(job) if is_aggregator else None
-    results: dict[str, Any] = {"job": job.name, "lenders": lenders}
+    role = job.parties[party]["role"]
+    ctx = PartyContext(job, party, role, channel, report)
+    if role == "lender":
+        lender = load_lender(job, party)
+        ctx.aligned_train, ctx.aligned_test = lender.train, lender.test
+    else:
+        ctx.aligned_test = load_evaluation(job)
+    results: dict[str, Any] = {"job": job.name, "lenders": lenders_of(job)}
     with channel.aborting_on_failure():
-        for name, options in job.components.items():
-            params, model_spec = _component_params(name, options, len(lenders))
-            tag = f"{job.name}|{name}"
+        for name, params in job.components.items():
             report(name, 0.0)
-            if name == "gbdt":
-                if is_aggregator:
-                    columns = _feature_count(job, evaluation)
-                    outcome = serve_gbdt(channel, lenders, columns, params, job=tag, evaluation=evaluation)
-                    outcome["trees"] = [tree.to_dict() for tree in outcome["trees"]]
-                    outcome["edges"] = [e.tolist() for e in outcome["edges"]]
-                else:
-                    assert data is not None
-                    outcome = join_gbdt(channel, aggregator, lenders, data, params, job=tag)
-            else:
-                features = data.features if data is not None else _feature_count(job, evaluation)
-                model = make_model(model_spec["model"], features, model_spec["hidden"])
-                if is_aggregator:
-
-                    def tick(done: int, component: str = name, total: int = params.rounds) -> None:
-                        report(component, done / total)
-
-                    outcome = serve_fedavg(
-                        channel, lenders, model, params, job=tag, evaluation=evaluation, progress=tick
-                    )
-                    outcome["params"] = outcome["params"].tolist()
-                else:
-                    assert data is not None
-                    outcome = join_fedavg(channel, aggregator, lenders, data, model, params, job=tag)
-            results[name] = outcome
+            results[name] = COMPONENTS[name].run(ctx, params)
             report(name, 1.0)
-    if not is_aggregator:
+    if role == "lender":
         _write(job.output / f"{party}.metrics.json", results)
         return {}
     _write(job.output / "metrics.json", results)
