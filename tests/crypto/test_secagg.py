@@ -18,7 +18,7 @@ from pledgenet.crypto.secagg import (
     contribute,
     secure_sum,
 )
-from pledgenet.errors import EncodingOverflow, ProtocolError, ShareError, WeakParameters
+from pledgenet.errors import BelowThreshold, EncodingOverflow, ProtocolError, ShareError, WeakParameters
 from pledgenet.fl.net.channel import MemoryHub, Transcript
 
 NAMES = ("lender-1", "lender-2", "lender-3", "lender-4", "lender-5")
@@ -75,7 +75,7 @@ def test_below_threshold_is_refused_at_every_stage() -> None:
     params = SecAggParams(NAMES, threshold=3, length=8, context=b"test|refuse")
     inputs = {n: np.arange(8, dtype=np.uint64) for n in NAMES}
     for stage in range(4):
-        with pytest.raises(ShareError, match="threshold") as caught:
+        with pytest.raises(BelowThreshold, match="threshold") as caught:
             run_round(params, inputs, stage, set(NAMES[2:]))
         assert caught.value.code == "below_threshold"
 

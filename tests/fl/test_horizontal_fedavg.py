@@ -35,14 +35,16 @@ def lenders10() -> list[LenderData]:
     return ten_lenders()
 
 
+@pytest.mark.parametrize("prox_mu", [0.0, 0.01])  # FedAvg, FedProx
 def test_fedavg_on_the_homo_data_is_within_a_small_auc_gap_of_central_training(
-    two_lenders: list[LenderData],
+    two_lenders: list[LenderData], prox_mu: float
 ) -> None:
     # Prepare: the two horizontal parts of the public data, the public test set, logistic regression
     test = public_test()
     model = make_model("lr", 23)
+    local = LocalParams(epochs=1, batch_size=64, learning_rate=0.05, prox_mu=prox_mu)
     # Execute: 8 rounds of secure FedAvg, and the same model/optimiser on the pooled rows for 8 epochs
-    outcome = simulate_fedavg(two_lenders, model, FedParams(rounds=8, local=LOCAL), evaluation=test)
+    outcome = simulate_fedavg(two_lenders, model, FedParams(rounds=8, local=local), evaluation=test)
     central = train_central(two_lenders, model, LOCAL, epochs=8)
     # Assert
     assert test.labels is not None

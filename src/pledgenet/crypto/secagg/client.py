@@ -26,7 +26,7 @@ from pledgenet.crypto.keyagree import AgreementKey
 from pledgenet.crypto.prg import Prg
 from pledgenet.crypto.secagg.params import SecAggParams, holders_of
 from pledgenet.crypto.shamir import split_bytes
-from pledgenet.errors import ProtocolError, ShareError
+from pledgenet.errors import BelowThreshold, ProtocolError
 
 SHARE_BYTES = 66  # a point of GF(2^521 - 1)
 
@@ -91,9 +91,7 @@ class SecAggClient:
         if self.name not in keys or keys[self.name] != self.advertise():
             raise ProtocolError(f"the server relayed keys that are not {self.name}'s own")
         if not set(keys) <= set(self.params.clients) or len(keys) < self.params.threshold:
-            raise ShareError(
-                f"{len(keys)} clients advertised keys, {self.params.threshold} needed", code="below_threshold"
-            )
+            raise BelowThreshold(f"{len(keys)} clients advertised keys, {self.params.threshold} needed")
         self._keys = keys
         self._neighbours = self.params.neighbours({c: k["s_pk"] for c, k in keys.items()})
         holders = holders_of(self.name, self._neighbours)
@@ -115,9 +113,7 @@ class SecAggClient:
         """Stage 2: open the shares relayed from the clients that shared keys; return the masked vector."""
         sharing = check_survivors(survivors, set(self._keys), "key-sharing")
         if self.name not in sharing or len(sharing) < self.params.threshold:
-            raise ShareError(
-                f"{len(sharing)} clients shared keys, {self.params.threshold} needed", code="below_threshold"
-            )
+            raise BelowThreshold(f"{len(sharing)} clients shared keys, {self.params.threshold} needed")
         expected = set(self._neighbours[self.name]) & set(sharing)
         if set(relayed) != expected:
             raise ProtocolError(f"{self.name} got shares from {sorted(relayed)}, expected {sorted(expected)}")
@@ -156,10 +152,9 @@ class SecAggClient:
             or len(alive) < self.params.threshold
             or len(live_mates) < min(self.params.threshold, len(mates))
         ):
-            raise ShareError(
+            raise BelowThreshold(
                 f"only {len(alive)} clients are said to be alive ({self.params.threshold} needed): "
-                f"{self.name} refuses to reveal shares",
-                code="below_threshold",
+                f"{self.name} refuses to reveal shares"
             )
         self._unmasked = True
         seeds = {owner: self._held[owner][1] for owner in sorted(live_mates)}

@@ -8,7 +8,7 @@ down does); either way the round carries on if enough clients remain, and the la
 out. Messages of another round (a late answer) are discarded by their context.
 
 ``secure_sum`` returns the ring sum and the survivors; ``contribute`` returns whether this client's input
-made it into the sum. A refusal below threshold reaches every waiting client as ``ShareError``.
+made it into the sum. A refusal below threshold reaches every waiting client as ``BelowThreshold``.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import numpy as np
 from pledgenet.crypto.secagg.client import SecAggClient
 from pledgenet.crypto.secagg.params import SecAggParams
 from pledgenet.crypto.secagg.server import SecAggServer
-from pledgenet.errors import PeerAborted, ProtocolError, ShareError
+from pledgenet.errors import BelowThreshold, PeerAborted, ProtocolError, ShareError
 
 CLIENT_TAG = "secagg"
 SERVER_TAG = "secagg.server"
@@ -138,7 +138,7 @@ def contribute(
             if isinstance(message, dict) and message.get("context") == params.context_digest:
                 break
         if "refused" in message:
-            raise ShareError(f"the server refused the round: {message['refused']}", code="below_threshold")
+            raise BelowThreshold(f"the server refused the round: {message['refused']}")
         if message.get("dropped"):
             return None
         if message.get("stage") != stage:

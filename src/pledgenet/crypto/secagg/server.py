@@ -7,7 +7,7 @@ they left in their neighbours' vectors). It learns the sum of the surviving clie
 survived each stage, nothing else (semi-honest model; ``docs/protocols.md``).
 
 Refusals: fewer than ``threshold`` survivors at any stage, or fewer than ``threshold`` live holders of a
-secret the server must rebuild, raise ``ShareError`` (code ``below_threshold``) instead of a sum. A share
+secret the server must rebuild, raise ``BelowThreshold`` (a ``ShareError``) instead of a sum. A share
 that rebuilds a key not matching its advertised public key, or a seed not matching its commitment, raises
 ``ProtocolError``; a malformed message raises ``ProtocolError`` naming the client.
 """
@@ -22,7 +22,7 @@ from pledgenet.crypto.keyagree import PUBLIC_KEY_BYTES, AgreementKey
 from pledgenet.crypto.secagg.client import SHARE_BYTES, check_survivors, pair_mask, ring_mask_of, self_mask
 from pledgenet.crypto.secagg.params import SecAggParams, holders_of
 from pledgenet.crypto.shamir import Share, reconstruct_bytes
-from pledgenet.errors import ProtocolError, ShareError
+from pledgenet.errors import BelowThreshold, ProtocolError, ShareError
 
 
 class SecAggServer:
@@ -41,10 +41,9 @@ class SecAggServer:
 
     def _require(self, count: int, stage: str) -> None:
         if count < self.params.threshold:
-            raise ShareError(
+            raise BelowThreshold(
                 f"only {count} clients answered the {stage} stage, the threshold is {self.params.threshold}: "
-                "the round is refused (no sum is computed)",
-                code="below_threshold",
+                "the round is refused (no sum is computed)"
             )
 
     def _note_dropped(self, expected: list[str], arrived: set[str], stage: int) -> None:
@@ -163,10 +162,9 @@ class SecAggServer:
                 raise ProtocolError(f"{holder} sent a malformed share of {owner}'s secret")
             shares.append(Share(index, int.from_bytes(share, "big")))
         if len(shares) < threshold:
-            raise ShareError(
+            raise BelowThreshold(
                 f"only {len(shares)} live holders answered for {owner}'s secret, {threshold} needed: "
-                "the round is refused",
-                code="below_threshold",
+                "the round is refused"
             )
         try:
             return reconstruct_bytes(shares, threshold=threshold)
