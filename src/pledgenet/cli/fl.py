@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from pledgenet.cli import app
+from pledgenet.cli.app import app
 from pledgenet.errors import ConfigError
 
 fl_app = typer.Typer(

@@ -39,7 +39,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
@@ -136,7 +136,7 @@ class _Link:
                 self._recv_counter += 1
                 try:
                     body = self._recv_aead.decrypt(nonce, sealed, None)
-                except Exception:
+                except InvalidTag:
                     raise ProtocolError("a frame failed authentication (altered or replayed)") from None
                 kind, body = body[:1], body[1:]
                 if kind == _DATA:
