@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from pledgenet.errors import ContributionError
-from pledgenet.fl.contribution.horizontal import HorizontalGame, gtg_shapley, label_skew_split
+from pledgenet.fl.contribution.horizontal import HorizontalGame, gtg_shapley
+from pledgenet.fl.horizontal.local import LocalParams
 
 
 def lenders_and_validation(seed: int = 0) -> HorizontalGame:
@@ -22,7 +23,9 @@ def lenders_and_validation(seed: int = 0) -> HorizontalGame:
     honest = {f"lender-{i}": population(rows) for i, rows in enumerate((300, 200, 100))}
     noise_features = rng.normal(size=(300, 4))
     honest["free-rider"] = (noise_features, rng.integers(0, 2, size=300).astype(np.float64))
-    return HorizontalGame(honest, population(1000), rounds=6, epochs=2)
+    return HorizontalGame(
+        honest, population(1000), rounds=6, local=LocalParams(epochs=1, batch_size=50, learning_rate=0.2)
+    )
 
 
 def test_gtg_values_add_up_to_the_federation_s_gain_and_rank_like_retraining() -> None:
@@ -54,16 +57,3 @@ def test_round_truncation_skips_rounds_that_moved_nothing() -> None:
     with pytest.raises(ContributionError, match="nothing to measure"):
         gtg_shapley(game.players, logs, game.evaluate, metric="auc", walks_per_round=2,
                     round_truncation_ppm=10**7)  # fmt: skip
-
-
-def test_the_label_skew_split_is_reproducible_and_uses_every_row_once() -> None:
-    # Prepare
-    labels = np.array([0] * 700 + [1] * 300)
-
-    # Execute
-    first, again = label_skew_split(labels, 10, seed=4), label_skew_split(labels, 10, seed=4)
-
-    # Assert
-    assert all(np.array_equal(a, b) for a, b in zip(first, again, strict=True))
-    assert sorted(np.concatenate(first).tolist()) == list(range(1000))
-    assert len({round(float(labels[part].mean()), 2) for part in first if len(part)}) > 3

@@ -14,17 +14,18 @@ utility by less than ``round_truncation_ppm`` is skipped (between-round truncati
 sum of its round values; the rounds' sums telescope to the federation's whole gain, as exact Shapley's do.
 
 What GTG needs is the small interface ``RoundLog`` (per round: the global model before it, each lender's
-update and weight) and an ``evaluate`` function of a model; ``fedavg_logistic`` here is a plain numpy FedAvg
-of logistic regression that records it (the project's secure-aggregation FedAvg reveals only the sum of the
-updates to the aggregator; recording per-lender updates for GTG is a choice the lenders make, see
-docs/contribution.md).
+update and weight) and an ``evaluate`` function of a model. ``fedavg_logistic`` here runs FedAvg of
+logistic regression in process with the horizontal FedAvg's own model and local training
+(``fl.horizontal.models.LogisticModel``, ``fl.horizontal.local.local_update``) and records those rounds;
+the networked job's secure aggregation reveals only the sum of the updates to the aggregator, so recording
+per-lender updates for GTG is a choice the lenders make (docs/contribution.md).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -38,6 +39,8 @@ from pledgenet.fl.contribution.shapley import (
     walks_report,
 )
 from pledgenet.fl.contribution.utility import utility_ppm
+from pledgenet.fl.horizontal.local import LocalParams, local_update
+from pledgenet.fl.horizontal.models import LogisticModel
 
 Evaluate = Callable[[np.ndarray], int]
 
@@ -51,42 +54,37 @@ class RoundLog:
     weights: list[float]
 
 
-def _sigmoid(values: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.clip(values, -30, 30)))
-
-
-def _with_bias(features: np.ndarray) -> np.ndarray:
-    return np.hstack([features, np.ones((len(features), 1))])
-
-
 def predict_logistic(model: np.ndarray, features: np.ndarray) -> np.ndarray:
-    return _sigmoid(_with_bias(features) @ model)
-
-
-def local_steps(
-    model: np.ndarray, features: np.ndarray, labels: np.ndarray, epochs: int, rate: float
-) -> np.ndarray:
-    """A lender's local training: full-batch gradient steps of L2-regularised logistic regression."""
-    rows = _with_bias(features)
-    for _ in range(epochs):
-        gradient = rows.T @ (_sigmoid(rows @ model) - labels) / len(labels) + 1e-4 * model
-        model = model - rate * gradient
-    return model
+    """Probabilities of the logistic model ``[w..., b]`` (``fl.horizontal.models.LogisticModel``'s layout)."""
+    return LogisticModel(features.shape[1]).predict(model, features)
 
 
 def fedavg_logistic(
-    lenders: list[tuple[np.ndarray, np.ndarray]], *, rounds: int, epochs: int = 2, rate: float = 0.5
+    lenders: list[tuple[np.ndarray, np.ndarray]],
+    *,
+    rounds: int,
+    local: LocalParams,
+    streams: list[int] | None = None,
+    seed: int = 0,
 ) -> tuple[np.ndarray, list[RoundLog]]:
-    """FedAvg of logistic regression over ``lenders`` (features, labels); the final model and the rounds."""
-    width = lenders[0][0].shape[1] + 1
-    model = np.zeros(width)
-    logs = []
+    """FedAvg of logistic regression over ``lenders`` (features, labels), each lender training as the
+    horizontal FedAvg's lenders do (``fl.horizontal.local.local_update``: minibatch SGD from the global
+    model) and the updates averaged by rows, as secure aggregation's sum does; the final model and the
+    recorded rounds. ``streams`` names each lender's random stream (its position in the whole job), so a
+    lender trains alike in every coalition."""
+    model = LogisticModel(lenders[0][0].shape[1])
+    params = model.init(np.random.default_rng(seed))
+    names = streams if streams is not None else list(range(len(lenders)))
     weights = [float(len(labels)) for _, labels in lenders]
-    for _ in range(rounds):
-        updates = [local_steps(model, x, y, epochs, rate) - model for x, y in lenders]
-        logs.append(RoundLog(model.copy(), updates, weights))
-        model = model + sum(w * u for w, u in zip(weights, updates, strict=True)) / sum(weights)
-    return model, logs
+    logs = []
+    for number in range(rounds):
+        updates = [
+            local_update(model, params, x, y, local, np.random.default_rng([seed, number, name]))
+            for (x, y), name in zip(lenders, names, strict=True)
+        ]
+        logs.append(RoundLog(params.copy(), updates, weights))
+        params = params + sum(w * u for w, u in zip(weights, updates, strict=True)) / sum(weights)
+    return params, logs
 
 
 @dataclass
@@ -96,8 +94,7 @@ class HorizontalGame:
     lenders: dict[str, tuple[np.ndarray, np.ndarray]]
     validation: tuple[np.ndarray, np.ndarray]
     rounds: int = 10
-    epochs: int = 2
-    rate: float = 0.5
+    local: LocalParams = field(default_factory=LocalParams)
     metric: str = "auc"
 
     def __post_init__(self) -> None:
@@ -113,8 +110,11 @@ class HorizontalGame:
         return utility_ppm(self.metric, labels, predict_logistic(model, features))
 
     def federation(self, mask: int) -> tuple[np.ndarray, list[RoundLog]]:
-        chosen = [data for i, data in enumerate(self.lenders.values()) if mask >> i & 1]
-        return fedavg_logistic(chosen, rounds=self.rounds, epochs=self.epochs, rate=self.rate)
+        members = [i for i in range(len(self.lenders)) if mask >> i & 1]
+        data = list(self.lenders.values())
+        return fedavg_logistic(
+            [data[i] for i in members], rounds=self.rounds, local=self.local, streams=members
+        )
 
     def retrained_utility(self, mask: int) -> int:
         """The coalition's own federation, trained from scratch and scored (the empty one: the zero model)."""
@@ -209,19 +209,3 @@ def gtg_shapley(
     )
     report.notes["rounds_skipped"] = skipped
     return report
-
-
-def label_skew_split(
-    labels: np.ndarray, lenders: int, *, alpha: float = 0.5, seed: int = 0
-) -> list[np.ndarray]:
-    """A reproducible non-IID split of row indices among ``lenders``: each class is dealt out by shares drawn
-    from a Dirichlet(``alpha``) (small ``alpha``: lenders of very different sizes and default rates)."""
-    rng = np.random.default_rng(seed)
-    parts: list[list[int]] = [[] for _ in range(lenders)]
-    for label in np.unique(labels):
-        rows = rng.permutation(np.flatnonzero(labels == label))
-        shares = rng.dirichlet(np.full(lenders, alpha))
-        cuts = (np.cumsum(shares)[:-1] * len(rows)).astype(int)
-        for lender, chunk in enumerate(np.split(rows, cuts)):
-            parts[lender].extend(int(i) for i in chunk)
-    return [np.array(sorted(part), dtype=np.int64) for part in parts]
