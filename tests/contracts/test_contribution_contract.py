@@ -75,6 +75,7 @@ def test_a_recorded_table_stores_values_every_peer_derives_and_is_written_once()
         ({"utilities": ["0.5"] * 8}, "guest", "bad_contribution"),
         ({"players": ["guest", "host-a", "nobody"]}, "guest", "bad_contribution"),
         ({"metric": "accuracy"}, "guest", "bad_contribution"),
+        ({"estimator": "gtg"}, "guest", "bad_contribution"),
         ({"values_ppm": {"guest": 600_000, "host-a": 0, "host-b": 0}}, "guest", "values_mismatch"),
         ({"method": "permutation", "walks": [{"group": 0, "order": [0, 0, 1], "utilities": [0] * 4}]},
          "guest", "bad_contribution"),

@@ -60,6 +60,7 @@ def test_every_peer_derives_the_same_values_and_the_cli_splits_a_pool(tmp_path: 
         "contribution", "show", "job-tmc", "--dir", str(directory), "--org", "broker-host", "--json"
     )
     payouts = run_cli("benefit", "list", "--dir", str(directory), "--as", "bank-host", "--json")
+    jobs = run_cli("contribution", "list", "--dir", str(directory), "--as", "broker-host")
 
     # Assert: one record on every peer, its values the off-chain report's, recomputable from its own table
     assert records[0] == records[1] == records[2]
@@ -78,6 +79,7 @@ def test_every_peer_derives_the_same_values_and_the_cli_splits_a_pool(tmp_path: 
     assert sum(split_payouts.values()) == 100_000
     assert split_payouts["bank-guest"] > split_payouts["bank-host"] > split_payouts["broker-host"] >= 2_000
     assert [row["fen"] for row in json.loads(payouts.stdout)] == [split_payouts["bank-host"]]
+    assert jobs.returncode == 0 and "job-exact" in jobs.stdout and "job-tmc" in jobs.stdout
 
 
 def test_a_tampered_table_no_longer_checks_and_a_refusal_is_a_clear_cli_error(tmp_path: Path) -> None:

@@ -42,6 +42,7 @@ from pledgenet.ledger.contract_api import Contract, StateReader, TxContext
 JOB = "ctb/job/"
 METRICS = ("auc", "ks", "logloss_gain")
 METHODS = ("exact", "permutation")
+#: exact and reference produce full tables; tmc and gtg permutation walks
 ESTIMATORS = ("exact", "reference", "tmc", "gtg")
 MAX_EXACT_PARAM = "contribution.max_exact_players"
 MAX_WALKS = 400
@@ -165,6 +166,8 @@ def record(ctx: TxContext, args: dict[str, Any]) -> dict[str, Any]:
         raise _refuse(f"unknown method {method!r}; known: {', '.join(METHODS)}")
     if estimator not in ESTIMATORS:
         raise _refuse(f"unknown estimator {estimator!r}; known: {', '.join(ESTIMATORS)}")
+    if (method == "exact") != (estimator in ("exact", "reference")):
+        raise _refuse(f"estimator {estimator!r} does not produce a table of method {method!r}")
     if method == "exact" and len(players) > int(ctx.param(MAX_EXACT_PARAM)):
         raise _refuse(f"an exact table is for at most {ctx.param(MAX_EXACT_PARAM)} players; use walks")
     table = args.get("utilities" if method == "exact" else "walks")
