@@ -63,8 +63,9 @@ def test_a_request_without_credentials_gets_401_and_leaves_no_trace(nodes: Nodes
     # Execute
     read = httpx.get(url + "/api/v1/register/holdings", params={"code": "600100"})
     write = post(url, DEFAULT_PATH, json.dumps(DEFAULT_BODY).encode())
-    # Assert
-    for response in (read, write):
+    garbage = post(url, "/api/v1/transactions", b"not even json")
+    # Assert: refused for want of credentials before anything else is looked at
+    for response in (read, write, garbage):
         assert response.status_code == 401
         assert response.headers["content-type"] == "application/problem+json"
         assert response.json()["code"] == "no_credentials"
