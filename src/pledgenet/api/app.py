@@ -23,7 +23,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from pledgenet.api import problems
-from pledgenet.api.auth import Authenticator
+from pledgenet.api.auth import AuthenticationMiddleware, Authenticator
 from pledgenet.api.backend import MemberBackend
 from pledgenet.api.core.config import ApiSettings
 from pledgenet.api.deps import current_caller
@@ -53,8 +53,14 @@ def create_app(
     )
     app.state.backend = backend
     app.state.settings = settings
-    app.state.authenticator = Authenticator(backend, settings, revoked=revoked)
+    app.state.authenticator = authenticator = Authenticator(backend, settings, revoked=revoked)
     problems.install(app)
+    app.add_middleware(
+        AuthenticationMiddleware,
+        authenticator=authenticator,
+        prefix=API_PREFIX + "/",
+        open_paths=frozenset({API_PREFIX + "/session/credential"}),
+    )
 
     protected = [Depends(current_caller)]
     for module in (ledger, transactions, register, risk):
