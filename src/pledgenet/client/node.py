@@ -296,6 +296,43 @@ class NodeClient:
         )
         return result
 
+    # ------------------------------------------------------------------ governance and market
+
+    def members(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self.get("/gov/members")
+        return result
+
+    def params(self) -> dict[str, Any]:
+        result: dict[str, Any] = self.get("/gov/params")
+        return result
+
+    def proposals(self, *, status: str | None = None) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self.get("/gov/proposals", status=status)
+        return result
+
+    def propose(self, action: Mapping[str, Any]) -> TxReceipt:
+        return _receipt(self.post("/gov/proposals", {"action": dict(action)}))
+
+    def vote(self, proposal_id: str, *, approve: bool) -> TxReceipt:
+        return _receipt(self.post(f"/gov/proposals/{proposal_id}/vote", {"approve": approve}))
+
+    def closes(self, date: str = "") -> dict[str, Any]:
+        result: dict[str, Any] = self.get("/market/closes", date=date or None)
+        return result
+
+    def publish_closes(
+        self, *, trade_date: str, closes: Mapping[str, int], suspended: list[str] | None = None
+    ) -> TxReceipt:
+        body = {"trade_date": trade_date, "closes": dict(closes), "suspended": suspended or []}
+        return _receipt(self.post("/market/closes", body))
+
+    def notices(self, code: str | None = None) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self.get("/market/notices", code=code)
+        return result
+
+    def publish_notice(self, **notice: Any) -> TxReceipt:
+        return _receipt(self.post("/market/notices", notice))
+
     # ------------------------------------------------------------------ risk
 
     def risk(self, view: str = "contracts", **params: Any) -> dict[str, Any]:
