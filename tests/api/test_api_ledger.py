@@ -12,8 +12,8 @@ import httpx
 import pytest
 from conftest import TRADE_DATE, Nodes
 
-from pledgenet.errors import MalformedTransaction, NotFound
-from pledgenet.ledger.alliance import Alliance
+from pledgenet.errors import IntegrityError, MalformedTransaction, NotFound
+from pledgenet.ledger.alliance import Alliance, read_config
 from pledgenet.ledger.block import BlockHeader
 from pledgenet.ledger.proofs import TxProof, check_tx_proof
 from pledgenet.ledger.records import SignedHeader
@@ -164,3 +164,35 @@ def test_openapi_and_the_docs_page_work_without_internet(nodes: Nodes) -> None:
     )
     assert script.status_code == 200 and "SwaggerUIBundle" in script.text
     assert "cdn." not in page.text
+
+
+def test_a_client_checks_what_the_node_says_from_the_genesis_hash_alone(
+    nodes: Nodes, directory: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Prepare: a committed transaction with a block after it, and the genesis hash the client trusts
+    exchange, bank = nodes.client(EXCHANGE), nodes.client(BANK)
+    tx_id = exchange.submit_envelope(envelope(directory, "market.publish_closes", closes(660), [EXCHANGE]))[
+        "tx_id"
+    ]
+    exchange.submit_envelope(envelope(directory, "market.publish_closes", closes(661), [EXCHANGE]))
+    genesis_hash = read_config(directory).genesis_hash
+    honest = bank.tx
+
+    def lying(wanted: str) -> dict[str, Any]:
+        """A node that reports the valid transaction as refused, proof included."""
+        record = honest(wanted)
+        proof = {**record["proof"], "valid": False, "code": "role_denied"}
+        return {**record, "valid": False, "code": "role_denied", "proof": proof}
+
+    # Execute
+    proven = bank.proven_tx(tx_id, genesis_hash=genesis_hash)
+    # Assert
+    assert proven["proven"] is True and proven["valid"] is True
+    with pytest.raises(IntegrityError, match="trusted genesis"):
+        bank.proven_tx(tx_id, genesis_hash="00" * 32)
+    monkeypatch.setattr(bank, "tx", lambda wanted: {**honest(wanted), "valid": False, "code": "role_denied"})
+    with pytest.raises(IntegrityError, match="not of the transaction and outcome"):
+        bank.proven_tx(tx_id, genesis_hash=genesis_hash)
+    monkeypatch.setattr(bank, "tx", lying)
+    with pytest.raises(IntegrityError, match="do not chain"):
+        bank.proven_tx(tx_id, genesis_hash=genesis_hash)

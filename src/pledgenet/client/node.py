@@ -150,6 +150,12 @@ class NodeClient:
         result: dict[str, Any] = self.get(f"/transactions/{tx_id}")
         return result
 
+    def proven_tx(self, tx_id: str, *, genesis_hash: str) -> dict[str, Any]:
+        """``tx`` checked against the chain from the trusted ``genesis_hash`` (``client.proofs``)."""
+        from pledgenet.client.proofs import proven_tx
+
+        return proven_tx(self, tx_id, genesis_hash=genesis_hash)
+
     def get_state(self, key: str) -> Any:
         """The current value of ``key`` (``NotFound`` when none)."""
         return self.get(f"/state/{key}")["value"]
