@@ -196,3 +196,41 @@ def test_a_client_checks_what_the_node_says_from_the_genesis_hash_alone(
     monkeypatch.setattr(bank, "tx", lying)
     with pytest.raises(IntegrityError, match="do not chain"):
         bank.proven_tx(tx_id, genesis_hash=genesis_hash)
+
+
+def test_concurrent_clients_of_two_nodes_on_one_directory_see_one_chain(
+    nodes: Nodes, directory: Path
+) -> None:
+    # Prepare: the exchange publishes while bank-01's clients read, each from its own thread
+    exchange = nodes.client(EXCHANGE)
+    readers = [nodes.client(BANK) for _ in range(3)]
+    with Alliance.open(directory) as alliance:
+        envelopes = [alliance.sign("market.publish_closes", closes(700 + n), [EXCHANGE]) for n in range(4)]
+    failures: list[BaseException] = []
+
+    def publish() -> None:
+        try:
+            for item in envelopes:
+                assert exchange.submit_envelope(item)["receipt"]["valid"]
+        except BaseException as error:  # reported below, with the thread's failure
+            failures.append(error)
+
+    def read(client: Any) -> None:
+        try:
+            for _ in range(6):
+                client.holdings(code="600100")
+                client.blocks(limit=3)
+        except BaseException as error:
+            failures.append(error)
+
+    threads = [threading.Thread(target=publish)] + [threading.Thread(target=read, args=(c,)) for c in readers]
+    # Execute
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    # Assert
+    assert failures == []
+    tips = {client.node()["height"] for client in [exchange, *readers]}
+    assert tips == {nodes.height()}
+    assert readers[0].blocks(limit=1)[0]["hash"] == exchange.blocks(limit=1)[0]["hash"]
