@@ -234,3 +234,18 @@ def test_concurrent_clients_of_two_nodes_on_one_directory_see_one_chain(
     tips = {client.node()["height"] for client in [exchange, *readers]}
     assert tips == {nodes.height()}
     assert readers[0].blocks(limit=1)[0]["hash"] == exchange.blocks(limit=1)[0]["hash"]
+
+
+def test_the_stream_resumes_after_the_last_event_id_and_health_says_only_the_height(nodes: Nodes) -> None:
+    # Prepare
+    bank = nodes.client(BANK)
+    tip = bank.node()["height"]
+    # Execute: a reconnecting EventSource sends the id of the last event it saw
+    with bank.http.stream(
+        "GET", "/api/v1/events", params={"max_blocks": 2}, headers={"Last-Event-ID": str(tip - 2)}
+    ) as response:
+        ids = [line.split(":", 1)[1].strip() for line in response.iter_lines() if line.startswith("id:")]
+    health = httpx.get(nodes.url(BANK) + "/health")
+    # Assert
+    assert ids == [str(tip - 1), str(tip)]
+    assert health.status_code == 200 and set(health.json()) == {"status", "org", "height"}
