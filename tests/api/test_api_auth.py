@@ -77,12 +77,12 @@ def test_another_members_credentials_open_nothing_on_this_node(nodes: Nodes) -> 
     broker = ClientCredential.load(nodes.credential(BROKER))
     url, before = nodes.url(BANK), nodes.height()
     body = json.dumps(DEFAULT_BODY).encode()
-    # Execute: signed for bank-01's node, and signed as if for its own node
-    for node in (BANK, BROKER):
-        response = post(url, DEFAULT_PATH, body, signed(broker, node, "POST", DEFAULT_PATH, body))
-        # Assert
-        assert response.status_code == 403
-        assert response.json()["code"] == "not_this_member"
+    # Execute: a correctly signed request for bank-01's node, and one signed for broker-02's own node
+    aimed = post(url, DEFAULT_PATH, body, signed(broker, BANK, "POST", DEFAULT_PATH, body))
+    elsewhere = post(url, DEFAULT_PATH, body, signed(broker, BROKER, "POST", DEFAULT_PATH, body))
+    # Assert
+    assert aimed.status_code == 403 and aimed.json()["code"] == "not_this_member"
+    assert elsewhere.status_code == 401 and elsewhere.json()["code"] == "bad_signature"
     assert nodes.height() == before
 
 
