@@ -104,7 +104,7 @@ def test_serve_runs_a_members_node_that_its_clients_use_and_revocation_stops(
         # Assert
         assert who["org"] == "broker-01" and who["caller"] == "bob"
         assert any(row["account"] == "C600100" for row in holdings)
-        assert refused.value.code == "certificate_revoked"
+        assert refused.value.code == "client_certificate_revoked"
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=20)

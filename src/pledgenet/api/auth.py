@@ -138,7 +138,10 @@ class Authenticator:
             org = claimed_org(certificate)
             pem = self.member_certificate(org)
             if pem is None:
-                raise IdentityError(f"the client certificate names {org!r}, not a member of this alliance")
+                raise IdentityError(
+                    f"the client certificate names {org!r}, not a member of this alliance",
+                    code="client_of_no_member",
+                )
             return check_client_certificate(
                 certificate,
                 pem,
@@ -195,7 +198,7 @@ class Authenticator:
         try:
             certificate = certificate_from_header(headers[CERTIFICATE_HEADER])
         except IdentityError as error:
-            raise NotAuthenticated(error.message, code="malformed_certificate") from None
+            raise NotAuthenticated(error.message, code="client_certificate_malformed") from None
         identity = self.identity(certificate)
         nonce, stamp = headers[NONCE_HEADER], headers[TIMESTAMP_HEADER]
         # the request must verify before a valid client of another member is told so (403)
@@ -213,7 +216,7 @@ class Authenticator:
         try:
             signature = bytes.fromhex(headers[SIGNATURE_HEADER])
         except ValueError:
-            raise NotAuthenticated("the signature is not hex", code="bad_signature") from None
+            raise NotAuthenticated("the signature is not hex", code="bad_request_signature") from None
         message = request_message(
             node=self.backend.org,
             method=request.method,
@@ -225,7 +228,7 @@ class Authenticator:
         if len(signature) != 64 or not verify(identity.public, message, signature):
             raise NotAuthenticated(
                 "the request signature does not verify (wrong key, node, path, query, time, nonce or body)",
-                code="bad_signature",
+                code="bad_request_signature",
             )
         caller = self.own(identity)
         self.replays.spend(identity.serial, nonce, until_ms=timestamp + self.window_ms, now=now)
@@ -258,7 +261,7 @@ class Authenticator:
             raise NotAuthenticated("the session has expired or was closed: sign in again", code="no_session")
         if session.caller.serial in self.revoked():
             raise NotAuthenticated(
-                "the client certificate of this session was revoked", code="certificate_revoked"
+                "the client certificate of this session was revoked", code="client_certificate_revoked"
             )
         if request.method not in SAFE_METHODS and not secrets.compare_digest(
             request.headers.get(CSRF_HEADER, ""), session.csrf

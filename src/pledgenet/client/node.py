@@ -48,7 +48,9 @@ def raise_problem(response: httpx.Response) -> None:
     except (ValueError, KeyError, TypeError):
         code, detail = "http_error", f"HTTP {response.status_code}: {response.text[:200]}"
     kind = BY_CODE.get(code) or _BY_STATUS.get(response.status_code, errors.PledgenetError)
-    if response.status_code == 422 and code not in BY_CODE:
+    if response.status_code == 401:  # whatever check refused the credentials (its code says which)
+        kind = errors.NotAuthenticated
+    elif response.status_code == 422 and code not in BY_CODE:
         kind = errors.RegistryError if detail.startswith("registry.") else errors.ContractError
     raise kind(detail, code=code)
 

@@ -55,7 +55,9 @@ def open_session_with_credential(
         raise NotAuthenticated(error.message, code="malformed_credential") from None
     identity = authenticator.identity(load_certificate(credential.certificate_pem))
     if credential.key.public_bytes != identity.public:
-        raise NotAuthenticated("the key in the credential is not the certificate's", code="key_mismatch")
+        raise NotAuthenticated(
+            "the key in the credential is not the certificate's", code="credential_key_mismatch"
+        )
     caller: Caller = authenticator.own(identity)
     token, session = authenticator.open_session(caller)
     return _opened(response, token, session, authenticator.session_ttl_ms, request.url.scheme == "https")
