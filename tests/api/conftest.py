@@ -15,7 +15,8 @@ from pledgenet.api.app import create_app
 from pledgenet.api.backend import EmbeddedMember, open_embedded
 from pledgenet.api.server import ServerThread
 from pledgenet.client import NodeClient
-from pledgenet.contracts.registry import scenario
+from pledgenet.demo import demo_book as scenario
+from pledgenet.demo.members import EXCHANGE
 from pledgenet.ledger.alliance import now_ms, read_config
 from pledgenet.ledger.store import BlockStore
 
@@ -80,7 +81,7 @@ def directory(tmp_path_factory: pytest.TempPathFactory) -> Path:
         scenario.build_book(alliance)
         closes = {code: price for code, *_rest, price in scenario.STOCKS}
         receipt = alliance.submit(
-            "market.publish_closes", {"trade_date": TRADE_DATE, "closes": closes}, [scenario.EXCHANGE]
+            "market.publish_closes", {"trade_date": TRADE_DATE, "closes": closes}, [EXCHANGE]
         )
         assert receipt.valid, receipt.message
     return path

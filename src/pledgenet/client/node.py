@@ -17,7 +17,6 @@ from typing import Any
 import httpx
 
 from pledgenet import errors
-from pledgenet.api.codes import BY_CODE
 from pledgenet.client.signing import RequestSigner
 from pledgenet.crypto.client_credential import ClientCredential
 from pledgenet.errors import ConfigError
@@ -47,11 +46,13 @@ def raise_problem(response: httpx.Response) -> None:
         code, detail = str(problem["code"]), str(problem["detail"])
     except (ValueError, KeyError, TypeError):
         code, detail = "http_error", f"HTTP {response.status_code}: {response.text[:200]}"
-    kind = BY_CODE.get(code) or _BY_STATUS.get(response.status_code, errors.PledgenetError)
+    kind: type[errors.PledgenetError]
     if response.status_code == 401:  # whatever check refused the credentials (its code says which)
         kind = errors.NotAuthenticated
-    elif response.status_code == 422 and code not in BY_CODE:
-        kind = errors.RegistryError if detail.startswith("registry.") else errors.ContractError
+    elif code in errors.CODES:  # exactly the class that raised it (``errors.refusal``)
+        kind = errors.CODES[code]
+    else:
+        kind = _BY_STATUS.get(response.status_code, errors.PledgenetError)
     raise kind(detail, code=code)
 
 
