@@ -20,6 +20,7 @@ from pledgenet import errors
 from pledgenet.client.signing import RequestSigner
 from pledgenet.crypto.client_credential import ClientCredential
 from pledgenet.errors import ConfigError
+from pledgenet.ledger.block import Block
 from pledgenet.ledger.records import TxReceipt
 
 API = "/api/v1"
@@ -158,6 +159,21 @@ class NodeClient:
     def block(self, height: int) -> dict[str, Any]:
         result: dict[str, Any] = self.get(f"/blocks/{height}")
         return result
+
+    def block_wire(self, height: int) -> Block:
+        """A whole block as the node stores it (decoded; its checks are the caller's: ``Peer.apply_block``
+        or ``client.proofs``)."""
+        try:
+            response = self.http.get(f"{API}/blocks/{height}/wire")
+        except httpx.TransportError as error:
+            raise ConfigError(f"lost the pledgenet node at {self.http.base_url}: {error}") from None
+        raise_problem(response)
+        return Block.decode(response.content)
+
+    def blocks_between(self, start: int, stop: int) -> Iterator[Block]:
+        """Blocks ``[start, stop)`` (a ``ledger.ordering.intake.BlockSource`` over this node)."""
+        for height in range(start, stop):
+            yield self.block_wire(height)
 
     def tx(self, tx_id: str) -> dict[str, Any]:
         """A transaction with its receipt, envelope and Merkle proof."""
