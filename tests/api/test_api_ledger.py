@@ -12,6 +12,7 @@ import httpx
 import pytest
 from conftest import TRADE_DATE, Nodes
 
+from pledgenet.client import NodeBlockSource
 from pledgenet.contracts.catalog import all_contracts, open_alliance
 from pledgenet.errors import IntegrityError, MalformedTransaction, NotFound
 from pledgenet.ledger.alliance import read_config
@@ -261,7 +262,7 @@ def test_a_whole_block_comes_in_its_wire_form_and_a_fresh_peer_applies_it(
     tip, genesis_hash = bank.node()["height"], bank.node()["genesis_hash"]
     fresh = Peer(tmp_path / "fresh.db", contracts=all_contracts(), org=BANK, genesis_hash=genesis_hash)
     # Execute: every block but the last through the peer's own checks (signatures, links, contracts, roots)
-    for block in bank.blocks_between(0, tip):
+    for block in NodeBlockSource(bank).blocks(0, tip):
         fresh.apply_block(block)
     # Assert: the state it computed is the one the last header commits to, and the last block applies too
     assert fresh.state_root.hex() == bank.blocks(start=tip, limit=1)[0]["state_root"]

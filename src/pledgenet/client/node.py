@@ -375,3 +375,14 @@ class NodeClient:
         """A risk view: ``contracts``, ``views/<by>``, ``stress``, ``cascade``, ``alerts``."""
         result: dict[str, Any] = self.get(f"/risk/{view}", **params)
         return result
+
+
+class NodeBlockSource:
+    """Another member's node as a ``ledger.ordering.intake.BlockSource``: the blocks a lagging peer
+    catches up with (it checks each one itself in ``Peer.apply_block``)."""
+
+    def __init__(self, node: NodeClient) -> None:
+        self.node = node
+
+    def blocks(self, start: int, stop: int) -> Iterator[Block]:
+        return self.node.blocks_between(start, stop)
