@@ -165,12 +165,6 @@ class EmbeddedMember(MemberBackend):
             os.close(fd)  # closing the descriptor releases the lock
 
     @property
-    def alliance(self) -> Alliance:
-        """The embedded alliance (for in-process callers such as tests and ``serve``)."""
-        with self._lock:
-            return self._fresh()
-
-    @property
     def height(self) -> int:
         """The member peer's height, after catching up with blocks other processes committed."""
         with self._lock:
