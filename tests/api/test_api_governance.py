@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import TRADE_DATE, Nodes
+from api_nodes import TRADE_DATE, Nodes
 
 from pledgenet.errors import GovernanceError, MarketDataError, RoleDenied
 

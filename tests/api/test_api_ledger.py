@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import TRADE_DATE, Nodes
+from api_nodes import TRADE_DATE, Nodes
 
 from pledgenet.client import NodeBlockSource
 from pledgenet.contracts.catalog import all_contracts, open_alliance
