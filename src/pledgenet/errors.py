@@ -56,6 +56,7 @@ checks every code the sources raise.
     │   ├── MissingPrice            a stock the risk engine must value has no published close (never filled)
     │   └── CorporateActionMismatch the register and the exchange disagree on a stock's splits or bonus shares
     ├── AccessDenied                an organisation is not entitled to read what it asked for
+    │   └── NotAuthenticated        no valid client credentials for this node (the API's 401)
     └── AttestationError            trusted execution: evidence, the alliance's policy, key release
         ├── EvidenceMalformed       the quote, its collateral or the evidence record does not parse
         ├── EvidenceRefused         the quote does not verify (signature, certificate chain, CRL, TCB level)
@@ -96,7 +97,7 @@ class LedgerError(PledgenetError):
 
 class MalformedTransaction(LedgerError):
     code = "malformed"
-    codes: tuple[str, ...] = ("too_large", "wrong_alliance")
+    codes: tuple[str, ...] = ("too_large", "wrong_alliance", "foreign_submitter")
 
 
 class InvalidSignature(LedgerError):
@@ -120,6 +121,18 @@ class IdentityError(LedgerError):
         "unknown_role",
         "unknown_signer",
         "wrong_certificate",
+        # client certificates a member issues for its node's API (crypto.client_credential)
+        "bad_client_name",
+        "client_issuer_key_mismatch",
+        "not_a_client_certificate",
+        "client_of_no_member",
+        "client_certificate_unknown_issuer",
+        "client_certificate_bad_issuer_key",
+        "client_certificate_forged",
+        "client_certificate_malformed",
+        "client_certificate_not_yet_valid",
+        "client_certificate_expired",
+        "client_certificate_revoked",
     )
 
 
@@ -149,6 +162,7 @@ class IntegrityError(LedgerError):
 
 class NotFound(LedgerError):
     code = "not_found"
+    codes: tuple[str, ...] = ("not_committed", "no_closes")
 
 
 class OrderingUnavailable(LedgerError):
@@ -322,6 +336,24 @@ class CorporateActionMismatch(DataError):
 
 class AccessDenied(PledgenetError):
     code = "access_denied"
+    codes: tuple[str, ...] = ("not_this_member",)
+
+
+class NotAuthenticated(AccessDenied):
+    code = "not_authenticated"
+    codes: tuple[str, ...] = (
+        "no_credentials",
+        "bad_nonce",
+        "bad_timestamp",
+        "stale_request",
+        "bad_request_signature",
+        "replayed_request",
+        "no_session",
+        "session_revoked",
+        "csrf",
+        "malformed_credential",
+        "credential_key_mismatch",
+    )
 
 
 class AttestationError(PledgenetError):
