@@ -10,7 +10,7 @@ package and from any lower floor, never from a higher one and never from another
     3  ledger                    blocks, peers, ordering, the contract interface (ledger.contract_api)
     4  contracts                 the rules every peer runs; contracts.catalog is the composition root
     5  register, fl              a member's register client; vertical federated learning
-    6  risk                      off-chain supervision (reads the register through register.lookups)
+    6  risk, data                off-chain supervision; a member's data client, store, sharing, jobs
     7  sim                       the calibrated market and book generators
     8  demo                      the demo: members, the demo book, the steps, the runner
     9  cli                       the command line (nothing below imports it)
@@ -38,6 +38,7 @@ FLOORS: dict[str, int] = {
     "register": 5,
     "fl": 5,
     "risk": 6,
+    "data": 6,
     "sim": 7,
     "demo": 8,
     "cli": 9,
