@@ -113,11 +113,13 @@ def extract(table: Table, names: list[str]) -> dict[str, Any]:
 
 def check_copy(copy: Mapping[str, Any], content_hash: str) -> Table:
     """Check every column of a copy against the on-chain commitment; the copy as a table."""
-    names = list(copy["columns"])
+    proofs = copy["proofs"]
+    missing = sorted(set(copy["columns"]) - set(proofs))
+    if missing:
+        raise ContentMismatch(f"column {missing[0]} comes without its inclusion proof")
+    names = sorted(copy["columns"], key=lambda name: int(proofs[name]["index"]))  # the file's order
     for name in names:
-        proof = copy["proofs"].get(name)
-        if proof is None:
-            raise ContentMismatch(f"column {name} comes without its inclusion proof")
+        proof = proofs[name]
         path = [(bool(is_left), bytes.fromhex(sibling)) for is_left, sibling in proof["path"]]
         root = root_from_proof(leaf_hash(column_leaf(name, list(copy["columns"][name]))), path)
         if root.hex() != content_hash:

@@ -60,7 +60,7 @@ def choice(args: Mapping[str, Any], name: str, allowed: Iterable[Any], *, code: 
 def choices(
     args: Mapping[str, Any], name: str, allowed: Iterable[str], *, code: str | None = None
 ) -> list[str]:
-    """A non-empty list of distinct values from ``allowed``, sorted."""
+    """A non-empty list of distinct values from ``allowed``, in ``allowed``'s order."""
     options = tuple(allowed)
     value = args.get(name)
     if type(value) is not list or not value or len(set(map(str, value))) != len(value):
@@ -68,7 +68,7 @@ def choices(
     unknown = [item for item in value if item not in options]
     if unknown:
         raise BadDataArguments(f"{name!r}: {unknown[0]!r} is not one of {', '.join(options)}", code=code)
-    return sorted(value)
+    return [option for option in options if option in value]
 
 
 def load(ctx: TxContext, key: str, what: str, code: str) -> Record:
