@@ -88,13 +88,8 @@ def approved(envelope: dict[str, Any]) -> dict[str, str]:
 
 def sound_terms(**changes: Any) -> dict[str, Any]:
     terms = make_terms(
-        business_type="financing_initial",
         amount_fen=600_000_000,
         annual_rate_bp=650,
-        term_days=365,
-        use_of_funds="01",
-        warning_line_bp=16_000,
-        closing_line_bp=14_000,
         start_price_fen=10_000,
     )
     terms.update(changes)

@@ -50,8 +50,8 @@ from pledgenet.ledger.block import (
     tx_root,
 )
 from pledgenet.ledger.cache import StateCache
-from pledgenet.ledger.context import MEMBER_PREFIX, ExecutionContext, checked_bytes, encode_events
-from pledgenet.ledger.contract_api import Contract
+from pledgenet.ledger.context import ExecutionContext, checked_bytes, encode_events
+from pledgenet.ledger.contract_api import MEMBER_PREFIX, Contract
 from pledgenet.ledger.ordering.base import ChainTip
 from pledgenet.ledger.peer_queries import PeerQueries
 from pledgenet.ledger.records import TxReceipt

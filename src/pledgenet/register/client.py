@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from pledgenet.contracts import governance
 from pledgenet.contracts.register import keys
 from pledgenet.crypto.envelope import open_envelope, seal
 from pledgenet.errors import AccessDenied, NotFound, UnknownRecord
@@ -55,7 +56,7 @@ class RegisterClient:
         return self.alliance.peer(self.org)
 
     def members_with(self, role: str) -> list[str]:
-        return [record["org"] for _, record in self.peer.range("gov/member/") if role in record["roles"]]
+        return governance.members_with_role(self.peer, role)
 
     def registrar(self) -> str:
         registrars = self.members_with("registrar")
@@ -64,14 +65,14 @@ class RegisterClient:
         return registrars[0]
 
     def param(self, name: str) -> Any:
-        return self.peer.get("gov/param/" + name)
+        return self.peer.get(governance.param_key(name))
 
     def seal_for(self, readers: list[str], record: Any, purpose: str) -> dict[str, Any]:
         """Seal ``record`` for ``readers`` plus every registrar and regulator, with on-chain public keys."""
         orgs = sorted({*readers, *self.members_with("registrar"), *self.members_with("regulator")})
         recipients = {}
         for org in orgs:
-            member = self.peer.get("gov/member/" + org)
+            member = self.peer.get(governance.member_key(org))
             if member is None:
                 raise NotFound(f"{org} is not a member of the alliance")
             recipients[org] = member["encryption_key"]
@@ -193,7 +194,7 @@ class RegisterClient:
             operation="pledge",
             exempt=repays_default_of is not None,
         )
-        member = self.peer.get("gov/member/" + pledgee) or {}
+        member = self.peer.get(governance.member_key(pledgee)) or {}
         args: dict[str, Any] = {
             "contract_no": contract_no,
             "account": account,

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from pledgenet.contracts.governance import param_key
 from pledgenet.contracts.register import params as p
 from pledgenet.contracts.register.terms import check_terms, make_verdict, review
 from pledgenet.crypto.envelope import open_envelope
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
 
 def governed_rules(peer: Peer) -> dict[str, Any]:
     """The register's governed parameters as they stand on ``peer``."""
-    return {name: peer.get("gov/param/" + name) for name in p.DEFAULT_PARAMS}
+    return {name: peer.get(param_key(name)) for name in p.DEFAULT_PARAMS}
 
 
 def registrar_verdict(
