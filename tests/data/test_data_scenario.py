@@ -67,8 +67,8 @@ def test_grant_copy_job_then_revocation_refuses_and_records_both(world: World, t
     # Assert: both refused with their reason, both recorded as attempts with an alert, no new job
     assert refused_copy.value.code == refused_job.value.code == "grant_revoked"
     attempts = [u for u in world["regulator"].uses("bank-credit") if u["outcome"] == "refused"]
-    assert [(u["operation"], u["reason"]) for u in attempts] == [("plaintext_copy", "grant_revoked"),
-                                                                ("vertical_training", "grant_revoked")]  # fmt: skip
+    expected = [("plaintext_copy", "grant_revoked"), ("vertical_training", "grant_revoked")]
+    assert [(u["operation"], u["reason"]) for u in attempts] == expected
     assert all(u["alerts"] == ["access_after_revocation"] for u in attempts)
     assert len(world["regulator"].alerts("bank-credit")) == 2
     assert [job["job"] for job in jobs(world["regulator"])] == [job_id]

@@ -44,8 +44,7 @@ def anchor_document(ctx: TxContext, args: dict[str, Any]) -> dict[str, Any]:
     existing = ctx.get(keys.doc(digest))
     if existing is not None:
         raise DuplicateDataRecord(
-            f"this document is already anchored by {existing['anchored_by']} "
-            f"at height {existing['height']}"
+            f"this document is already anchored by {existing['anchored_by']} at height {existing['height']}"
         )
     record = {"hash": digest, "type": doc_type, "title": title, "signer": signer,
               "record_kind": kind, "record": record_id, "anchored_by": ctx.submitter,
