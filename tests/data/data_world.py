@@ -22,8 +22,10 @@ MEMBERS = [
     MemberSpec("broker-01", ["broker"]),
     MemberSpec("broker-02", ["broker"]),
 ]
-BANK_COLUMNS: dict[str, dict[str, Any]] = {"id": {"level": 3, "pi": "C2"},
-                                           **{f"x{i}": {"level": 3} for i in range(5)}}  # fmt: skip
+BANK_COLUMNS: dict[str, dict[str, Any]] = {
+    "id": {"level": 3, "pi": "C2"},
+    **{f"x{i}": {"level": 3} for i in range(5)},
+}
 
 
 @dataclass
@@ -58,15 +60,22 @@ def make_world(directory: Path) -> World:
     clock = Clock()
     world = World(init_alliance(directory, MEMBERS, clock=clock), clock)
     world["bank-01"].register(
-        "bank-credit", DATA / "breast_hetero_host.csv", title="Borrower credit features",
-        description="credit features of the bank's borrowers", level=3, columns=BANK_COLUMNS,
+        "bank-credit",
+        DATA / "breast_hetero_host.csv",
+        title="Borrower credit features",
+        description="credit features of the bank's borrowers",
+        level=3,
+        columns=BANK_COLUMNS,
         hide_names=True,
-    )  # fmt: skip
+    )
     world["broker-01"].register(
-        "broker-defaults", DATA / "breast_hetero_guest.csv", title="Pledgor defaults",
-        description="default labels of the broker's pledgors", level=3,
+        "broker-defaults",
+        DATA / "breast_hetero_guest.csv",
+        title="Pledgor defaults",
+        description="default labels of the broker's pledgors",
+        level=3,
         columns={"id": {"level": 3, "pi": "C2"}, "y": {"level": 3}},
-    )  # fmt: skip
+    )
     return world
 
 
@@ -77,9 +86,13 @@ def all_columns(world: World, dataset: str) -> list[str]:
 def approved_grant(world: World, *, operations: list[str], max_uses: int = 5, days: int = 30) -> str:
     """The broker's grant on the bank's dataset for credit modelling, approved by registrar and bank."""
     grant = world["broker-01"].request(
-        "bank-credit", columns=all_columns(world, "bank-credit"), purpose="credit_modelling",
-        operations=operations, days=days, max_uses=max_uses,
-    )  # fmt: skip
+        "bank-credit",
+        columns=all_columns(world, "bank-credit"),
+        purpose="credit_modelling",
+        operations=operations,
+        days=days,
+        max_uses=max_uses,
+    )
     world["registrar"].approve(grant)
     world["bank-01"].approve(grant)
     return grant

@@ -63,8 +63,9 @@ def test_no_cell_of_a_dataset_reaches_the_chain(world: World) -> None:
 
 def test_hidden_column_names_are_read_only_by_the_entitled(world: World) -> None:
     # Prepare
-    grant = world["broker-01"].request("bank-credit", columns=["c1", "c7"], purpose="credit_modelling",
-                                       operations=["psi"])  # fmt: skip
+    grant = world["broker-01"].request(
+        "bank-credit", columns=["c1", "c7"], purpose="credit_modelling", operations=["psi"]
+    )
     world["registrar"].approve(grant)
     world["bank-01"].approve(grant)
 

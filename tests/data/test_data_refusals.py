@@ -35,15 +35,23 @@ def _attempts(world: World) -> list[tuple[str, str | None]]:
 
 @pytest.mark.parametrize(
     ("level", "operation", "code"),
-    [(5, "plaintext_copy", "plaintext_forbidden"), (5, "psi", "operation_forbidden"),
-     (4, "plaintext_copy", "plaintext_forbidden")],
-)  # fmt: skip
+    [
+        (5, "plaintext_copy", "plaintext_forbidden"),
+        (5, "psi", "operation_forbidden"),
+        (4, "plaintext_copy", "plaintext_forbidden"),
+    ],
+)
 def test_a_request_the_grading_forbids_is_refused_at_once(
     world: World, level: int, operation: str, code: str
 ) -> None:
     # Prepare
-    world["bank-01"].register("aggregates", DATA / "breast_hetero_host.csv", title="Market aggregates",
-                              description="before publication", level=level)  # fmt: skip
+    world["bank-01"].register(
+        "aggregates",
+        DATA / "breast_hetero_host.csv",
+        title="Market aggregates",
+        description="before publication",
+        level=level,
+    )
     before = world.data_state()
     # Execute
     with pytest.raises(GradingForbids) as refused:
@@ -60,8 +68,13 @@ def test_an_expired_grant_serves_nothing_and_the_attempt_is_recorded(world: Worl
     before = world.data_state()
     # Execute
     with pytest.raises(GrantInvalid) as refused:
-        fetch(world["broker-01"], world.service("bank-01"), "bank-credit", grant=grant,
-              purpose="credit_modelling")  # fmt: skip
+        fetch(
+            world["broker-01"],
+            world.service("bank-01"),
+            "bank-credit",
+            grant=grant,
+            purpose="credit_modelling",
+        )
     # Assert
     assert refused.value.code == "grant_expired"
     assert _changed(before, world.data_state()) == []
@@ -76,8 +89,14 @@ def test_a_grant_used_by_another_member_is_refused(world: World) -> None:
     before = world.data_state()
     # Execute
     with pytest.raises(GrantInvalid) as refused:
-        fetch(world["broker-02"], world.service("bank-01"), "bank-credit", grant=grant,
-              purpose="credit_modelling", columns=all_columns(world, "bank-credit"))  # fmt: skip
+        fetch(
+            world["broker-02"],
+            world.service("bank-01"),
+            "bank-credit",
+            grant=grant,
+            purpose="credit_modelling",
+            columns=all_columns(world, "bank-credit"),
+        )
     # Assert
     assert refused.value.code == "not_grantee"
     assert _changed(before, world.data_state()) == []
@@ -98,8 +117,12 @@ def test_a_purpose_outside_the_grant_is_refused_and_raises_an_alert(world: World
 def test_forged_approvals_are_refused(world: World) -> None:
     # Prepare: a request the registrar and the bank must approve
     broker = world["broker-01"]
-    grant = broker.request("bank-credit", columns=all_columns(world, "bank-credit"),
-                           purpose="credit_modelling", operations=["plaintext_copy"])  # fmt: skip
+    grant = broker.request(
+        "bank-credit",
+        columns=all_columns(world, "bank-credit"),
+        purpose="credit_modelling",
+        operations=["plaintext_copy"],
+    )
     before = world.data_state()
     # Execute: the grantee approves its own request; a member no rule names approves it
     refusals = []
@@ -124,10 +147,14 @@ def test_a_job_naming_a_dataset_without_a_grant_is_refused(world: World) -> None
     before = world.data_state()
     # Execute
     with pytest.raises(GrantInvalid) as refused:
-        create_job(world["broker-01"], kind="vertical_training", purpose="credit_modelling",
-                   participants={"broker-01": "guest", "bank-01": "host", "registrar": "coordinator"},
-                   datasets=[{"dataset": "broker-defaults"}, {"dataset": "bank-credit"}],
-                   components={"hetero_lr": {"epochs": 1}})  # fmt: skip
+        create_job(
+            world["broker-01"],
+            kind="vertical_training",
+            purpose="credit_modelling",
+            participants={"broker-01": "guest", "bank-01": "host", "registrar": "coordinator"},
+            datasets=[{"dataset": "broker-defaults"}, {"dataset": "bank-credit"}],
+            components={"hetero_lr": {"epochs": 1}},
+        )
     # Assert
     assert refused.value.code == "no_grant"
     assert _changed(before, world.data_state()) == []
@@ -145,9 +172,14 @@ def test_a_tampered_dataset_file_is_neither_served_nor_computed_on(world: World,
     grant = approved_grant(world, operations=["plaintext_copy", "vertical_training"])
     participants = {"broker-01": "guest", "bank-01": "host", "registrar": "coordinator"}
     datasets = [{"dataset": "broker-defaults"}, {"dataset": "bank-credit", "grant": grant}]
-    job_id = create_job(world["broker-01"], kind="vertical_training", purpose="credit_modelling",
-                        participants=participants, components={"hetero_lr": {"epochs": 1}},
-                        datasets=datasets)  # fmt: skip
+    job_id = create_job(
+        world["broker-01"],
+        kind="vertical_training",
+        purpose="credit_modelling",
+        participants=participants,
+        components={"hetero_lr": {"epochs": 1}},
+        datasets=datasets,
+    )
     accept_job(world["bank-01"], job_id)
     accept_job(world["registrar"], job_id)
     bank = world["bank-01"]
@@ -155,8 +187,13 @@ def test_a_tampered_dataset_file_is_neither_served_nor_computed_on(world: World,
     before = world.data_state()
     # Execute
     with pytest.raises(ContentMismatch) as not_served:
-        fetch(world["broker-01"], world.service("bank-01"), "bank-credit", grant=grant,
-              purpose="credit_modelling")  # fmt: skip
+        fetch(
+            world["broker-01"],
+            world.service("bank-01"),
+            "bank-credit",
+            grant=grant,
+            purpose="credit_modelling",
+        )
     with pytest.raises(ContentMismatch) as not_run:
         run_job({org: world[org] for org in participants}, job_id, tmp_path / "job")
     # Assert: nothing served, nothing computed; the job is recorded aborted with the reason
@@ -179,15 +216,27 @@ def test_a_copy_changed_in_transit_fails_its_check_against_the_chain(world: Worl
 
 @pytest.mark.parametrize(
     ("args", "code"),
-    [({"dataset": "nope"}, "unknown_dataset"), ({"columns": ["c999"]}, "unknown_column"),
-     ({"purpose": "marketing"}, "unknown_purpose"), ({"operations": ["resale"]}, "bad_data_arguments"),
-     ({"expires_at": 0}, "bad_data_arguments"), ({"max_uses": 0}, "bad_data_arguments")],
-)  # fmt: skip
+    [
+        ({"dataset": "nope"}, "unknown_dataset"),
+        ({"columns": ["c999"]}, "unknown_column"),
+        ({"purpose": "marketing"}, "unknown_purpose"),
+        ({"operations": ["resale"]}, "bad_data_arguments"),
+        ({"expires_at": 0}, "bad_data_arguments"),
+        ({"max_uses": 0}, "bad_data_arguments"),
+    ],
+)
 def test_a_malformed_request_changes_nothing(world: World, args: dict[str, Any], code: str) -> None:
     # Prepare
     tomorrow = world["broker-01"].now() + DAY_MS
-    request = {"dataset": "bank-credit", "columns": ["c1"], "purpose": "credit_modelling",
-               "operations": ["psi"], "expires_at": tomorrow, "max_uses": 1, **args}  # fmt: skip
+    request = {
+        "dataset": "bank-credit",
+        "columns": ["c1"],
+        "purpose": "credit_modelling",
+        "operations": ["psi"],
+        "expires_at": tomorrow,
+        "max_uses": 1,
+        **args,
+    }
     before = world.data_state()
     # Execute
     with pytest.raises(PledgenetError) as refused:

@@ -14,9 +14,12 @@ from pledgenet.data.sharing import fetch
 from pledgenet.encoding import sha256_hex
 from pledgenet.errors import GrantInvalid
 
-JOB = {"kind": "vertical_training", "purpose": "credit_modelling",
-       "participants": {"broker-01": "guest", "bank-01": "host", "registrar": "coordinator"},
-       "components": {"hetero_lr": {"epochs": 3, "batch_size": 64}}}  # fmt: skip
+JOB = {
+    "kind": "vertical_training",
+    "purpose": "credit_modelling",
+    "participants": {"broker-01": "guest", "bank-01": "host", "registrar": "coordinator"},
+    "components": {"hetero_lr": {"epochs": 3, "batch_size": 64}},
+}
 
 
 def _datasets(grant: str | None) -> list[dict[str, str | None]]:
@@ -33,8 +36,14 @@ def test_grant_copy_job_then_revocation_refuses_and_records_both(world: World, t
     assert broker.grant(grant)["required"] == ["owner", "registrar"]
 
     # Execute: a copy, then a job created, accepted by every participant, run and recorded
-    copy = fetch(broker, world.service("bank-01"), "bank-credit", grant=grant, purpose="credit_modelling",
-                 out=tmp_path / "copy.csv")  # fmt: skip
+    copy = fetch(
+        broker,
+        world.service("bank-01"),
+        "bank-credit",
+        grant=grant,
+        purpose="credit_modelling",
+        out=tmp_path / "copy.csv",
+    )
     job_id = create_job(broker, datasets=_datasets(grant), **JOB)  # type: ignore[arg-type]
     accept_job(bank, job_id)
     accept_job(world["registrar"], job_id)
@@ -45,8 +54,10 @@ def test_grant_copy_job_then_revocation_refuses_and_records_both(world: World, t
     assert copy.names == original.names and copy.columns == original.columns
     assert all(column["name"] for column in broker.dataset("bank-credit")["schema"])
     served = bank.uses("bank-credit", user="broker-01")
-    assert [(u["operation"], u["outcome"]) for u in served] == [("plaintext_copy", "served"),
-                                                               ("vertical_training", "served")]  # fmt: skip
+    assert [(u["operation"], u["outcome"]) for u in served] == [
+        ("plaintext_copy", "served"),
+        ("vertical_training", "served"),
+    ]
     assert served[0]["grant"] == grant and served[0]["purpose"] == "credit_modelling"
     assert served[0]["content_hash"] == bank.dataset("bank-credit")["content_hash"]
     # the job's outcome: model hashes that match the files, metrics, the data actually used

@@ -123,16 +123,29 @@ class DataClient:
         schema, hidden = [], {}
         for name, values in zip(table.names, table.columns, strict=True):
             spec = columns.get(name, {})
-            entry = {"id": ids[name], "name": name, "type": spec.get("type", infer_type(values)),
-                     "level": spec.get("level", 1), "pi": spec.get("pi")}  # fmt: skip
+            entry = {
+                "id": ids[name],
+                "name": name,
+                "type": spec.get("type", infer_type(values)),
+                "level": spec.get("level", 1),
+                "pi": spec.get("pi"),
+            }
             if hide_names and column_level(entry, pi_levels) >= 3:
                 hidden[ids[name]] = name
                 entry["name"] = None
             schema.append(entry)
         sealed = self.seal_for([self.org], hidden, "column_names") if hidden else None
-        args = {"dataset": dataset, "title": title, "description": description, "schema": schema,
-                "level": level, "pi": pi, "rows": table.rows, "content_hash": commitment(table),
-                "sealed_names": sealed}  # fmt: skip
+        args = {
+            "dataset": dataset,
+            "title": title,
+            "description": description,
+            "schema": schema,
+            "level": level,
+            "pi": pi,
+            "rows": table.rows,
+            "content_hash": commitment(table),
+            "sealed_names": sealed,
+        }
         receipt = self.submit("data.register_dataset", args)
         self.store.put(dataset, receipt.result["version"], table, ids)
         return self.dataset(dataset, receipt.result["version"])
@@ -167,8 +180,9 @@ class DataClient:
             raise UnknownDataRecord(f"dataset {dataset} has no version {number}", code="unknown_version")
         record = dict(record)
         names = self.visible_names(record)
-        record["schema"] = [{**column, "name": column["name"] or names.get(column["id"])}
-                            for column in record["schema"]]  # fmt: skip
+        record["schema"] = [
+            {**column, "name": column["name"] or names.get(column["id"])} for column in record["schema"]
+        ]
         record["names_visible"] = all(column["name"] for column in record["schema"])
         return record
 
@@ -177,8 +191,11 @@ class DataClient:
         names: dict[str, str] = {}
         member = self.alliance.member(self.org)
         envelopes = [version.get("sealed_names")]
-        envelopes += [grant.get("column_names") for grant in self.grants(version["dataset"])
-                      if grant["grantee"] == self.org]  # fmt: skip
+        envelopes += [
+            grant.get("column_names")
+            for grant in self.grants(version["dataset"])
+            if grant["grantee"] == self.org
+        ]
         for envelope in envelopes:
             if envelope is None:
                 continue
@@ -190,8 +207,11 @@ class DataClient:
 
     def datasets(self) -> list[dict[str, Any]]:
         """The latest version of every dataset in the catalog."""
-        return [self.dataset(str(head["dataset"])) for key, head in self.peer.range(keys.DATASET)
-                if key.count("/") == 2]  # fmt: skip
+        return [
+            self.dataset(str(head["dataset"]))
+            for key, head in self.peer.range(keys.DATASET)
+            if key.count("/") == 2
+        ]
 
     def history(self, dataset: str) -> list[dict[str, Any]]:
         return [dict(value) for _, value in self.peer.range(f"{keys.DATASET}{dataset}/v/")]
@@ -208,8 +228,9 @@ class DataClient:
             elif item in ids:
                 chosen.append(item)
             else:
-                raise BadDataArguments(f"{dataset} has no column {item!r} (that this member can see)",
-                                       code="unknown_column")  # fmt: skip
+                raise BadDataArguments(
+                    f"{dataset} has no column {item!r} (that this member can see)", code="unknown_column"
+                )
         return chosen
 
     # ------------------------------------------------------------------ grants
@@ -225,9 +246,14 @@ class DataClient:
         max_uses: int = 10,
     ) -> str:
         """Request a grant; returns its id. A request the grading forbids raises ``GradingForbids``."""
-        args = {"dataset": dataset, "columns": self.column_ids(dataset, columns), "purpose": purpose,
-                "operations": list(operations), "expires_at": self.now() + days * DAY_MS,
-                "max_uses": max_uses}  # fmt: skip
+        args = {
+            "dataset": dataset,
+            "columns": self.column_ids(dataset, columns),
+            "purpose": purpose,
+            "operations": list(operations),
+            "expires_at": self.now() + days * DAY_MS,
+            "max_uses": max_uses,
+        }
         return str(self.submit("data.request_grant", args).result["grant"])
 
     def grant(self, grant_id: str) -> dict[str, Any]:
@@ -265,27 +291,58 @@ class DataClient:
     ) -> list[dict[str, Any]]:
         """Every recorded use (served or refused), filtered by dataset, user and purpose."""
         prefix = keys.USE if dataset is None else f"{keys.USE}{dataset}/"
-        return [dict(use) for _, use in self.peer.range(prefix)
-                if user in (None, use["user"]) and purpose in (None, use["purpose"])]  # fmt: skip
+        return [
+            dict(use)
+            for _, use in self.peer.range(prefix)
+            if user in (None, use["user"]) and purpose in (None, use["purpose"])
+        ]
 
     def alerts(self, dataset: str | None = None) -> list[dict[str, Any]]:
         return [use for use in self.uses(dataset) if use["alerts"]]
 
+    def log(
+        self, dataset: str | None = None, *, user: str | None = None, purpose: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The uses this member is entitled to list: all of them for a regulator or registrar, those of
+        its own datasets for an owner, its own uses for anyone else."""
+        roles = set((self.peer.get("gov/member/" + self.org) or {}).get("roles", []))
+        everything = bool(roles & {"regulator", "registrar"})
+        return [
+            use
+            for use in self.uses(dataset, user=user, purpose=purpose)
+            if everything or self.org in (use["owner"], use["user"])
+        ]
+
     # ------------------------------------------------------------------ documents
 
-    def anchor(self, path: Path, *, doc_type: str, signer: str, record_kind: str, record: str,
-               title: str | None = None) -> dict[str, Any]:  # fmt: skip
+    def anchor(
+        self,
+        path: Path,
+        *,
+        doc_type: str,
+        signer: str,
+        record_kind: str,
+        record: str,
+        title: str | None = None,
+    ) -> dict[str, Any]:
         """Anchor a document's hash to a register record, dataset or job; the file stays here."""
-        args = {"hash": file_hash(path), "type": doc_type, "signer": signer, "record_kind": record_kind,
-                "record": record, "title": title or path.name}  # fmt: skip
+        args = {
+            "hash": file_hash(path),
+            "type": doc_type,
+            "signer": signer,
+            "record_kind": record_kind,
+            "record": record,
+            "title": title or path.name,
+        }
         self.submit("data.anchor_document", args)
         return self.document(args["hash"])
 
     def document(self, digest: str) -> dict[str, Any]:
         record = self.peer.get(keys.doc(digest))
         if record is None:
-            raise UnknownDataRecord("no document with this hash is anchored on the chain",
-                                    code="unknown_document")  # fmt: skip
+            raise UnknownDataRecord(
+                "no document with this hash is anchored on the chain", code="unknown_document"
+            )
         return dict(record)
 
     def verify(self, path: Path) -> dict[str, Any]:
@@ -294,10 +351,12 @@ class DataClient:
 
     def documents(self, record_kind: str | None = None, record: str | None = None) -> list[dict[str, Any]]:
         if record_kind is not None and record is not None:
-            return [self.document(entry["hash"]) for _, entry in
-                    self.peer.range(keys.doc_of(record_kind, record))]  # fmt: skip
-        return [dict(doc) for _, doc in self.peer.range(keys.DOC)
-                if record_kind in (None, doc["record_kind"])]  # fmt: skip
+            return [
+                self.document(entry["hash"]) for _, entry in self.peer.range(keys.doc_of(record_kind, record))
+            ]
+        return [
+            dict(doc) for _, doc in self.peer.range(keys.DOC) if record_kind in (None, doc["record_kind"])
+        ]
 
 
 def file_hash(path: Path) -> str:

@@ -106,8 +106,10 @@ def extract(table: Table, names: list[str]) -> dict[str, Any]:
     proofs = {}
     for name in names:
         path = inclusion_proof(hashes, table.names.index(name))
-        proofs[name] = {"index": table.names.index(name),
-                        "path": [[is_left, sibling.hex()] for is_left, sibling in path]}  # fmt: skip
+        proofs[name] = {
+            "index": table.names.index(name),
+            "path": [[is_left, sibling.hex()] for is_left, sibling in path],
+        }
     return {"columns": {name: table.column(name) for name in names}, "proofs": proofs}
 
 

@@ -19,7 +19,7 @@ its dataset's columns in the job other than the id and label.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -47,14 +47,19 @@ def create_job(
     kind: str,
     purpose: str,
     participants: Mapping[str, str],
-    datasets: list[Mapping[str, Any]],
+    datasets: Sequence[Mapping[str, Any]],
     components: Mapping[str, Any],
     settings: Mapping[str, Any] | None = None,
 ) -> str:
     """Put a job on chain as its guest; its id. A grant that does not allow it raises its reason."""
-    args = {"kind": kind, "purpose": purpose, "participants": dict(participants),
-            "datasets": [dict(item) for item in datasets], "components": dict(components),
-            "settings": dict(settings or {})}  # fmt: skip
+    args = {
+        "kind": kind,
+        "purpose": purpose,
+        "participants": dict(participants),
+        "datasets": [dict(item) for item in datasets],
+        "components": dict(components),
+        "settings": dict(settings or {}),
+    }
     result = guest.submit("data.create_job", args).result
     raise_refused_use(result)
     return str(result["job"])
@@ -76,9 +81,16 @@ def grant_problem(client: DataClient, job: Mapping[str, Any], owner: str | None 
     for item in job["datasets"]:
         if item["grant"] is None or owner not in (None, item["owner"]):
             continue
-        reason = use_problem(client.peer.get(keys.grant(item["grant"])), dataset=item["dataset"],
-                             at=client.now(), user=job["creator"], operation=job["kind"],
-                             purpose=job["purpose"], columns=item["columns"], counted=True)  # fmt: skip
+        reason = use_problem(
+            client.peer.get(keys.grant(item["grant"])),
+            dataset=item["dataset"],
+            at=client.now(),
+            user=job["creator"],
+            operation=job["kind"],
+            purpose=job["purpose"],
+            columns=item["columns"],
+            counted=True,
+        )
         if reason is not None:
             return reason
     return None
@@ -125,13 +137,21 @@ def _fl_job(clients: Mapping[str, DataClient], job: Mapping[str, Any], output: P
         if id_column not in columns:
             raise ConfigError(f"the job's columns of {item['dataset']} lack the id column {id_column!r}")
         spec = parties[item["owner"]]
-        spec.update(data=str(owner.store.csv_path(item["dataset"], item["version"])), id=id_column,
-                    features=[c for c in columns if c not in (id_column, label)])  # fmt: skip
+        spec.update(
+            data=str(owner.store.csv_path(item["dataset"], item["version"])),
+            id=id_column,
+            features=[c for c in columns if c not in (id_column, label)],
+        )
         if spec["role"] == "guest":
             spec["label"] = label
-    fl_job = Job(name=str(job["job"]), parties=parties, components=dict(job["components"]),
-                 test_share=float(settings.get("test_share", 0.3)), output=output,
-                 base_dir=Path.cwd())  # fmt: skip
+    fl_job = Job(
+        name=str(job["job"]),
+        parties=parties,
+        components=dict(job["components"]),
+        test_share=float(settings.get("test_share", 0.3)),
+        output=output,
+        base_dir=Path.cwd(),
+    )
     for name, params in fl_job.components.items():
         if name not in COMPONENTS:
             raise ConfigError(f"unknown component {name!r}")
@@ -157,8 +177,9 @@ def _metrics(results: Mapping[str, Any]) -> dict[str, str | int]:
     return metrics
 
 
-def run_job(clients: Mapping[str, DataClient], job_id: str, output: Path, progress: Progress | None = None
-            ) -> dict[str, Any]:  # fmt: skip
+def run_job(
+    clients: Mapping[str, DataClient], job_id: str, output: Path, progress: Progress | None = None
+) -> dict[str, Any]:
     """Run accepted job ``job_id`` with every participant's node here (``clients`` by org); return the
     outcome the guest recorded. Raises the reason when the chain says no (recorded as ``aborted``)."""
     from pledgenet.fl.job import simulate
@@ -184,15 +205,24 @@ def run_job(clients: Mapping[str, DataClient], job_id: str, output: Path, progre
         reason = f"{type(failure).__name__} ({failure.code})"
         guest.submit("data.finish_job", {"job": job_id, "status": "failed", "reason": reason})
         raise
-    models = {f"{org}.{name}": sha256_hex(path.read_bytes())
-              for org in job["participants"] for name in job["components"]
-              if (path := output / f"{org}.{name}.model.json").exists()}  # fmt: skip
+    models = {
+        f"{org}.{name}": sha256_hex(path.read_bytes())
+        for org in job["participants"]
+        for name in job["components"]
+        if (path := output / f"{org}.{name}.model.json").exists()
+    }
     used = {}
     for item in job["datasets"]:
         used[item["dataset"]] = commitment(
             clients[item["owner"]].store.table(item["dataset"], item["version"])
         )
-    args = {"job": job_id, "status": "finished", "models": models, "metrics": _metrics(results),
-            "transcript_hash": transcript_hash(transcript), "content_hashes": used}  # fmt: skip
+    args = {
+        "job": job_id,
+        "status": "finished",
+        "models": models,
+        "metrics": _metrics(results),
+        "transcript_hash": transcript_hash(transcript),
+        "content_hashes": used,
+    }
     guest.submit("data.finish_job", args)
     return dict(job_record(guest, job_id)["outcome"])

@@ -56,17 +56,26 @@ class OwnerService:
             raise ContentMismatch(
                 f"the stored file of {wanted.dataset} v{version['version']} no longer matches its commitment"
             )
-        args = {"dataset": wanted.dataset, "version": version["version"], "requester": wanted.requester,
-                "grant": wanted.grant, "purpose": wanted.purpose, "operation": "plaintext_copy",
-                "columns": list(wanted.columns)}  # fmt: skip
+        args = {
+            "dataset": wanted.dataset,
+            "version": version["version"],
+            "requester": wanted.requester,
+            "grant": wanted.grant,
+            "purpose": wanted.purpose,
+            "operation": "plaintext_copy",
+            "columns": list(wanted.columns),
+        }
         result = self.owner.submit("data.record_access", args, [wanted.requester]).result
         if result["outcome"] != "served":
             return {"status": "refused", "reason": result["reason"], "use": result["use"]}
         names = self.owner.store.names_by_id(wanted.dataset, version["version"])
         copy = extract(table, [names[column_id] for column_id in wanted.columns])
         copy.update(dataset=wanted.dataset, version=version["version"], use=result["use"])
-        envelope = seal(copy, {wanted.requester: self.owner.public_key(wanted.requester)},
-                        purpose=f"{COPY_PURPOSE}:{wanted.dataset}")  # fmt: skip
+        envelope = seal(
+            copy,
+            {wanted.requester: self.owner.public_key(wanted.requester)},
+            purpose=f"{COPY_PURPOSE}:{wanted.dataset}",
+        )
         return {"status": "served", "envelope": envelope, "use": result["use"]}
 
 

@@ -45,8 +45,13 @@ def _schema(args: dict[str, Any], pi_levels: dict[str, Any]) -> list[dict[str, A
         pi = column.get("pi")
         if pi is not None and pi not in keys.PI_CLASSES:
             raise BadDataArguments(f"column {column_id}: 'pi' must be null or one of {keys.PI_CLASSES}")
-        entry = {"id": column_id, "name": name, "type": common.choice(column, "type", keys.COLUMN_TYPES),
-                 "level": level, "pi": pi}  # fmt: skip
+        entry = {
+            "id": column_id,
+            "name": name,
+            "type": common.choice(column, "type", keys.COLUMN_TYPES),
+            "level": level,
+            "pi": pi,
+        }
         if name is None:
             if column_level(entry, pi_levels) < 3:
                 raise BadDataArguments(
@@ -113,11 +118,23 @@ def register_dataset(ctx: TxContext, args: dict[str, Any]) -> dict[str, Any]:
     number = 1 if head is None else int(head["version"]) + 1
     record["version"] = number
     ctx.put(keys.version(dataset_id, number), record)
-    common.put(ctx, keys.dataset(dataset_id), {
-        "dataset": dataset_id, "owner": ctx.submitter, "version": number,
-        "created_at": ctx.block_time if head is None else head["created_at"], "updated_at": ctx.block_time,
-    })  # fmt: skip
-    payload = {"dataset": dataset_id, "version": number, "owner": ctx.submitter, "level": level,
-               "content_hash": record["content_hash"]}  # fmt: skip
+    common.put(
+        ctx,
+        keys.dataset(dataset_id),
+        {
+            "dataset": dataset_id,
+            "owner": ctx.submitter,
+            "version": number,
+            "created_at": ctx.block_time if head is None else head["created_at"],
+            "updated_at": ctx.block_time,
+        },
+    )
+    payload = {
+        "dataset": dataset_id,
+        "version": number,
+        "owner": ctx.submitter,
+        "level": level,
+        "content_hash": record["content_hash"],
+    }
     ctx.emit("data.dataset_registered", payload)
     return payload

@@ -46,9 +46,18 @@ def anchor_document(ctx: TxContext, args: dict[str, Any]) -> dict[str, Any]:
         raise DuplicateDataRecord(
             f"this document is already anchored by {existing['anchored_by']} at height {existing['height']}"
         )
-    record = {"hash": digest, "type": doc_type, "title": title, "signer": signer,
-              "record_kind": kind, "record": record_id, "anchored_by": ctx.submitter,
-              "at": ctx.block_time, "height": ctx.block_height, "tx": ctx.tx_id}  # fmt: skip
+    record = {
+        "hash": digest,
+        "type": doc_type,
+        "title": title,
+        "signer": signer,
+        "record_kind": kind,
+        "record": record_id,
+        "anchored_by": ctx.submitter,
+        "at": ctx.block_time,
+        "height": ctx.block_height,
+        "tx": ctx.tx_id,
+    }
     ctx.put(keys.doc(digest), record)
     ctx.put(keys.doc_of(kind, record_id, digest), {"hash": digest, "type": doc_type})
     ctx.emit("data.document_anchored", {"hash": digest, "record_kind": kind, "record": record_id})

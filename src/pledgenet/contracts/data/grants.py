@@ -126,16 +126,37 @@ def request_grant(ctx: TxContext, args: dict[str, Any]) -> dict[str, Any]:
     check_grading(rule, level, operations)
     grant_id = "g" + ctx.tx_id[:16]
     record = {
-        "grant": grant_id, "dataset": dataset_id, "version": version["version"], "owner": owner,
-        "grantee": ctx.submitter, "columns": columns, "purpose": purpose, "operations": operations,
-        "expires_at": expires_at, "max_uses": max_uses, "uses": 0, "level": level,
-        "required": [OWNER, *sorted(rule["approvers"])], "approvals": {}, "status": "requested",
-        "requested_at": ctx.block_time, "decided_at": None, "revoked_at": None, "revoked_height": None,
-        "reason": None, "column_names": None,
-    }  # fmt: skip
+        "grant": grant_id,
+        "dataset": dataset_id,
+        "version": version["version"],
+        "owner": owner,
+        "grantee": ctx.submitter,
+        "columns": columns,
+        "purpose": purpose,
+        "operations": operations,
+        "expires_at": expires_at,
+        "max_uses": max_uses,
+        "uses": 0,
+        "level": level,
+        "required": [OWNER, *sorted(rule["approvers"])],
+        "approvals": {},
+        "status": "requested",
+        "requested_at": ctx.block_time,
+        "decided_at": None,
+        "revoked_at": None,
+        "revoked_height": None,
+        "reason": None,
+        "column_names": None,
+    }
     common.put(ctx, keys.grant(grant_id), record)
-    payload = {"grant": grant_id, "dataset": dataset_id, "owner": owner, "grantee": ctx.submitter,
-               "level": level, "required": record["required"]}  # fmt: skip
+    payload = {
+        "grant": grant_id,
+        "dataset": dataset_id,
+        "owner": owner,
+        "grantee": ctx.submitter,
+        "level": level,
+        "required": record["required"],
+    }
     ctx.emit("data.grant_requested", payload)
     return payload
 
@@ -199,8 +220,9 @@ def refuse_grant(ctx: TxContext, args: dict[str, Any]) -> dict[str, Any]:
     grant = _grant(ctx, args)
     _open_request(grant)
     slot = _slot(ctx, grant)
-    grant.update(status="refused", decided_at=ctx.block_time,
-                 reason=common.text(args, "reason", default="refused"))  # fmt: skip
+    grant.update(
+        status="refused", decided_at=ctx.block_time, reason=common.text(args, "reason", default="refused")
+    )
     common.put(ctx, keys.grant(grant["grant"]), grant)
     payload = {"grant": grant["grant"], "by": ctx.submitter, "as": slot, "reason": grant["reason"]}
     ctx.emit("data.grant_refused", payload)
@@ -215,8 +237,12 @@ def revoke_grant(ctx: TxContext, args: dict[str, Any]) -> dict[str, Any]:
         raise NotAnApprover(f"only {grant['owner']} (the owner) or a regulator revokes {grant['grant']}")
     if grant["status"] not in ("requested", "approved"):
         raise NotAnApprover(f"grant {grant['grant']} is already {grant['status']}", code="already_decided")
-    grant.update(status="revoked", revoked_at=ctx.block_time, revoked_height=ctx.block_height,
-                 reason=common.text(args, "reason", default="revoked"))  # fmt: skip
+    grant.update(
+        status="revoked",
+        revoked_at=ctx.block_time,
+        revoked_height=ctx.block_height,
+        reason=common.text(args, "reason", default="revoked"),
+    )
     common.put(ctx, keys.grant(grant["grant"]), grant)
     payload = {"grant": grant["grant"], "by": ctx.submitter, "height": ctx.block_height}
     ctx.emit("data.grant_revoked", payload)

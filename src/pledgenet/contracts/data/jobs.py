@@ -57,11 +57,20 @@ def _datasets(ctx: TxContext, args: dict[str, Any], participants: dict[str, str]
         known = [column["id"] for column in version["schema"]]
         grant = None if grant_id is None else ctx.get(keys.grant(grant_id))
         default = known if own or grant is None else list(grant["columns"])
-        columns = common.choices({"columns": item.get("columns", default)}, "columns", known,
-                                 code="unknown_column")  # fmt: skip
-        chosen.append({"dataset": version["dataset"], "version": version["version"],
-                       "owner": version["owner"], "grant": None if own else grant_id, "columns": columns,
-                       "content_hash": version["content_hash"], "_version": version})  # fmt: skip
+        columns = common.choices(
+            {"columns": item.get("columns", default)}, "columns", known, code="unknown_column"
+        )
+        chosen.append(
+            {
+                "dataset": version["dataset"],
+                "version": version["version"],
+                "owner": version["owner"],
+                "grant": None if own else grant_id,
+                "columns": columns,
+                "content_hash": version["content_hash"],
+                "_version": version,
+            }
+        )
     if len({item["dataset"] for item in chosen}) != len(chosen):
         raise BadDataArguments("a dataset appears twice in 'datasets'")
     return chosen
@@ -86,25 +95,46 @@ def create_job(ctx: TxContext, args: dict[str, Any]) -> dict[str, Any]:
     granted = [item for item in datasets if item["grant"] is not None or item["owner"] != ctx.submitter]
     problems = {
         item["dataset"]: use_problem(
-            None if item["grant"] is None else ctx.get(keys.grant(item["grant"])), dataset=item["dataset"],
-            at=ctx.block_time, user=ctx.submitter, operation=kind, purpose=purpose, columns=item["columns"])
+            None if item["grant"] is None else ctx.get(keys.grant(item["grant"])),
+            dataset=item["dataset"],
+            at=ctx.block_time,
+            user=ctx.submitter,
+            operation=kind,
+            purpose=purpose,
+            columns=item["columns"],
+        )
         for item in granted
-    }  # fmt: skip
+    }
     failing = [item for item in granted if problems[item["dataset"]] is not None]
     for item in failing or granted:
-        record_use(ctx, item["_version"], item["grant"], user=ctx.submitter, operation=kind, purpose=purpose,
-                   columns=item["columns"], job=None if failing else job_id)  # fmt: skip
+        record_use(
+            ctx,
+            item["_version"],
+            item["grant"],
+            user=ctx.submitter,
+            operation=kind,
+            purpose=purpose,
+            columns=item["columns"],
+            job=None if failing else job_id,
+        )
     if failing:
         reason = problems[failing[0]["dataset"]]
         ctx.emit("data.job_refused", {"kind": kind, "creator": ctx.submitter, "reason": reason})
         return {"job": None, "outcome": "refused", "reason": reason}
     record = {
-        "job": job_id, "creator": ctx.submitter, "kind": kind, "purpose": purpose,
+        "job": job_id,
+        "creator": ctx.submitter,
+        "kind": kind,
+        "purpose": purpose,
         "participants": participants,
         "datasets": [{k: v for k, v in item.items() if k != "_version"} for item in datasets],
-        "components": components, "settings": settings, "status": "proposed",
-        "acceptances": {ctx.submitter: ctx.block_time}, "created_at": ctx.block_time, "outcome": None,
-    }  # fmt: skip
+        "components": components,
+        "settings": settings,
+        "status": "proposed",
+        "acceptances": {ctx.submitter: ctx.block_time},
+        "created_at": ctx.block_time,
+        "outcome": None,
+    }
     common.put(ctx, keys.job(job_id), record)
     ctx.emit("data.job_created", {"job": job_id, "kind": kind, "participants": participants})
     return {"job": job_id, "outcome": "proposed", "reason": None}
@@ -129,9 +159,16 @@ def accept_job(ctx: TxContext, args: dict[str, Any]) -> dict[str, Any]:
     for item in job["datasets"]:
         if item["owner"] == ctx.submitter and item["grant"] is not None:
             grant = ctx.get(keys.grant(item["grant"]))
-            reason = use_problem(grant, dataset=item["dataset"], at=ctx.block_time, user=job["creator"],
-                                 operation=job["kind"], purpose=job["purpose"], columns=item["columns"],
-                                 counted=True)  # fmt: skip
+            reason = use_problem(
+                grant,
+                dataset=item["dataset"],
+                at=ctx.block_time,
+                user=job["creator"],
+                operation=job["kind"],
+                purpose=job["purpose"],
+                columns=item["columns"],
+                counted=True,
+            )
             if reason is not None:
                 raise GrantInvalid(f"job {job['job']} may not use {item['dataset']}: {reason}", code=reason)
     job["acceptances"] = {**job["acceptances"], ctx.submitter: ctx.block_time}
@@ -189,8 +226,12 @@ def finish_job(ctx: TxContext, args: dict[str, Any]) -> dict[str, Any]:
         ):
             raise BadDataArguments(f"'metrics' must map at most {_MAX_METRICS} names to strings or integers")
         model_files = {f"{org}.{name}" for org in job["participants"] for name in job["components"]}
-        outcome.update(models=_hashes(args, "models", model_files), metrics=metrics, content_hashes=used,
-                       transcript_hash=common.digest(args, "transcript_hash"))  # fmt: skip
+        outcome.update(
+            models=_hashes(args, "models", model_files),
+            metrics=metrics,
+            content_hashes=used,
+            transcript_hash=common.digest(args, "transcript_hash"),
+        )
     else:
         outcome["reason"] = common.text(args, "reason", limit=500)
     job.update(status=status, outcome=outcome)

@@ -54,8 +54,15 @@ def record_use(
     """Check a use against its grant and write its record (served or refused); return the record."""
     dataset = version["dataset"]
     grant = None if grant_id is None else ctx.get(keys.grant(grant_id))
-    reason = use_problem(grant, dataset=dataset, at=ctx.block_time, user=user, operation=operation,
-                         purpose=purpose, columns=columns)  # fmt: skip
+    reason = use_problem(
+        grant,
+        dataset=dataset,
+        at=ctx.block_time,
+        user=user,
+        operation=operation,
+        purpose=purpose,
+        columns=columns,
+    )
     if reason is None and grant is not None:
         grant = dict(grant)
         grant["uses"] = int(grant["uses"]) + 1
@@ -66,18 +73,34 @@ def record_use(
     seq = int(ctx.get(keys.use_seq(dataset)) or 0) + 1
     ctx.put(keys.use_seq(dataset), seq)
     record = {
-        "use": seq, "dataset": dataset, "version": version["version"], "owner": version["owner"],
-        "user": user, "grant": grant_id, "purpose": purpose, "operation": operation, "columns": columns,
-        "content_hash": version["content_hash"], "job": job,
-        "outcome": "refused" if reason else "served", "reason": reason, "alerts": alerts,
-        "at": ctx.block_time, "height": ctx.block_height, "tx": ctx.tx_id,
-    }  # fmt: skip
+        "use": seq,
+        "dataset": dataset,
+        "version": version["version"],
+        "owner": version["owner"],
+        "user": user,
+        "grant": grant_id,
+        "purpose": purpose,
+        "operation": operation,
+        "columns": columns,
+        "content_hash": version["content_hash"],
+        "job": job,
+        "outcome": "refused" if reason else "served",
+        "reason": reason,
+        "alerts": alerts,
+        "at": ctx.block_time,
+        "height": ctx.block_height,
+        "tx": ctx.tx_id,
+    }
     ctx.put(keys.use(dataset, seq), record)
-    ctx.emit("data.use", {"dataset": dataset, "use": seq, "user": user, "outcome": record["outcome"],
-                          "reason": reason})  # fmt: skip
+    ctx.emit(
+        "data.use",
+        {"dataset": dataset, "use": seq, "user": user, "outcome": record["outcome"], "reason": reason},
+    )
     for alert in alerts:
-        ctx.emit("data.alert", {"alert": alert, "dataset": dataset, "owner": version["owner"],
-                                "user": user, "use": seq})  # fmt: skip
+        ctx.emit(
+            "data.alert",
+            {"alert": alert, "dataset": dataset, "owner": version["owner"], "user": user, "use": seq},
+        )
     return record
 
 
@@ -99,6 +122,7 @@ def record_access(ctx: TxContext, args: dict[str, Any]) -> dict[str, Any]:
     operation = common.choice(args, "operation", keys.OPERATIONS)
     purpose = common.text(args, "purpose", limit=64)
     grant_id = None if args.get("grant") is None else common.identifier(args, "grant")
-    record = record_use(ctx, version, grant_id, user=requester, operation=operation, purpose=purpose,
-                        columns=columns)  # fmt: skip
+    record = record_use(
+        ctx, version, grant_id, user=requester, operation=operation, purpose=purpose, columns=columns
+    )
     return {key: record[key] for key in ("use", "dataset", "version", "outcome", "reason", "alerts")}
