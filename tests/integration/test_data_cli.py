@@ -4,6 +4,7 @@ pledge registration and verified (a changed byte fails)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -170,6 +171,7 @@ def test_documents_anchored_to_a_registration_are_verified_byte_for_byte(cli: Cl
     )
     verified = cli.json("doc verify", "court-01", str(agreement))
     listed = cli.json("doc list", "regulator", "--record", record)
+    code, shown, _ = cli("pledge show", "regulator", REGISTRATION["no"])
     agreement.write_bytes(agreement.read_bytes().replace(b"1.7", b"1.8"))
     code, _, err = cli("doc verify", "court-01", str(agreement))
     # Assert
@@ -179,6 +181,7 @@ def test_documents_anchored_to_a_registration_are_verified_byte_for_byte(cli: Cl
         "pledge_agreement",
     )
     assert [doc["hash"] for doc in listed] == [verified["hash"]]
+    assert [doc["hash"] for doc in json.loads(shown)["documents"]] == [verified["hash"]]
     assert code == 8 and "error [unknown_document]" in err
     code, _, err = cli(
         "doc anchor",

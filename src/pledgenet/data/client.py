@@ -350,13 +350,19 @@ class DataClient:
         return self.document(file_hash(path))
 
     def documents(self, record_kind: str | None = None, record: str | None = None) -> list[dict[str, Any]]:
+        """Anchored documents: a record's (``record_kind`` and ``record``), of a kind, or all."""
         if record_kind is not None and record is not None:
-            return [
-                self.document(entry["hash"]) for _, entry in self.peer.range(keys.doc_of(record_kind, record))
-            ]
+            return documents_of(self.peer, record_kind, record)
         return [
             dict(doc) for _, doc in self.peer.range(keys.DOC) if record_kind in (None, doc["record_kind"])
         ]
+
+
+def documents_of(peer: Peer, record_kind: str, record: str) -> list[dict[str, Any]]:
+    """The documents anchored to one register record (``registration``, ``freeze``), dataset or job."""
+    return [
+        dict(peer.get(keys.doc(entry["hash"]))) for _, entry in peer.range(keys.doc_of(record_kind, record))
+    ]
 
 
 def file_hash(path: Path) -> str:
