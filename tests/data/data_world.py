@@ -56,9 +56,9 @@ class World:
         return dict(self.alliance.peer("regulator").range("data/"))
 
 
-def make_world(directory: Path) -> World:
+def make_world(directory: Path, params: dict[str, Any] | None = None) -> World:
     clock = Clock()
-    world = World(init_alliance(directory, MEMBERS, clock=clock), clock)
+    world = World(init_alliance(directory, MEMBERS, clock=clock, params=params), clock)
     world["bank-01"].register(
         "bank-credit",
         DATA / "breast_hetero_host.csv",
