@@ -188,6 +188,8 @@ def run_job(
     if missing:
         raise ConfigError(f"run_job needs every participant's node here (missing {', '.join(missing)})")
     job = job_record(next(iter(clients.values())), job_id)
+    if job["kind"] != "vertical_training":
+        raise ConfigError(f"run_job runs vertical training jobs; job {job_id} is {job['kind']}")
     guest = clients[job["creator"]]
     try:
         for org in job["participants"]:
