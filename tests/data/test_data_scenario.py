@@ -9,10 +9,10 @@ import pytest
 from data_world import DATA, World, approved_grant
 
 from pledgenet.data.files import read_table
-from pledgenet.data.jobs import accept_job, create_job, job_record, jobs, run_job
+from pledgenet.data.jobs import accept_job, check_model, create_job, job_record, jobs, run_job
 from pledgenet.data.sharing import fetch
 from pledgenet.encoding import sha256_hex
-from pledgenet.errors import GrantInvalid
+from pledgenet.errors import ContentMismatch, GrantInvalid
 
 JOB = {
     "kind": "vertical_training",
@@ -65,6 +65,12 @@ def test_grant_copy_job_then_revocation_refuses_and_records_both(world: World, t
     assert job["status"] == "finished" and outcome == job["outcome"]
     model = tmp_path / "job" / "bank-01.hetero_lr.model.json"
     assert outcome["models"]["bank-01.hetero_lr"] == sha256_hex(model.read_bytes())
+    assert check_model(world["regulator"], job_id, "bank-01.hetero_lr", model) == sha256_hex(
+        model.read_bytes()
+    )
+    model.write_text(model.read_text().replace("1", "2", 1))
+    with pytest.raises(ContentMismatch):
+        check_model(world["regulator"], job_id, "bank-01.hetero_lr", model)
     assert float(outcome["metrics"]["hetero_lr.auc"]) > 0.9
     assert outcome["content_hashes"]["bank-credit"] == bank.dataset("bank-credit")["content_hash"]
 

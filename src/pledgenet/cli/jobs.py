@@ -1,4 +1,4 @@
-"""Federated jobs on the chain from the command line: ``pledgenet job create|accept|refuse|show|list``.
+"""Federated jobs on the chain from the command line: ``pledgenet job create|accept|show|list|check-model``.
 
 A job is created on chain by its guest, accepted by every participant's node (which checks its own grants
 first), and run with ``pledgenet fl run --job ID --dir D --as ORG``.
@@ -7,6 +7,7 @@ first), and run with ``pledgenet fl run --job ID --dir D --as ORG``.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -16,7 +17,7 @@ from pledgenet.cli.app import app
 from pledgenet.cli.data import data_client
 from pledgenet.cli.deps import AsOpt, DirOpt, JsonOpt, console, print_json
 from pledgenet.contracts.data import keys
-from pledgenet.data.jobs import accept_job, create_job, job_record, jobs
+from pledgenet.data.jobs import accept_job, check_model, create_job, job_record, jobs
 from pledgenet.errors import BadDataArguments
 
 job_app = typer.Typer(help="Federated jobs on the chain: create, accept, show, list.", no_args_is_help=True)
@@ -106,6 +107,20 @@ def show(
     with data_client(directory, org) as client:
         job = job_record(client, job_id)
     print_json(job) if as_json else _print_job(job)
+
+
+@job_app.command("check-model")
+def check_model_file(
+    directory: DirOpt,
+    org: AsOpt,
+    job_id: Annotated[str, typer.Argument()],
+    model: Annotated[str, typer.Argument(help="ORG.COMPONENT, e.g. bank-01.hetero_lr")],
+    file: Annotated[Path, typer.Argument(help="the model file")],
+) -> None:
+    """Check a model file against the hash the job's outcome recorded on the chain."""
+    with data_client(directory, org) as client:
+        digest = check_model(client, job_id, model, file)
+    console.print(f"{file} is model {model} of job {job_id} (sha256 {digest})")
 
 
 @job_app.command("list")

@@ -76,6 +76,22 @@ def jobs(client: DataClient) -> list[dict[str, Any]]:
     return [dict(job) for _, job in client.peer.range(keys.JOB)]
 
 
+def check_model(client: DataClient, job_id: str, model: str, path: Path) -> str:
+    """Check a model file (``<org>.<component>``, e.g. ``bank-01.hetero_lr``) against the hash the job's
+    outcome recorded; its hash, or ``ContentMismatch``."""
+    outcome = job_record(client, job_id)["outcome"] or {}
+    recorded = outcome.get("models", {}).get(model)
+    if recorded is None:
+        raise UnknownDataRecord(f"job {job_id} recorded no model {model!r}", code="unknown_job")
+    try:
+        digest = sha256_hex(path.read_bytes())
+    except FileNotFoundError:
+        raise ConfigError(f"model file {path} does not exist") from None
+    if digest != recorded:
+        raise ContentMismatch(f"{path} is not the model {model} job {job_id} recorded")
+    return digest
+
+
 def grant_problem(client: DataClient, job: Mapping[str, Any], owner: str | None = None) -> str | None:
     """The first reason (from this member's peer, now) why a grant of ``job`` does not allow it."""
     for item in job["datasets"]:
