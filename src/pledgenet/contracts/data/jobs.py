@@ -56,7 +56,8 @@ def _datasets(ctx: TxContext, args: dict[str, Any], participants: dict[str, str]
         grant_id = None if item.get("grant") is None else common.identifier(item, "grant")
         known = [column["id"] for column in version["schema"]]
         grant = None if grant_id is None else ctx.get(keys.grant(grant_id))
-        default = known if own or grant is None else list(grant["columns"])
+        of_this = grant is not None and grant["dataset"] == version["dataset"] and not own
+        default = list(grant["columns"]) if grant is not None and of_this else known
         columns = common.choices(
             {"columns": item.get("columns", default)}, "columns", known, code="unknown_column"
         )
