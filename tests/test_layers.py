@@ -37,6 +37,7 @@ FLOORS: dict[str, int] = {
     "contracts": 4,
     "register": 5,
     "fl": 5,
+    "attest": 5,
     "risk": 6,
     "data": 6,
     "sim": 7,
