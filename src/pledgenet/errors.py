@@ -275,7 +275,7 @@ class BadDataArguments(DataGovernanceError):
 
 
 class UnknownDataRecord(DataGovernanceError):
-    code = "unknown_dataset"
+    code = "not_in_catalog"
     codes: tuple[str, ...] = ("unknown_grant", "unknown_job", "unknown_document", "unknown_version")
 
 
@@ -374,7 +374,7 @@ class AccessDenied(PledgenetError):
 
 class AttestationError(PledgenetError):
     code = "attestation"
-    codes = (
+    codes: tuple[str, ...] = (
         "bad_attest_arguments",
         "not_operator",
         "duplicate_dataset",
@@ -401,7 +401,7 @@ class CollateralExpired(AttestationError):
 
 class PolicyRefused(AttestationError):
     code = "policy_refused"
-    codes = (
+    codes: tuple[str, ...] = (
         "evidence_type_not_allowed",
         "tcb_status_not_accepted",
         "advisory_not_accepted",

@@ -56,8 +56,8 @@ class World:
         return dict(self.alliance.peer("regulator").range("data/"))
 
 
-def make_world(directory: Path, params: dict[str, Any] | None = None) -> World:
-    clock = Clock()
+def make_world(directory: Path, params: dict[str, Any] | None = None, start_ms: int = START_MS) -> World:
+    clock = Clock(start_ms)
     world = World(init_alliance(directory, MEMBERS, clock=clock, params=params), clock)
     world["bank-01"].register(
         "bank-credit",

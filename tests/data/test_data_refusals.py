@@ -217,7 +217,7 @@ def test_a_copy_changed_in_transit_fails_its_check_against_the_chain(world: Worl
 @pytest.mark.parametrize(
     ("args", "code"),
     [
-        ({"dataset": "nope"}, "unknown_dataset"),
+        ({"dataset": "nope"}, "not_in_catalog"),
         ({"columns": ["c999"]}, "unknown_column"),
         ({"purpose": "marketing"}, "unknown_purpose"),
         ({"operations": ["resale"]}, "bad_data_arguments"),

@@ -173,7 +173,7 @@ class DataClient:
         entitled (``names_visible``)."""
         head = self.peer.get(keys.dataset(dataset))
         if head is None:
-            raise UnknownDataRecord(f"no dataset {dataset!r}", code="unknown_dataset")
+            raise UnknownDataRecord(f"no dataset {dataset!r}", code="not_in_catalog")
         number = int(head["version"]) if version is None else version
         record = self.peer.get(keys.version(dataset, number))
         if record is None:
@@ -285,6 +285,34 @@ class DataClient:
         return dict(self.submit("data.revoke_grant", {"grant": grant_id, "reason": reason}).result)
 
     # ------------------------------------------------------------------ uses and alerts
+
+    def record_attested_use(
+        self,
+        dataset: str,
+        *,
+        grant: str,
+        requester: str,
+        worker: str,
+        purpose: str,
+        columns: Sequence[str] | None = None,
+    ) -> dict[str, Any]:
+        """The owner's node records an attested-compute use of its dataset by ``requester`` on ``worker``
+        (co-signed by the requester) before it releases the dataset key to that worker through the
+        ``attest`` contract; a refusal (no valid grant, a worker without a valid attestation) raises its
+        reason, recorded as an attempt."""
+        chosen = list(columns) if columns is not None else list(self.grant(grant)["columns"])
+        args = {
+            "dataset": dataset,
+            "requester": requester,
+            "grant": grant,
+            "purpose": purpose,
+            "operation": "attested_compute",
+            "worker": worker,
+            "columns": chosen,
+        }
+        result = dict(self.submit("data.record_access", args, [requester]).result)
+        raise_refused_use(result)
+        return result
 
     def uses(
         self, dataset: str | None = None, *, user: str | None = None, purpose: str | None = None

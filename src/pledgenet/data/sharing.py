@@ -50,7 +50,7 @@ class OwnerService:
         wanted = FetchRequest(**request)
         version = self.owner.dataset(wanted.dataset)
         if version["owner"] != self.owner.org:
-            raise UnknownDataRecord(f"{self.owner.org} does not own {wanted.dataset}", code="unknown_dataset")
+            raise UnknownDataRecord(f"{self.owner.org} does not own {wanted.dataset}", code="not_in_catalog")
         table = self.owner.store.table(wanted.dataset, version["version"])
         if commitment(table) != version["content_hash"]:
             raise ContentMismatch(

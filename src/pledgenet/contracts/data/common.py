@@ -79,7 +79,7 @@ def load(ctx: TxContext, key: str, what: str, code: str) -> Record:
 
 
 def dataset_head(ctx: TxContext, dataset_id: str) -> Record:
-    return load(ctx, keys.dataset(dataset_id), "dataset", "unknown_dataset")
+    return load(ctx, keys.dataset(dataset_id), "dataset", "not_in_catalog")
 
 
 def dataset_version(ctx: TxContext, dataset_id: str, number: int | None = None) -> Record:

@@ -46,6 +46,7 @@ USE_REASONS = {
     "purpose_mismatch": "the purpose is not the grant's",
     "columns_not_granted": "a column asked for is outside the grant",
     "uses_exhausted": "the grant's uses are all spent",
+    "worker_not_attested": "attested compute names a worker without a valid attestation on chain",
 }
 
 

@@ -36,6 +36,7 @@ OPERATIONS = (
     "horizontal_training",
     "inference",
     "aggregate_query",
+    "attested_compute",
 )
 #: federated job kinds (each is also the operation its grants must allow)
 JOB_KINDS = ("psi", "vertical_training", "horizontal_training", "inference")

@@ -8,8 +8,9 @@ approve it besides the owner (one member of each role listed):
     level 3  key business  every operation (a plaintext copy goes only to the grantee named in a grant,
                            with a purpose); the registrar approves too
     level 4  key data      computation only, never a plaintext copy; the registrar approves too
-    level 5  important     nothing: pledgenet has no attested compute yet, and level 5 data may be used
-                           only inside it (a vote may change this once it exists)
+    level 5  important     attested compute only (``attested_compute``: every use names a worker whose
+                           attestation the ``attest`` contract holds valid at that block); the registrar
+                           and the regulator approve too
 
 A grant's level is the highest of the dataset's level and its columns' levels, a column's level being
 the higher of its own and its personal-information class's (``data.pi_levels``: C1 -> 2, C2 -> 3,
@@ -37,7 +38,7 @@ DEFAULT_PARAMS: dict[str, Any] = {
         "2": {"operations": list(OPERATIONS), "approvers": []},
         "3": {"operations": list(OPERATIONS), "approvers": ["registrar"]},
         "4": {"operations": _COMPUTE, "approvers": ["registrar"]},
-        "5": {"operations": [], "approvers": ["registrar", "regulator"]},
+        "5": {"operations": ["attested_compute"], "approvers": ["registrar", "regulator"]},
     },
     PI_LEVELS: {"C1": 2, "C2": 3, "C3": 4},
     PURPOSES: ["credit_modelling", "post_loan_monitoring", "supervision", "statistics", "risk_pricing"],

@@ -6,6 +6,12 @@ outcome is written either way under ``data/use/<dataset>/<n>``: ``served`` (the 
 or ``refused`` with its reason code (the attempt; nothing else changes). The transaction is valid in both
 cases: an attempt is a fact worth keeping. The owner's node serves only after a ``served`` record.
 
+A use for ``attested_compute`` (the only operation the grading allows on level 5 data) names the worker
+that will compute: the use is refused with ``worker_not_attested`` unless the ``attest`` contract holds that
+worker's attestation valid at this block, under the governed policy, with real evidence (a worker of the
+development evidence type, labelled "not attested", never counts). The dataset key then reaches the worker
+through the ``attest`` contract's key release (``docs/attestation.md``).
+
 Each use may raise alerts, emitted as ``data.alert`` events and kept in the use record:
 ``access_after_revocation``, ``access_after_expiry``, ``purpose_outside_grant``, and ``unusual_volume``
 (more than ``data.volume_alert_count`` uses of one dataset by one member within ``data.volume_window_ms``).
@@ -15,11 +21,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from pledgenet.contracts import attest
 from pledgenet.contracts.data import common, keys
 from pledgenet.contracts.data import params as p
 from pledgenet.contracts.data.contract import contract
 from pledgenet.contracts.data.grants import use_problem
-from pledgenet.errors import NotAnApprover
+from pledgenet.crypto.attestation.evidence import NOT_ATTESTED
+from pledgenet.errors import BadDataArguments, NotAnApprover
 from pledgenet.ledger.contract_api import TxContext
 
 _ALERT_OF_REASON = {
@@ -40,6 +48,13 @@ def _volume_alert(ctx: TxContext, dataset: str, user: str) -> bool:
     return count > int(ctx.param(p.VOLUME_ALERT_COUNT))
 
 
+def _attested(ctx: TxContext, worker: str | None) -> bool:
+    if worker is None:
+        return False
+    status = attest.status_of(ctx, worker)
+    return status.valid and status.label != NOT_ATTESTED
+
+
 def record_use(
     ctx: TxContext,
     version: dict[str, Any],
@@ -50,8 +65,10 @@ def record_use(
     purpose: str,
     columns: list[str],
     job: str | None = None,
+    worker: str | None = None,
 ) -> dict[str, Any]:
-    """Check a use against its grant and write its record (served or refused); return the record."""
+    """Check a use against its grant (and, for attested compute, its worker's attestation) and write its
+    record (served or refused); return the record."""
     dataset = version["dataset"]
     grant = None if grant_id is None else ctx.get(keys.grant(grant_id))
     reason = use_problem(
@@ -63,6 +80,8 @@ def record_use(
         purpose=purpose,
         columns=columns,
     )
+    if reason is None and operation == "attested_compute" and not _attested(ctx, worker):
+        reason = "worker_not_attested"
     if reason is None and grant is not None:
         grant = dict(grant)
         grant["uses"] = int(grant["uses"]) + 1
@@ -84,6 +103,7 @@ def record_use(
         "columns": columns,
         "content_hash": version["content_hash"],
         "job": job,
+        "worker": worker,
         "outcome": "refused" if reason else "served",
         "reason": reason,
         "alerts": alerts,
@@ -122,7 +142,17 @@ def record_access(ctx: TxContext, args: dict[str, Any]) -> dict[str, Any]:
     operation = common.choice(args, "operation", keys.OPERATIONS)
     purpose = common.text(args, "purpose", limit=64)
     grant_id = None if args.get("grant") is None else common.identifier(args, "grant")
+    worker = None if args.get("worker") is None else common.identifier(args, "worker")
+    if (worker is None) != (operation != "attested_compute"):
+        raise BadDataArguments("'worker' names the attested worker of an attested_compute use, and only then")
     record = record_use(
-        ctx, version, grant_id, user=requester, operation=operation, purpose=purpose, columns=columns
+        ctx,
+        version,
+        grant_id,
+        user=requester,
+        operation=operation,
+        purpose=purpose,
+        columns=columns,
+        worker=worker,
     )
     return {key: record[key] for key in ("use", "dataset", "version", "outcome", "reason", "alerts")}
