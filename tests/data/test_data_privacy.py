@@ -12,7 +12,7 @@ from data_world import DATA, World, all_columns, approved_grant
 from pledgenet.crypto.envelope import open_envelope, recipients_of
 from pledgenet.data.files import read_table
 from pledgenet.data.sharing import FetchRequest
-from pledgenet.errors import AccessDenied
+from pledgenet.errors import AccessDenied, BadDataArguments
 
 
 def _cells(count: int = 40) -> list[str]:
@@ -77,3 +77,15 @@ def test_hidden_column_names_are_read_only_by_the_entitled(world: World) -> None
     assert names("bank-01") == names("registrar") == names("regulator") == full
     assert names("broker-01") == {**{k: None for k in full}, "c1": "id", "c7": "x5"}
     assert names("broker-02") == {**{k: None for k in full}, "c7": "x5"}
+
+
+def test_a_malformed_request_to_the_owners_node_is_refused_before_anything_is_recorded(world: World) -> None:
+    # Prepare
+    grant = approved_grant(world, operations=["plaintext_copy"])
+    request = {**_request(world, "broker-01", grant), "all_columns": True}
+    before = world.data_state()
+    # Execute
+    with pytest.raises(BadDataArguments):
+        world.service("bank-01").serve(request)
+    # Assert
+    assert world.data_state() == before

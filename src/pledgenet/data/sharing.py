@@ -24,7 +24,7 @@ from pledgenet.contracts.data import keys
 from pledgenet.crypto.envelope import open_envelope, seal
 from pledgenet.data.client import DataClient, raise_refused_use
 from pledgenet.data.files import Table, check_copy, commitment, extract, to_csv
-from pledgenet.errors import ContentMismatch, UnknownDataRecord
+from pledgenet.errors import BadDataArguments, ContentMismatch, UnknownDataRecord
 
 COPY_PURPOSE = "dataset_copy"
 
@@ -47,7 +47,14 @@ class OwnerService:
     def serve(self, request: dict[str, Any]) -> dict[str, Any]:
         """Answer one request: ``{"status": "served", "envelope", "use"}`` or ``{"status": "refused",
         "reason", "use"}``; raises for a malformed request or a file that no longer matches the chain."""
-        wanted = FetchRequest(**request)
+        try:
+            wanted = FetchRequest(**request)
+        except TypeError:
+            raise BadDataArguments(
+                f"a fetch request has exactly the fields {', '.join(FetchRequest.__dataclass_fields__)}"
+            ) from None
+        if not isinstance(wanted.columns, list) or not all(isinstance(c, str) for c in wanted.columns):
+            raise BadDataArguments("a fetch request's 'columns' is a list of column ids")
         version = self.owner.dataset(wanted.dataset)
         if version["owner"] != self.owner.org:
             raise UnknownDataRecord(f"{self.owner.org} does not own {wanted.dataset}", code="not_in_catalog")
