@@ -15,13 +15,20 @@ approve it besides the owner (one member of each role listed):
 A grant's level is the highest of the dataset's level and its columns' levels, a column's level being
 the higher of its own and its personal-information class's (``data.pi_levels``: C1 -> 2, C2 -> 3,
 C3 -> 4). Every grant names a purpose from ``data.purposes``.
+
+A vote may change them (``gov.propose`` of a ``set_param``), within limits ``check_param`` enforces when
+the change is proposed and again when it executes: every level has a rule, a level never allows more than
+the level below it, and level 4 and above never allow a plaintext copy.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from pledgenet.contracts.data.keys import OPERATIONS
+from pledgenet.contracts.data.keys import LEVELS, OPERATIONS
+from pledgenet.crypto.identity import MEMBER_ROLES
+from pledgenet.errors import GovernanceError
 
 GRADING = "data.grading"
 PI_LEVELS = "data.pi_levels"
@@ -31,6 +38,8 @@ VOLUME_WINDOW_MS = "data.volume_window_ms"
 VOLUME_ALERT_COUNT = "data.volume_alert_count"
 
 _COMPUTE = [op for op in OPERATIONS if op != "plaintext_copy"]
+
+_PURPOSE = re.compile(r"^[a-z0-9_]{1,64}$")
 
 DEFAULT_PARAMS: dict[str, Any] = {
     GRADING: {
@@ -46,3 +55,49 @@ DEFAULT_PARAMS: dict[str, Any] = {
     VOLUME_WINDOW_MS: 86_400_000,
     VOLUME_ALERT_COUNT: 20,
 }
+
+
+def _fail(message: str) -> GovernanceError:
+    return GovernanceError(message, code="bad_param")
+
+
+def _check_grading(value: Any) -> None:
+    if type(value) is not dict or sorted(value) != [str(level) for level in LEVELS]:
+        raise _fail(f"{GRADING} maps each level '1' to '5' to its rule")
+    allowed_below: set[str] = set(OPERATIONS)
+    for level in LEVELS:
+        rule = value[str(level)]
+        if type(rule) is not dict or set(rule) != {"operations", "approvers"}:
+            raise _fail(f"{GRADING} level {level}: a rule has 'operations' and 'approvers'")
+        operations, approvers = rule["operations"], rule["approvers"]
+        if type(operations) is not list or not set(operations) <= set(OPERATIONS):
+            raise _fail(f"{GRADING} level {level}: operations must be among {', '.join(OPERATIONS)}")
+        if type(approvers) is not list or not set(approvers) <= MEMBER_ROLES - {"governing"}:
+            raise _fail(f"{GRADING} level {level}: approvers are member roles")
+        if level >= 4 and "plaintext_copy" in operations:
+            raise _fail(f"level {level} data never leaves its owner in plaintext (JR/T 0197-2020)")
+        if not set(operations) <= allowed_below:
+            raise _fail(f"{GRADING} level {level} may not allow more than level {level - 1}")
+        allowed_below = set(operations)
+
+
+def check_param(name: str, value: Any) -> None:
+    """Raise ``GovernanceError`` (``bad_param``) unless ``value`` is a valid value of parameter ``name``;
+    governance runs it when a change is proposed and again when it executes."""
+    if name == GRADING:
+        _check_grading(value)
+    elif name == PI_LEVELS:
+        if type(value) is not dict or sorted(value) != ["C1", "C2", "C3"]:
+            raise _fail(f"{PI_LEVELS} maps C1, C2 and C3 to levels")
+        levels = [value[name] for name in ("C1", "C2", "C3")]
+        if any(type(level) is not int or level not in LEVELS for level in levels) or levels != sorted(levels):
+            raise _fail(f"{PI_LEVELS}: levels 1 to 5, never lower for a more sensitive class")
+    elif name == PURPOSES:
+        if type(value) is not list or not value or len(set(value)) != len(value):
+            raise _fail(f"{PURPOSES} is a non-empty list of distinct purposes")
+        if any(type(item) is not str or not _PURPOSE.match(item) for item in value):
+            raise _fail(f"{PURPOSES}: a purpose is 1-64 lowercase letters, digits or '_'")
+    elif name in (MAX_GRANT_DAYS, VOLUME_WINDOW_MS, VOLUME_ALERT_COUNT) and (
+        type(value) is not int or value < 1
+    ):
+        raise _fail(f"{name} must be a positive integer")
