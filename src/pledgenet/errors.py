@@ -59,6 +59,7 @@ checks every code the sources raise.
     │   │   └── PeerAborted         a peer stopped mid-protocol (its failure, or its link lost) and said so
     │   ├── CuckooFailure           PSI cuckoo hashing could not place every item (rare; rerun)
     │   ├── ShareError              too few, duplicate or inconsistent secret shares
+    │   │   └── BelowThreshold      too few clients survived a secure-aggregation stage: no sum, refused
     │   ├── WeakParameters          a key or security parameter below the safe minimum
     │   └── EnvelopeError           a sealed envelope is malformed, tampered with or the key does not fit
     ├── DataError                   input data: missing columns, wrong types, empty sets
@@ -328,7 +329,13 @@ class KeyMismatch(PrivacyError):
 
 class EncodingOverflow(PrivacyError):
     code = "encoding_overflow"
-    codes: tuple[str, ...] = ("bad_codec", "bad_layout", "bad_shape")
+    codes: tuple[str, ...] = (
+        "bad_codec",
+        "bad_layout",
+        "bad_shape",
+        "ring_overflow",
+        "aggregate_out_of_bounds",
+    )
 
 
 class ProtocolError(PrivacyError):
@@ -347,8 +354,13 @@ class ShareError(PrivacyError):
     code = "share"
 
 
+class BelowThreshold(ShareError):
+    code = "below_threshold"
+
+
 class WeakParameters(PrivacyError):
     code = "weak_parameters"
+    codes: tuple[str, ...] = ("bad_ring", "bad_secagg", "ring_too_small")
 
 
 class EnvelopeError(PrivacyError):

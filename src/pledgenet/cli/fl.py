@@ -16,7 +16,8 @@ from pledgenet.errors import ConfigError
 from pledgenet.fl.spec import Progress as Progress_
 
 fl_app = typer.Typer(
-    help="Vertical federated learning: alignment, SecureBoost, hetero LR.", no_args_is_help=True
+    help="Federated learning: vertical (SecureBoost, hetero LR) and horizontal (FedAvg, boosting).",
+    no_args_is_help=True,
 )
 app.add_typer(fl_app, name="fl")
 
@@ -56,6 +57,7 @@ def run(
     """Run a job: ``--simulate`` runs every party here; ``--party NAME`` runs one party of a networked job;
     ``--job ID --dir D --as ORG`` runs a job created and accepted on the chain (every party's node here),
     refused unless the chain says yes, its outcome recorded there."""
+    from pledgenet.fl.horizontal import job as horizontal
     from pledgenet.fl.job import load_job
     from pledgenet.fl.job import simulate as simulate_job
     from pledgenet.fl.net.job import run_networked
@@ -69,9 +71,17 @@ def run(
             "say a job file and either --simulate (all parties here) or --party NAME (this party only), "
             "or --job ID --dir D --as ORG for a job on the chain"
         )
-    job = load_job(job_file)
+    is_horizontal = horizontal.is_horizontal(job_file)  # roles aggregator / lender: horizontal FL
+    job = horizontal.load_horizontal_job(job_file) if is_horizontal else load_job(job_file)
     with _bars(console) as progress:
-        results = simulate_job(job, progress) if simulate else run_networked(job, party, progress)
+        if is_horizontal:
+            results = (
+                horizontal.simulate(job, progress)
+                if simulate
+                else horizontal.run_networked(job, party, progress)
+            )
+        else:
+            results = simulate_job(job, progress) if simulate else run_networked(job, party, progress)
     if results:
         console.print_json(json.dumps(results))
         console.print(f"models, metrics.json and report.html in {job.output}")
