@@ -186,7 +186,11 @@ def run_networked(job: Job, party: str, progress: Progress | None = None) -> dic
     directory = directory_for(job)
     key = signing_key_for(job, party)
     channel = NetworkChannel(
-        party, key, directory, connect_timeout=float(job.settings.get("connect_timeout", 120))
+        party,
+        key,
+        directory,
+        connect_timeout=float(job.settings.get("connect_timeout", 120)),
+        job=job.fingerprint(),
     )
     try:
         return run_party(job, party, channel, progress)
