@@ -185,9 +185,14 @@ def dispose(
 
 @pledge_app.command("show")
 def show(directory: DirOpt, org: AsOpt, registration_no: str) -> None:
-    """A registration: public elements, and the sealed terms when ``--as`` is entitled to read them."""
+    """A registration: public elements, the sealed terms when ``--as`` is entitled to read them, and the
+    documents anchored to it (``pledgenet doc anchor``)."""
+    from pledgenet.data.client import documents_of
+
     with member_client(directory, org) as client:
-        print_json(client.registration(registration_no))
+        registration = client.registration(registration_no)
+        documents = documents_of(client.peer, "registration", registration_no)
+    print_json({**registration, "documents": documents})
 
 
 # ---------------------------------------------------------------------- lookups

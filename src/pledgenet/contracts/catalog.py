@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from pledgenet.contracts import attest, benefit, contribution, governance, market
+from pledgenet.contracts import data as data_contract
 from pledgenet.contracts import register as register_contract
 from pledgenet.ledger import verify
 from pledgenet.ledger.alliance import Alliance, MemberSpec
@@ -28,12 +29,13 @@ from pledgenet.ledger.ordering.solo import wall_clock_ms
 
 def all_contracts() -> list[Contract]:
     """The default contract set: governance, the pledge register, market data, attested compute, data
-    contribution and the benefit split."""
+    governance, data contribution and the benefit split."""
     return [
         governance.contract,
         register_contract.contract,
         market.contract,
         attest.contract,
+        data_contract.contract,
         contribution.contract,
         benefit.contract,
     ]
