@@ -345,6 +345,7 @@ class ContributionError(ContractError):
         "duplicate_contribution",
         "bad_benefit",
         "unknown_contribution",
+        "job_mismatch",
     )
 
 

@@ -10,6 +10,8 @@ from memory_context import MemoryLedger
 
 from pledgenet.contracts import benefit, contribution, governance
 from pledgenet.contracts.contribution import JOB, exact_shapley, permutation_shapley
+from pledgenet.contracts.data import keys as data_keys
+from pledgenet.encoding import canonical
 
 MEMBERS = {org: {"org": org, "roles": ["bank"]} for org in ("guest", "host-a", "host-b")}
 MEMBERS["outsider"] = {"org": "outsider", "roles": ["broker"]}
@@ -95,3 +97,31 @@ def test_a_bad_record_is_refused_and_writes_nothing(
     # Assert
     assert (receipt.valid, receipt.code) == (False, code)
     assert chain.snapshot("ctb/") == {}
+
+
+def test_a_job_of_the_data_contract_is_measured_once_finished_by_its_guest_over_its_data_parties() -> None:
+    # Prepare: the data contract's record of a vertical job (guest, one host, a coordinator), still running
+    chain = ledger()
+    data_job = {"job": "j0123", "creator": "guest", "status": "accepted",
+                "participants": {"guest": "guest", "host-a": "host", "host-b": "coordinator"}}  # fmt: skip
+    chain.state[data_keys.job("j0123")] = canonical(data_job)
+    table = {
+        "job": "j0123",
+        "metric": "auc",
+        "method": "exact",
+        "utilities": [500_000, 600_000, 550_000, 700_000],
+    }
+
+    # Execute
+    running = chain.submit("contribution.record", {**table, "players": ["guest", "host-a"]}, ["guest"])
+    chain.state[data_keys.job("j0123")] = canonical({**data_job, "status": "finished"})
+    with_coordinator = chain.submit(
+        "contribution.record", {**table, "players": ["guest", "host-b"]}, ["guest"]
+    )
+    by_host = chain.submit("contribution.record", {**table, "players": ["guest", "host-a"]}, ["host-a"])
+    by_guest = chain.submit("contribution.record", {**table, "players": ["guest", "host-a"]}, ["guest"])
+
+    # Assert
+    assert [r.code for r in (running, with_coordinator, by_host)] == ["job_mismatch"] * 3
+    assert by_guest.valid, by_guest.message
+    assert chain.get(JOB + "j0123")["values_ppm"] == {"guest": 125_000, "host-a": 75_000}

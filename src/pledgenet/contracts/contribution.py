@@ -25,7 +25,10 @@ State::
                         "values": {member: [num, den]}, "values_ppm": {member: int}, "table_hash",
                         "recorded_by", "recorded_at"}
 
-Jobs are keyed by an id of the recorder's choosing (the federated job's id); a job's record is written once.
+A job's record is written once. When the ``data`` contract has a job of that id (``data/job/<job>``), the
+record must follow it: the job finished, the submitter is its guest, the players are exactly its data
+parties (guest and hosts). Any other id is a job of the recorder's own naming (a job run outside the data
+contract, a benchmark).
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from fractions import Fraction
 from math import factorial
 from typing import Any
 
+from pledgenet.contracts.data import keys as data_keys
 from pledgenet.encoding import canonical
 from pledgenet.errors import ContributionError
 from pledgenet.ledger.contract_api import Contract, StateReader, TxContext
@@ -180,6 +184,7 @@ def record(ctx: TxContext, args: dict[str, Any]) -> dict[str, Any]:
         raise ContributionError(
             f"job {job!r} already has a contribution record", code="duplicate_contribution"
         )
+    _check_data_job(ctx, job, players)
 
     stored = {
         "job": job,
@@ -197,6 +202,24 @@ def record(ctx: TxContext, args: dict[str, Any]) -> dict[str, Any]:
     ctx.put(JOB + job, stored)
     ctx.emit("contribution.recorded", {"job": job, "method": method, "estimator": estimator})
     return {"job": job, "values_ppm": derived, "table_hash": stored["table_hash"]}
+
+
+def _check_data_job(ctx: TxContext, job: str, players: list[str]) -> None:
+    """A job the data contract knows is measured once finished, by its guest, over its data parties."""
+    data_job = ctx.get(data_keys.job(job))
+    if data_job is None:
+        return
+    data_parties = sorted(org for org, role in data_job["participants"].items() if role in ("guest", "host"))
+    if data_job["status"] != "finished":
+        raise ContributionError(f"data job {job} is {data_job['status']}, not finished", code="job_mismatch")
+    if ctx.submitter != data_job["creator"]:
+        raise ContributionError(
+            f"only the guest of data job {job} records its contribution", code="job_mismatch"
+        )
+    if sorted(players) != data_parties:
+        raise ContributionError(
+            f"the players of data job {job} are its data parties {data_parties}", code="job_mismatch"
+        )
 
 
 def _floor_ppm(value: Fraction) -> int:
