@@ -27,7 +27,16 @@ from pledgenet.api.auth import AuthenticationMiddleware, Authenticator
 from pledgenet.api.backend import MemberBackend
 from pledgenet.api.core.config import ApiSettings
 from pledgenet.api.deps import current_caller
-from pledgenet.api.routes import governance, ledger, market, register, risk, session, transactions
+from pledgenet.api.routes import (
+    contribution,
+    governance,
+    ledger,
+    market,
+    register,
+    risk,
+    session,
+    transactions,
+)
 
 API_PREFIX = "/api/v1"
 DOCS_STATIC = Path(fastapi_offline.__file__).parent / "static"
@@ -63,7 +72,7 @@ def create_app(
     )
 
     protected = [Depends(current_caller)]
-    for module in (ledger, transactions, register, risk, governance, market):
+    for module in (ledger, transactions, register, risk, governance, market, contribution):
         app.include_router(module.router, prefix=API_PREFIX, dependencies=protected)
     app.include_router(session.router, prefix=API_PREFIX, dependencies=protected)
     app.include_router(session.open_router, prefix=API_PREFIX)

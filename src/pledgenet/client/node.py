@@ -352,6 +352,29 @@ class NodeClient:
     def vote(self, proposal_id: str, *, approve: bool) -> TxReceipt:
         return _receipt(self.post(f"/gov/proposals/{proposal_id}/vote", {"approve": approve}))
 
+    # ------------------------------------------------------------------ contribution and benefit
+
+    def contribution(self, job: str) -> dict[str, Any]:
+        """A job's contribution record with the node's own check of its values, and its splits."""
+        result: dict[str, Any] = self.get(f"/contribution/{job}")
+        return result
+
+    def contributions(self, member: str) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self.get("/contribution", member=member)
+        return result
+
+    def record_contribution(self, record: Mapping[str, Any]) -> TxReceipt:
+        """Record a job's utility table (``job``, ``players``, ``metric``, ``method``, ``estimator``,
+        ``utilities`` or ``walks``)."""
+        return _receipt(self.post("/contribution", record))
+
+    def split_benefit(self, job: str, *, pool: int) -> TxReceipt:
+        return _receipt(self.post("/benefit/split", {"job": job, "pool": pool}))
+
+    def payouts(self, member: str) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self.get("/benefit/payouts", member=member)
+        return result
+
     def closes(self, date: str = "") -> dict[str, Any]:
         result: dict[str, Any] = self.get("/market/closes", date=date or None)
         return result
