@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from pledgenet.fl.binning import label_counts, woe_iv
-from pledgenet.fl.channel import MemoryHub, Transcript
 from pledgenet.fl.data import PartyData
-from pledgenet.fl.fed_binning import BinningParams, bin_guest, bin_host
+from pledgenet.fl.net.channel import MemoryHub, Transcript
+from pledgenet.fl.scorecard.woe_binning import BinningParams, bin_guest, bin_host
 
 
 def _two_hosts(host: PartyData) -> dict[str, PartyData]:

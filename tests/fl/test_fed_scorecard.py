@@ -9,12 +9,12 @@ import numpy as np
 import pandas as pd
 
 from pledgenet.fl import metrics
-from pledgenet.fl.channel import MemoryHub, Transcript
 from pledgenet.fl.data import PartyData
-from pledgenet.fl.fed_binning import BinningParams, bin_guest, bin_host
-from pledgenet.fl.fed_scorecard import score_guest, scorecard_guest, scorecard_host, serve_host_scores
 from pledgenet.fl.hetero_lr import LRParams, fit_lr_guest, fit_lr_host, serve_dealer
-from pledgenet.fl.scorecard import ScoreScale, build_scorecard
+from pledgenet.fl.net.channel import MemoryHub, Transcript
+from pledgenet.fl.scorecard.federated import score_guest, scorecard_guest, scorecard_host, serve_host_scores
+from pledgenet.fl.scorecard.points import ScoreScale, build_scorecard
+from pledgenet.fl.scorecard.woe_binning import BinningParams, bin_guest, bin_host
 
 SCALE = ScoreScale(base_score=650.0, base_odds=1 / 30, points_to_double_odds=40.0)
 

@@ -17,13 +17,18 @@ from pledgenet.crypto.paillier import (
 from pledgenet.errors import DataError, WeakParameters
 from pledgenet.fl import metrics
 from pledgenet.fl.binning import bin_matrix
-from pledgenet.fl.channel import MemoryHub, Transcript
 from pledgenet.fl.data import PartyData
-from pledgenet.fl.sbt_crypto import FRACTION_BITS, GradientCodec
-from pledgenet.fl.sbt_host import HistogramWorkers
-from pledgenet.fl.sbt_predict import OnlineScorer, predict_guest, serve_host_prediction, serve_host_scoring
-from pledgenet.fl.secureboost import GuestBoostModel, HostBoostModel, fit_guest, fit_host
-from pledgenet.fl.tree import BoostParams, PlainHost, grow_tree
+from pledgenet.fl.net.channel import MemoryHub, Transcript
+from pledgenet.fl.secureboost.crypto import FRACTION_BITS, GradientCodec
+from pledgenet.fl.secureboost.histograms import HistogramWorkers
+from pledgenet.fl.secureboost.predict import (
+    OnlineScorer,
+    predict_guest,
+    serve_host_prediction,
+    serve_host_scoring,
+)
+from pledgenet.fl.secureboost.training import GuestBoostModel, HostBoostModel, fit_guest, fit_host
+from pledgenet.fl.secureboost.tree import BoostParams, PlainHost, grow_tree
 
 TEST_KEY_BITS = 1024  # tests only, to stay fast; the default and the benchmark use 2048
 

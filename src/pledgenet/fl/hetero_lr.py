@@ -4,7 +4,7 @@ Why secret sharing and not Paillier: one mini-batch of 1,024 rows would cost ~1,
 and ~10,000 ciphertext-scalar exponentiations at 2048 bits (seconds); in the ring Z_2^64 it costs a few
 numpy products. The construction is SecureML's (Mohassel & Zhang 2017) with a trusted dealer, the setting
 SecretFlow's SS-LR runs in (SPU semi2k with a trusted beaver provider), for n data parties
-(:mod:`pledgenet.fl.ss_ring`):
+(:mod:`pledgenet.fl.sharing.ring`):
 
 * the guest (party 0: labels, features X_G plus an intercept column) and each host h (features X_h) keep
   their own weights; the linear predictor z = Σ X_p·w_p is additively shared for free (each holds its
@@ -34,9 +34,9 @@ from typing import Any
 import numpy as np
 
 from pledgenet.errors import DataError, ProtocolError
-from pledgenet.fl.channel import Channel
 from pledgenet.fl.data import PartyData
-from pledgenet.fl.ss_ring import Ring, Stream, Tape
+from pledgenet.fl.net.channel import Channel
+from pledgenet.fl.sharing.ring import Ring, Stream, Tape
 
 Z_BITS = 16  # fractional bits of the linear predictor
 SLOPE_BITS = 6  # slopes of the interpolated σ are multiples of 2^-6

@@ -40,8 +40,8 @@ from pledgenet.crypto.paillier import (
 from pledgenet.crypto.prg import Prg
 from pledgenet.errors import DataError, ProtocolError
 from pledgenet.fl.binning import BinSpec, chi_merge, label_counts, merge_spec, quantile_bins, woe_iv
-from pledgenet.fl.channel import Channel
 from pledgenet.fl.data import PartyData
+from pledgenet.fl.net.channel import Channel
 
 METHODS = ("quantile", "optimal")
 

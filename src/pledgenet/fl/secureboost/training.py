@@ -31,11 +31,11 @@ import numpy as np
 from pledgenet.crypto.paillier import ObfuscatorPool, PaillierPrivateKey, PaillierPublicKey, generate_keypair
 from pledgenet.errors import EncodingOverflow, ProtocolError
 from pledgenet.fl.binning import bin_matrix
-from pledgenet.fl.channel import Channel
 from pledgenet.fl.data import PartyData
-from pledgenet.fl.sbt_crypto import GradientCodec
-from pledgenet.fl.sbt_host import PARALLEL_MIN_ROWS, HistogramWorkers
-from pledgenet.fl.tree import BoostParams, HostView, Tree, grow_tree
+from pledgenet.fl.net.channel import Channel
+from pledgenet.fl.secureboost.crypto import GradientCodec
+from pledgenet.fl.secureboost.histograms import PARALLEL_MIN_ROWS, HistogramWorkers
+from pledgenet.fl.secureboost.tree import BoostParams, HostView, Tree, grow_tree
 
 CHUNK_CIPHERTEXTS = 1024
 """Ciphertexts per ``sbt.gh`` message: small enough that hosts start summing early (512 KB at 2048 bits)."""

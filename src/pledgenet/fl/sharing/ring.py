@@ -14,7 +14,7 @@ correlated randomness that a dealer (the coordinator) prepares without ever seei
 
 Why written here: the protocol is the product (SecureML with a dealer; comparisons as ABY's boolean
 circuits); there is no maintained Python library for n-party shares over our authenticated
-:class:`~pledgenet.fl.channel.Channel`. Every opened value is masked by fresh uniform randomness, so an
+:class:`~pledgenet.fl.net.channel.Channel`. Every opened value is masked by fresh uniform randomness, so an
 opening teaches nothing: ``z + r`` (``r`` uniform), ``x ⊕ a`` (``a`` uniform), ``b ⊕ t`` (``t`` a uniform
 bit), ``z − β``, ``X − A`` and ``d − b`` (``A``, ``b`` uniform).
 
@@ -38,8 +38,8 @@ import numpy as np
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from pledgenet.errors import PrivacyError, ProtocolError
-from pledgenet.fl.channel import Channel
-from pledgenet.fl.ss_compare import WINDOW_MONOMIALS, WORD_BITS, at_least, unplanes, window_monomials
+from pledgenet.fl.net.channel import Channel
+from pledgenet.fl.sharing.compare import WINDOW_MONOMIALS, WORD_BITS, at_least, unplanes, window_monomials
 
 Shares = dict[int, np.ndarray]
 

@@ -17,9 +17,7 @@ All messages are bytes; the first byte names the kind, so a party refuses messag
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from enum import StrEnum
+from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 from cryptography.exceptions import InvalidTag
@@ -28,28 +26,13 @@ from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from pledgenet.crypto.prg import Prg
 from pledgenet.crypto.psi import group
 from pledgenet.crypto.psi.normalise import normalise_identifier, normalise_identifiers
+from pledgenet.crypto.psi.types import PsiMode, PsiResult, Transcript
 from pledgenet.errors import DataError, ProtocolError
 
 DEFAULT_CHUNK = 8192
 REQUEST, ANSWER, SET = b"Q", b"A", b"S"
 _NONCE = bytes(12)
 _TAG_DTYPE = np.dtype("S16")
-
-
-class PsiMode(StrEnum):
-    INTERSECTION = "intersection"
-    SIZE = "size"
-    PAYLOAD = "payload"
-
-
-@dataclass
-class PsiResult:
-    """What the receiver learned. ``intersection``/``payloads`` are ``None`` when the mode hides them."""
-
-    mode: PsiMode
-    size: int
-    intersection: list[str] | None = None
-    payloads: dict[str, bytes] | None = None
 
 
 def _chunks(values: Sequence[bytes], size: int) -> Iterator[Sequence[bytes]]:
@@ -235,18 +218,6 @@ class PsiSender:
             yield SET + b"".join(records)
 
 
-@dataclass
-class Transcript:
-    """Every message exchanged, by direction (for tests and byte counts)."""
-
-    to_sender: list[bytes] = field(default_factory=list)
-    to_receiver: list[bytes] = field(default_factory=list)
-
-    @property
-    def bytes_sent(self) -> int:
-        return sum(map(len, self.to_sender)) + sum(map(len, self.to_receiver))
-
-
 def run_two_party(
     receiver: PsiReceiver, sender: PsiSender, transcript: Transcript | None = None
 ) -> PsiResult:
@@ -274,95 +245,3 @@ def run_two_party(
     for message in to_receiver(sender.set_messages()):
         receiver.receive_set(message)
     return receiver.result()
-
-
-PSI_PROTOCOLS = ("auto", "ecdh", "kkrt")
-
-
-def resolve_protocol(protocol: str, mode: PsiMode | str) -> str:
-    """``"ecdh"`` or ``"kkrt"``: ``"auto"`` picks KKRT (OT extension, much faster) for the intersection
-    mode and ECDH for the size and payload modes, which KKRT does not offer."""
-    if protocol not in PSI_PROTOCOLS:
-        raise DataError(f"unknown PSI protocol {protocol!r}; choose one of {', '.join(PSI_PROTOCOLS)}")
-    mode = PsiMode(mode)
-    if protocol == "auto":
-        return "kkrt" if mode is PsiMode.INTERSECTION else "ecdh"
-    if protocol == "kkrt" and mode is not PsiMode.INTERSECTION:
-        raise DataError(
-            "KKRT PSI shows the receiver which of its items match; the size and payload modes need "
-            "protocol='ecdh'",
-            code="unsupported_psi_mode",
-        )
-    return protocol
-
-
-def private_set_intersection(
-    receiver_items: Iterable[str],
-    sender_items: Iterable[str],
-    *,
-    mode: PsiMode | str = PsiMode.INTERSECTION,
-    payloads: Sequence[bytes] | None = None,
-    workers: int = 1,
-    chunk_size: int | None = None,
-    protocol: str = "auto",
-) -> PsiResult:
-    """Both parties in one process (simulation and benchmarks); ``workers`` processes shared by both.
-
-    ``protocol``: ``"kkrt"`` (OT-extension OPRF, intersection mode only), ``"ecdh"``, or ``"auto"``
-    (KKRT for the intersection, ECDH for size and payload modes). ``chunk_size``: items per message
-    (ECDH) or cuckoo bins per message (KKRT, a multiple of 128); ``None`` takes each protocol's default.
-    """
-    if resolve_protocol(protocol, mode) == "kkrt":
-        if payloads is not None:
-            raise DataError("payloads are only sent in payload mode")
-        from pledgenet.crypto.psi import kkrt  # kkrt imports this module
-
-        chunk_bins = kkrt.DEFAULT_CHUNK_BINS if chunk_size is None else -(-chunk_size // 128) * 128
-        return kkrt.kkrt_intersection(receiver_items, sender_items, workers=workers, chunk_bins=chunk_bins)
-    chunk_size = chunk_size if chunk_size is not None else DEFAULT_CHUNK
-    with group.BatchRunner(workers) as runner:
-        receiver = PsiReceiver(receiver_items, mode=mode, chunk_size=chunk_size, runner=runner)
-        sender = PsiSender(sender_items, mode=mode, payloads=payloads, chunk_size=chunk_size, runner=runner)
-        return run_two_party(receiver, sender)
-
-
-@dataclass
-class MultiPartyResult:
-    """Items of the receiver held by every sender, and which senders hold each common item."""
-
-    common: list[str]
-    holders: dict[str, list[str]]
-
-
-def multi_party_intersection(
-    receiver_items: Iterable[str],
-    senders: Mapping[str, Iterable[str]],
-    *,
-    workers: int = 1,
-    protocol: str = "auto",
-) -> MultiPartyResult:
-    """One receiver, several senders: a two-party run with each sender under fresh keys.
-
-    The receiver learns, for each of its items, which senders hold it (what a multi-lender exposure
-    check needs); each sender learns only the receiver's set size. ``protocol`` as for
-    ``private_set_intersection`` (``"auto"`` runs KKRT).
-    """
-    use_kkrt = resolve_protocol(protocol, PsiMode.INTERSECTION) == "kkrt"
-    from pledgenet.crypto.psi import kkrt  # kkrt imports this module
-
-    receiver_list = normalise_identifiers(receiver_items)
-    holders: dict[str, list[str]] = {}
-    with group.BatchRunner(workers) as runner:
-        for name, items in senders.items():
-            if use_kkrt:
-                outcome = kkrt.run_kkrt(
-                    kkrt.KkrtReceiver(receiver_list, runner=runner), kkrt.KkrtSender(items, runner=runner)
-                )
-            else:
-                outcome = run_two_party(
-                    PsiReceiver(receiver_list, runner=runner), PsiSender(items, runner=runner)
-                )
-            for item in outcome.intersection or []:
-                holders.setdefault(item, []).append(name)
-    common = [item for item in receiver_list if len(holders.get(item, [])) == len(senders)] if senders else []
-    return MultiPartyResult(common=common, holders=holders)

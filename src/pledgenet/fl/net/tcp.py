@@ -1,4 +1,4 @@
-"""The network transport of :class:`~pledgenet.fl.channel.Channel`: authenticated, encrypted TCP links.
+"""The network transport of :class:`~pledgenet.fl.net.channel.Channel`: authenticated, encrypted TCP links.
 
 Each pair of parties shares one TCP connection; the party whose name sorts first dials, the other accepts.
 The handshake, written here because it is the product's own link protocol (a few lines over
@@ -40,8 +40,8 @@ from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from pledgenet.errors import PeerAborted, ProtocolError
-from pledgenet.fl import wire
-from pledgenet.fl.channel import DEFAULT_TIMEOUT_S, Channel, Transcript, raise_if_abort
+from pledgenet.fl.net import wire
+from pledgenet.fl.net.channel import DEFAULT_TIMEOUT_S, Channel, Transcript, raise_if_abort
 
 _LABEL = b"pledgenet-fl-link-v1"
 _MAX_FRAME = wire.MAX_MESSAGE_BYTES

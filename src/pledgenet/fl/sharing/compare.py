@@ -1,4 +1,4 @@
-"""Secure comparison for :mod:`pledgenet.fl.ss_ring`: ``[z ≥ t]`` for a shared ``z``, public ``t``.
+"""Secure comparison for :mod:`pledgenet.fl.sharing.ring`: ``[z ≥ t]`` for a shared ``z``, public ``t``.
 
 Works in Z_2^32 (shares reduced mod 2^32). With ``c = z + r`` opened (``r`` the dealer's uniform mask),
 ``z − t = (c − t) − r`` and its sign bit is ``msb(c') ⊕ msb(r) ⊕ [low31(c') < low31(r)]`` with ``c' = c − t``.
@@ -14,12 +14,19 @@ XOR shares of the 11 products of 2 or more of those bits. The remaining 8 window
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from pledgenet.fl.ss_ring import Ring
+
+class BitSharing(Protocol):
+    """What the comparison needs of a party's share of the ring (``ring.Ring``): who leads, and ANDs."""
+
+    @property
+    def leader(self) -> bool: ...
+
+    def and_many(self, left: np.ndarray, rights: list[np.ndarray]) -> list[np.ndarray]: ...
+
 
 WORD_BITS = 32  # comparisons run mod 2^32
 WINDOW_MONOMIALS = [m for m in range(16) if bin(m).count("1") >= 2]  # products of 2+ bits of 4
@@ -68,7 +75,7 @@ def unplanes(packed: np.ndarray, count: int) -> np.ndarray:
 
 
 def at_least(
-    ring: Ring, opened: np.ndarray, bits: np.ndarray, products: np.ndarray, thresholds: np.ndarray
+    ring: BitSharing, opened: np.ndarray, bits: np.ndarray, products: np.ndarray, thresholds: np.ndarray
 ) -> np.ndarray:
     """XOR shares (packed bits, (K, ceil(n/8))) of ``[z ≥ t]`` from the opened ``c = z + r`` mod 2^32.
 

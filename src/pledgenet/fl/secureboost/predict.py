@@ -22,9 +22,9 @@ import numpy as np
 
 from pledgenet.crypto.psi.normalise import normalise_identifier
 from pledgenet.errors import DataError, ProtocolError
-from pledgenet.fl.channel import Channel
 from pledgenet.fl.data import PartyData
-from pledgenet.fl.secureboost import GuestBoostModel, HostBoostModel, sigmoid
+from pledgenet.fl.net.channel import Channel
+from pledgenet.fl.secureboost.training import GuestBoostModel, HostBoostModel, sigmoid
 
 
 def predict_guest(

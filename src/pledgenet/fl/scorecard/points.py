@@ -8,7 +8,7 @@ score splits into base points ``offset − factor · b`` plus, per feature and b
 where ``x̄`` is the mean feature value of the training samples in that bin.
 
 This module is the centralized scorecard (one party holding every feature: the baseline, and each party's
-own part). In a vertical job :mod:`pledgenet.fl.fed_scorecard` has each party build the rows of its own
+own part). In a vertical job :mod:`pledgenet.fl.scorecard.federated` has each party build the rows of its own
 features with these functions (its weights, bins and values never leave it); the guest adds the base
 points. Scoring a sample = base points + the points of the bin it falls in for each feature.
 """
@@ -70,7 +70,7 @@ def feature_points(
     spec: BinSpec | None = None,
 ) -> tuple[BinSpec, pd.DataFrame]:
     """One party's per-bin points for one of its features (quantile bins unless ``spec`` is given, e.g.
-    the optimal bins of :mod:`pledgenet.fl.fed_binning`)."""
+    the optimal bins of :mod:`pledgenet.fl.scorecard.woe_binning`)."""
     spec = spec or quantile_bins(values, max_bins)
     index = spec.assign(values)
     counts = np.bincount(index, minlength=spec.bins)

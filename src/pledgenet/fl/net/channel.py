@@ -7,7 +7,7 @@ it and run the same protocol code:
 * :class:`MemoryChannel` (from :class:`MemoryHub`): parties are threads of one process; used for
   simulation and tests. Payloads still go through the wire encoding, so what a test sees is what the network
   would carry.
-* :class:`pledgenet.fl.netchannel.NetworkChannel`: parties are processes (or machines) joined by TCP, each
+* :class:`pledgenet.fl.net.tcp.NetworkChannel`: parties are processes (or machines) joined by TCP, each
   link authenticated by both organisations' Ed25519 keys and encrypted.
 
 Every message can be recorded to a :class:`Transcript` (sender, receiver, tag, decoded payload, size), which
@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pledgenet.errors import PeerAborted, ProtocolError
-from pledgenet.fl import wire
+from pledgenet.fl.net import wire
 
 DEFAULT_TIMEOUT_S = 600.0
 ABORT_TAG = "channel.abort"

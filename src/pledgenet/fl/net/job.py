@@ -27,7 +27,7 @@ from pledgenet.crypto.identity import check_certificate, load_certificate, load_
 from pledgenet.crypto.keystore import SIGNING_FILE
 from pledgenet.errors import ConfigError, IdentityError
 from pledgenet.fl.job import Job, Progress, run_party
-from pledgenet.fl.netchannel import NetworkChannel, PartyAddress
+from pledgenet.fl.net.tcp import NetworkChannel, PartyAddress
 
 
 def _address(party: str, spec: dict[str, Any]) -> tuple[str, int]:

@@ -4,7 +4,7 @@ The guest fixes the scale (base score, odds at the base score, points to double 
 :class:`~pledgenet.fl.scorecard.ScoreScale`) and sends it to every host (``sc.scale``: three public
 numbers and the bin count). Each party then builds the per-bin points table of ITS OWN features with
 :func:`pledgenet.fl.scorecard.feature_points` from its own weights of the federated LR model, its own
-training values and its own bins (quantile, or the optimal bins of :mod:`pledgenet.fl.fed_binning`);
+training values and its own bins (quantile, or the optimal bins of :mod:`pledgenet.fl.scorecard.woe_binning`);
 the guest adds the base points ``offset − factor · intercept``. No table, cut point or weight crosses.
 
 Scoring (``sc.score`` / ``sc.points``): the guest names how many aligned rows to score; each host returns,
@@ -23,9 +23,9 @@ import pandas as pd
 
 from pledgenet.errors import DataError, ProtocolError
 from pledgenet.fl.binning import BinSpec
-from pledgenet.fl.channel import Channel
 from pledgenet.fl.data import PartyData
-from pledgenet.fl.scorecard import ScoreScale, feature_points
+from pledgenet.fl.net.channel import Channel
+from pledgenet.fl.scorecard.points import ScoreScale, feature_points
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ import numpy as np
 
 from pledgenet.crypto.paillier import EncryptedVector, PaillierPublicKey
 from pledgenet.errors import ProtocolError
-from pledgenet.fl.sbt_crypto import GradientCodec, horner, reply_groups
+from pledgenet.fl.secureboost.crypto import GradientCodec, horner, reply_groups
 
 Products = list[Any]  # one entry per bin: a ciphertext product, or None (no row)
 PARALLEL_MIN_ROWS = 4096
