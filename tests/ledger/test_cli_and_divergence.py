@@ -21,7 +21,16 @@ def test_cli_init_show_and_verify(tmp_path: Path) -> None:
     directory = tmp_path / "al"
     # Execute
     created = runner.invoke(
-        app, ["init", "--dir", str(directory), "--member", "registrar:registrar,governing", "--member", "bank-b:bank"]
+        app,
+        [
+            "init",
+            "--dir",
+            str(directory),
+            "--member",
+            "registrar:registrar,governing",
+            "--member",
+            "bank-b:bank",
+        ],
     )
     blocks = runner.invoke(app, ["blocks", "--dir", str(directory), "--json"])
     state = runner.invoke(app, ["state", "--dir", str(directory), "gov/member/", "--json"])

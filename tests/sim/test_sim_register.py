@@ -97,7 +97,9 @@ def test_cli_registers_a_slice_then_reads_it_back(tmp_path: Path) -> None:
     runner = CliRunner()
     directory = tmp_path / "sim-alliance"
     # Execute
-    registered = runner.invoke(app, ["sim", "register", "--dir", str(directory), "--contracts", "6", "--json"])
+    registered = runner.invoke(
+        app, ["sim", "register", "--dir", str(directory), "--contracts", "6", "--json"]
+    )
     contracts = runner.invoke(app, ["risk", "contracts", "--dir", str(directory), "--json"])
     # Assert: the slice's contracts, read by the regulator (found by role) at the published closes
     assert registered.exit_code == 0, registered.output
