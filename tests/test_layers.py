@@ -46,10 +46,7 @@ FLOORS: dict[str, int] = {
 # Import cycles inside fl/ and crypto/psi/ that issue 16 item 6 (another branch) takes apart: the FL
 # components move to fl/components/ and crypto/psi/protocol.py is split. The lead removes this list when
 # that branch lands; nothing else may be added here.
-PENDING_ISSUE16_ITEM6: set[tuple[str, str]] = {
-    ("pledgenet.fl.fed_components", "pledgenet.fl.job"),
-    ("pledgenet.crypto.psi.kkrt", "pledgenet.crypto.psi.protocol"),
-}
+PENDING_ISSUE16_ITEM6: set[tuple[str, str]] = set()  # both edges went with branch flsplit
 
 
 def module_name(path: Path) -> str:
