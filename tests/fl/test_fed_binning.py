@@ -27,7 +27,9 @@ def _run(run, breast, params, transcript=None):  # type: ignore[no-untyped-def]
     hub = MemoryHub(["guest", *hosts], transcript)
     work = {"guest": lambda: bin_guest(hub.channel("guest"), breast["guest_train"], list(hosts), params)}
     for name, data in hosts.items():
-        work[name] = lambda name=name, data=data: bin_host(hub.channel(name), data, "guest")
+        work[name] = lambda name=name, data=data: bin_host(
+            hub.channel(name), data, "guest", allow_small_key=True
+        )
     return run(work), hosts
 
 

@@ -43,7 +43,7 @@ def trained(breast: dict[str, PartyData], run: Runner) -> dict[str, Any]:
     hub = MemoryHub(["guest", "host"], transcript)
 
     def host() -> HostBoostModel:
-        model = fit_host(hub.channel("host"), breast["host_train"], "guest", workers=2)
+        model = fit_host(hub.channel("host"), breast["host_train"], "guest", workers=2, params=PARAMS)
         serve_host_prediction(hub.channel("host"), model, breast["host_test"], "guest")
         return model
 
@@ -93,7 +93,9 @@ def test_three_rows_per_ciphertext_give_the_same_trees(breast, run) -> None:  # 
     # Execute
     out = run(
         {
-            "host": lambda: fit_host(hub.channel("host"), breast["host_train"], "guest", workers=1),
+            "host": lambda: fit_host(
+                hub.channel("host"), breast["host_train"], "guest", workers=1, params=params
+            ),
             "guest": lambda: fit_guest(
                 hub.channel("guest"), breast["guest_train"], ["host"], params, rows_per_ciphertext=3
             ),

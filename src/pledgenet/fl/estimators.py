@@ -196,7 +196,7 @@ class HeteroSecureBoost(_FederatedEstimator):
         if self.role == "guest":
             self.model_ = fit_guest(self.channel, data, list(self.hosts), params)
         else:
-            self.model_ = fit_host(self.channel, data, self.guest)
+            self.model_ = fit_host(self.channel, data, self.guest, params=params)
         self.feature_names_in_ = np.array(data.feature_names, dtype=object)
         return self
 

@@ -79,6 +79,9 @@ class LRParams:
     seed: int = 0
 
     def __post_init__(self) -> None:
+        rates = (self.learning_rate, self.l1, self.l2, self.tolerance)
+        if not all(math.isfinite(value) for value in rates):
+            raise DataError("learning_rate, l1, l2 and tolerance must be finite numbers")
         if self.epochs < 1 or self.batch_size < 8 or self.learning_rate <= 0 or self.l1 < 0 or self.l2 < 0:
             raise DataError("epochs >= 1, batch_size >= 8, learning_rate > 0, l1 and l2 >= 0")
 
@@ -94,7 +97,7 @@ def decode(values: np.ndarray, bits: int) -> np.ndarray:
 def feature_bits(features: np.ndarray, batch_size: int) -> int:
     """Fractional bits for this party's features so that ``Σ_batch |x|·|d|`` cannot wrap the ring."""
     peak = max(1.0, float(np.abs(features).max()) if features.size else 1.0)
-    bits = min(MAX_FEATURE_BITS, 61 - RESIDUAL_BITS - math.ceil(math.log2(batch_size * peak)))
+    bits = min(MAX_FEATURE_BITS, 61 - RESIDUAL_BITS - math.ceil(math.log2(batch_size) + math.log2(peak)))
     if bits < 4:
         raise DataError(f"feature values up to {peak:.3g} are too large for fixed point: standardise them")
     return bits

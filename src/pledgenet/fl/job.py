@@ -23,6 +23,10 @@ Example (``address``/``key``/``certificate`` are needed only for networked runs)
       secureboost: {n_trees: 3, max_depth: 3, max_bins: 32, key_bits: 2048}
       hetero_lr: {epochs: 10, batch_size: 64, learning_rate: 0.01}
 
+The whole file is validated first (:mod:`pledgenet.fl.schema`, ``ConfigError`` naming the field);
+``min_aligned_rows`` (100) and ``min_class_rows`` (10, per class and split) refuse jobs too small to
+train or evaluate.
+
 Components are plug-ins (:mod:`pledgenet.fl.components`): ``register(Component(name, run, check))``;
 ``run(ctx, params)`` is called on every party (branch on ``ctx.role``) and returns the guest's results
 (metrics, optional ``curves``). The parsed file is a :class:`~pledgenet.fl.spec.Job`.
@@ -42,52 +46,33 @@ from pledgenet.errors import ConfigError, PeerAborted, PledgenetError
 from pledgenet.fl.alignment import align_guest, align_host
 from pledgenet.fl.components import COMPONENTS, PartyContext
 from pledgenet.fl.components.registry import write_json
-from pledgenet.fl.data import split_ids
+from pledgenet.fl.data import check_split_sizes, split_ids
 from pledgenet.fl.net.channel import Channel, MemoryHub, Transcript
+from pledgenet.fl.schema import check_parameters, parse_job
 from pledgenet.fl.spec import Job, Progress
 
 __all__ = ["Job", "Progress", "load_job", "run_party", "simulate"]
 
 
 def load_job(path: str | Path) -> Job:
-    """Read and check a job file; ``ConfigError`` names what is wrong."""
+    """Read and check a whole job file (:mod:`pledgenet.fl.schema`); ``ConfigError`` names the field."""
     path = Path(path)
     try:
         raw = yaml.safe_load(path.read_text())
     except FileNotFoundError:
         raise ConfigError(f"job file {path} does not exist") from None
-    except yaml.YAMLError as exc:
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"job file {path} cannot be read: {exc}") from None
+    except (yaml.YAMLError, RecursionError) as exc:
         raise ConfigError(f"job file {path} is not valid YAML: {exc}") from None
-    if not isinstance(raw, dict) or not isinstance(raw.get("parties"), dict):
-        raise ConfigError("a job needs a 'parties' mapping")
-    parties = {str(k): dict(v or {}) for k, v in raw["parties"].items()}
-    roles = [spec.get("role") for spec in parties.values()]
-    if roles.count("guest") != 1 or roles.count("host") < 1:
-        raise ConfigError("a job needs exactly one guest and at least one host")
-    for name, spec in parties.items():
-        if spec.get("role") not in ("guest", "host", "coordinator"):
-            raise ConfigError(f"party {name!r} has no valid role (guest, host or coordinator)")
-        if spec["role"] != "coordinator" and "data" not in spec:
-            raise ConfigError(f"party {name!r} has no data file")
-    components = {str(k): dict(v or {}) for k, v in (raw.get("components") or {}).items()}
-    unknown = set(components) - set(COMPONENTS)
-    if unknown or not components:
-        raise ConfigError(f"components must be among {sorted(COMPONENTS)} (got {sorted(components)})")
-    known = {"name", "parties", "components", "test_share", "output", "relative_to_job"}
-    job = Job(
-        name=str(raw.get("name", path.stem)),
-        parties=parties,
-        components=components,
-        test_share=float(raw.get("test_share", 0.3)),
-        output=Path(raw.get("output", f"fl-out/{path.stem}")),
-        base_dir=path.parent.resolve() if raw.get("relative_to_job") else Path.cwd(),
-        settings={k: v for k, v in raw.items() if k not in known},
-    )
-    for name, params in components.items():
-        try:
-            COMPONENTS[name].check(job, params)
-        except TypeError as exc:
-            raise ConfigError(f"unknown {name} parameter: {exc}") from None
+    job = parse_job(raw, path)
+    unknown = set(job.components) - set(COMPONENTS)
+    if unknown:
+        raise ConfigError(f"components must be among {sorted(COMPONENTS)} (got {sorted(job.components)})")
+    for name, params in job.components.items():
+        check_parameters(name, COMPONENTS[name].parameters, params)
+    for name, params in job.components.items():
+        COMPONENTS[name].check(job, params)
     return job
 
 
@@ -98,6 +83,7 @@ def _align(ctx: PartyContext) -> None:
         aligned = align_guest(channel, data, job.hosts)
         assert aligned.labels is not None
         is_test = split_ids(aligned.ids, aligned.labels, job.test_share)
+        check_split_sizes(aligned.labels, is_test, job.min_aligned_rows, job.min_class_rows)
         channel.broadcast(job.hosts, "job.split", {"is_test": is_test})
     else:
         aligned = align_host(channel, data, job.guest)

@@ -24,7 +24,9 @@ class Job:
     test_share: float
     output: Path
     base_dir: Path
-    settings: dict[str, Any] = field(default_factory=dict)  # other top-level keys (e.g. alliance_root)
+    settings: dict[str, Any] = field(default_factory=dict)  # alliance_root, connect_timeout
+    min_aligned_rows: int = 100  # fewer aligned rows: refused before training
+    min_class_rows: int = 10  # fewer rows of either class in the train or the test split: refused
 
     @property
     def guest(self) -> str:

@@ -3,8 +3,8 @@
 ``registry`` holds :class:`Component`, :func:`register`, :class:`PartyContext` and the table
 ``COMPONENTS``; importing this package registers the built-ins, in this order: ``secureboost``,
 ``hetero_lr``, ``binning``, ``scorecard``. A new component is a module that calls
-``register(Component(name, run, check))`` when imported. The runner (:mod:`pledgenet.fl.job`) imports
-this package; no component imports the runner.
+``register(Component(name, run, parameters, check))`` when imported. The runner
+(:mod:`pledgenet.fl.job`) imports this package; no component imports the runner.
 """
 
 from pledgenet.fl.components import binning, hetero_lr, scorecard, secureboost

@@ -11,7 +11,6 @@ from typing import Any
 
 from pledgenet.fl.components.registry import Component, PartyContext, register
 from pledgenet.fl.scorecard.woe_binning import BinningParams, bin_guest, bin_host
-from pledgenet.fl.spec import Job
 
 
 def run(ctx: PartyContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -22,14 +21,11 @@ def run(ctx: PartyContext, params: dict[str, Any]) -> dict[str, Any]:
         ctx.write_model("binning", {"edges": own, "iv": result.iv_table(), "selected": result.selected})
         return {"iv": result.iv_table(), "selected": result.selected}
     if ctx.role == "host":
-        binned = bin_host(channel, ctx.train, job.guest)
+        mine = BinningParams(**params)  # this host's own copy of the job's parameters
+        binned = bin_host(channel, ctx.train, job.guest, allow_small_key=mine.allow_small_key)
         edges = {name: spec.edges.tolist() for name, spec in binned.specs.items()}
         ctx.write_model("binning", {"edges": edges, "iv": binned.iv, "selected": binned.selected})
     return {}
 
 
-def check(job: Job, params: dict[str, Any]) -> None:
-    BinningParams(**params)
-
-
-register(Component("binning", run, check))
+register(Component("binning", run, BinningParams))

@@ -44,7 +44,6 @@ def check(job: Job, params: dict[str, Any]) -> None:
     roles = [spec.get("role") for spec in job.parties.values()]
     if roles.count("coordinator") != 1:
         raise ConfigError("hetero_lr needs one party with role coordinator (the randomness dealer)")
-    LRParams(**params)
 
 
-register(Component("hetero_lr", run, check))
+register(Component("hetero_lr", run, LRParams, check))

@@ -1,8 +1,10 @@
 """The component registry: :class:`Component`, :func:`register` and what a component runs with.
 
-A component is a plug-in: ``register(Component(name, run, check))``. ``check(job, params)`` validates its
-parameters when the job file is loaded; ``run(ctx, params)`` is called on every party (branch on
-``ctx.role``) and returns the guest's results (metrics, optional ``curves`` for the report). The built-in
+A component is a plug-in: ``register(Component(name, run, parameters, check))``. ``parameters`` is its
+parameter dataclass (the job file's values are checked against its field types and then its own range
+checks); ``check(job, params)`` sees the whole job when the file is loaded; ``run(ctx, params)`` is
+called on every party (branch on ``ctx.role``) and returns the guest's results (metrics, optional
+``curves`` for the report). The built-in
 components (one module each in this package) register themselves when :mod:`pledgenet.fl.components` is
 imported; this module imports none of them and no runner.
 """
@@ -66,10 +68,13 @@ class PartyContext:
 
 @dataclass(frozen=True)
 class Component:
-    """A job component: ``run`` on every party; ``check`` validates the job at load time."""
+    """A job component: ``run`` on every party; at load time the job file's parameters are checked
+    against ``parameters`` (a dataclass: field types, then its own range checks), then ``check`` sees
+    the whole job (e.g. an order between components)."""
 
     name: str
     run: Callable[[PartyContext, dict[str, Any]], dict[str, Any]]
+    parameters: type[Any]
     check: Callable[[Job, dict[str, Any]], None] = lambda job, params: None
 
 

@@ -8,11 +8,12 @@ the AUC/KS of the scores on the test rows (fewer points = riskier).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from pledgenet.errors import ConfigError
+from pledgenet.errors import ConfigError, DataError
 from pledgenet.fl import metrics
 from pledgenet.fl.binning import BinSpec
 from pledgenet.fl.components.registry import Component, PartyContext, register
@@ -20,7 +21,21 @@ from pledgenet.fl.scorecard.federated import score_guest, scorecard_guest, score
 from pledgenet.fl.scorecard.points import ScoreScale
 from pledgenet.fl.spec import Job
 
-_SCALE_KEYS = ("base_score", "base_odds", "points_to_double_odds")
+
+@dataclass(frozen=True)
+class ScorecardParams:
+    base_score: float = 600.0
+    base_odds: float = 1 / 50
+    points_to_double_odds: float = 20.0
+    max_bins: int = 10
+
+    def __post_init__(self) -> None:
+        self.scale()  # its own range checks
+        if self.max_bins < 2:
+            raise DataError("max_bins must be at least 2")
+
+    def scale(self) -> ScoreScale:
+        return ScoreScale(self.base_score, self.base_odds, self.points_to_double_odds)
 
 
 def _own_bins(ctx: PartyContext) -> dict[str, BinSpec] | None:
@@ -36,9 +51,9 @@ def run(ctx: PartyContext, params: dict[str, Any]) -> dict[str, Any]:
         return {}
     model = ctx.read_model("hetero_lr")
     if ctx.role == "guest":
-        scale = ScoreScale(**{k: float(params[k]) for k in _SCALE_KEYS if k in params})
+        settings = ScorecardParams(**params)
         card = scorecard_guest(
-            channel, model, ctx.train, job.hosts, scale, int(params.get("max_bins", 10)), _own_bins(ctx)
+            channel, model, ctx.train, job.hosts, settings.scale(), settings.max_bins, _own_bins(ctx)
         )
         ctx.write_model(
             "scorecard", {"base_points": card.base_points, "table": card.table.to_dict("records")}
@@ -64,10 +79,6 @@ def check(job: Job, params: dict[str, Any]) -> None:
         raise ConfigError("scorecard needs a hetero_lr component before it in the job")
     if "binning" in order and order.index("binning") > order.index("scorecard"):
         raise ConfigError("put binning before scorecard so that the scorecard uses its bins")
-    unknown = set(params) - {*_SCALE_KEYS, "max_bins"}
-    if unknown:
-        raise ConfigError(f"unknown scorecard parameters {sorted(unknown)}")
-    ScoreScale(**{k: float(params[k]) for k in _SCALE_KEYS if k in params})
 
 
-register(Component("scorecard", run, check))
+register(Component("scorecard", run, ScorecardParams, check))

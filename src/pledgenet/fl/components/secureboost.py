@@ -12,7 +12,6 @@ from pledgenet.fl.components.registry import Component, PartyContext, register
 from pledgenet.fl.secureboost.predict import predict_guest, serve_host_prediction
 from pledgenet.fl.secureboost.training import fit_guest, fit_host
 from pledgenet.fl.secureboost.tree import BoostParams
-from pledgenet.fl.spec import Job
 
 
 def run(ctx: PartyContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -30,15 +29,11 @@ def run(ctx: PartyContext, params: dict[str, Any]) -> dict[str, Any]:
         train_scores = predict_guest(channel, model, ctx.train)
         return ctx.evaluate(predict_guest(channel, model, ctx.test), train_scores)
     if ctx.role == "host":
-        host_model = fit_host(channel, ctx.train, job.guest)
+        host_model = fit_host(channel, ctx.train, job.guest, params=boost)
         ctx.write_model("secureboost", host_model.to_dict())
         serve_host_prediction(channel, host_model, ctx.train, job.guest)
         serve_host_prediction(channel, host_model, ctx.test, job.guest)
     return {}
 
 
-def check(job: Job, params: dict[str, Any]) -> None:
-    BoostParams(**params)
-
-
-register(Component("secureboost", run, check))
+register(Component("secureboost", run, BoostParams))

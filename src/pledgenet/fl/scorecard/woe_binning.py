@@ -41,6 +41,7 @@ from pledgenet.crypto.prg import Prg
 from pledgenet.errors import DataError, ProtocolError
 from pledgenet.fl.binning import BinSpec, chi_merge, label_counts, merge_spec, quantile_bins, woe_iv
 from pledgenet.fl.data import PartyData
+from pledgenet.fl.guest_key import check_guest_key
 from pledgenet.fl.net.channel import Channel
 
 METHODS = ("quantile", "optimal")
@@ -194,15 +195,17 @@ def _is_merge(mapping: list[int], bins: int) -> bool:
     return len(mapping) == bins and mapping[0] == 0 and bool(((steps == 0) | (steps == 1)).all())
 
 
-def bin_host(channel: Channel, data: PartyData, guest: str) -> HostBinning:
-    """A host's side: bin at home, sum the guest's encrypted labels per bin, keep the cut points."""
+def bin_host(channel: Channel, data: PartyData, guest: str, *, allow_small_key: bool = False) -> HostBinning:
+    """A host's side: bin at home, sum the guest's encrypted labels per bin, keep the cut points.
+
+    ``allow_small_key`` is this host's own (from its job file), never the guest's word.
+    """
     setup = channel.recv(guest, "fb.labels")
     params = BinningParams(**setup["params"])
     if int(setup["rows"]) != data.rows:
         raise ProtocolError("guest and host hold different numbers of aligned rows")
     public_key = PaillierPublicKey.from_bytes(setup["public_key"])
-    if public_key.key_bits < 2048 and not params.allow_small_key:
-        raise ProtocolError("the guest's Paillier key is too short")
+    check_guest_key(public_key, allow_small_key=allow_small_key)
     labels = EncryptedVector.from_bytes(public_key, setup["labels"])
     if len(labels) != data.rows or labels.bound_bits > 1 or labels.exponent != 0:
         raise ProtocolError("the encrypted labels do not match the rows or are not 0/1 integers")

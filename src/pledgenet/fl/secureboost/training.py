@@ -32,6 +32,7 @@ from pledgenet.crypto.paillier import ObfuscatorPool, PaillierPrivateKey, Pailli
 from pledgenet.errors import EncodingOverflow, ProtocolError
 from pledgenet.fl.binning import bin_matrix
 from pledgenet.fl.data import PartyData
+from pledgenet.fl.guest_key import check_guest_key
 from pledgenet.fl.net.channel import Channel
 from pledgenet.fl.secureboost.crypto import GradientCodec
 from pledgenet.fl.secureboost.histograms import PARALLEL_MIN_ROWS, HistogramWorkers
@@ -226,6 +227,7 @@ def fit_guest(
             "public_key": public_key.to_bytes(),
             "rows": data.rows,
             "rows_per_ciphertext": codec.rows_per_ciphertext,
+            "min_host_node_rows": params.min_host_node_rows,
         }
         for host in hosts:
             channel.send(host, "sbt", {**setup, "max_bins": params.max_bins})
@@ -250,14 +252,23 @@ def fit_guest(
 class _HostSession:
     """A host's state during training: its bins, the per-tree slot permutation, its split table."""
 
-    def __init__(self, channel: Channel, data: PartyData, guest: str, workers: int | None) -> None:
+    def __init__(
+        self, channel: Channel, data: PartyData, guest: str, workers: int | None, own: BoostParams
+    ) -> None:
         setup = channel.recv(guest, "sbt")
         if setup.get("kind") != "setup":
             raise ProtocolError("SecureBoost must start with setup")
         if int(setup["rows"]) != data.rows:
             raise ProtocolError(f"guest trains on {setup['rows']} rows, this host holds {data.rows}")
         self.channel, self.data, self.guest = channel, data, guest
+        self.min_node_rows = own.min_host_node_rows
+        if int(setup.get("min_host_node_rows", 0)) < self.min_node_rows:
+            raise ProtocolError(
+                f"the guest's min_host_node_rows ({setup.get('min_host_node_rows')}) is below this host's "
+                f"({self.min_node_rows})"
+            )
         self.public_key = PaillierPublicKey.from_bytes(setup["public_key"])
+        check_guest_key(self.public_key, allow_small_key=own.allow_small_key)
         self.specs, binned = bin_matrix(data.features, int(setup["max_bins"]))
         try:
             codec = GradientCodec(self.public_key.key_bits, data.rows, int(setup["rows_per_ciphertext"]))
@@ -282,6 +293,19 @@ class _HostSession:
         self.node_of_row = np.asarray(node_of_row, dtype=np.int32)
         if self.node_of_row.shape != (self.data.rows,):
             raise ProtocolError("node assignment has the wrong length")
+        counts = dict(zip(*np.unique(self.node_of_row, return_counts=True), strict=True))
+        sizes = {int(node): int(count) for node, count in counts.items()}
+        for node in nodes:
+            family = (
+                [int(node)]
+                if int(node) == 0
+                else [int(node), int(node) + 1 if int(node) % 2 else int(node) - 1]
+            )
+            if any(sizes.get(member, 0) < self.min_node_rows for member in family):
+                raise ProtocolError(
+                    f"the guest asked for the histogram of node {node}, which (or whose sibling) holds fewer "
+                    f"than {self.min_node_rows} rows (min_host_node_rows)"
+                )
         order = [int(j) for j in self.permutation]
         hists = self.workers.replies(self.node_of_row, [int(n) for n in nodes], order)
         self.channel.send(self.guest, "sbt.hist", {"hists": hists})
@@ -303,12 +327,22 @@ class _HostSession:
         self.channel.send(self.guest, "sbt.split", {"split_ids": ids, "left": lefts})
 
 
-def fit_host(channel: Channel, data: PartyData, guest: str, *, workers: int | None = None) -> HostBoostModel:
+def fit_host(
+    channel: Channel,
+    data: PartyData,
+    guest: str,
+    *,
+    workers: int | None = None,
+    params: BoostParams | None = None,
+) -> HostBoostModel:
     """Serve the guest's SecureBoost training as a host; returns the host's split table.
 
     ``workers`` histogram processes (default: every core when the data is large enough to pay).
+    ``params``: this host's own copy of the job's parameters: its ``allow_small_key`` and
+    ``min_host_node_rows`` govern which guest keys and histogram requests it accepts (defaults: 2048-bit
+    keys and up, nodes of 50 rows and up).
     """
-    session = _HostSession(channel, data, guest, workers)
+    session = _HostSession(channel, data, guest, workers, params or BoostParams())
     try:
         while True:
             message = channel.recv(guest, "sbt")

@@ -34,6 +34,8 @@ class BoostParams:
     key_bits: int = 2048
     #: opt-in for keys under 2048 bits (tests and quick examples only: such keys are not secure)
     allow_small_key: bool = False
+    #: hosts send no histogram of a node with fewer rows, or whose sibling has fewer (docs/protocols.md)
+    min_host_node_rows: int = 50
 
     def __post_init__(self) -> None:
         if self.n_trees < 1 or self.max_depth < 1 or self.max_depth > 12:
@@ -42,6 +44,8 @@ class BoostParams:
             raise DataError("learning_rate in (0, 1], reg_lambda and min_child_weight >= 0")
         if not 2 <= self.max_bins <= 256:
             raise DataError("max_bins must be between 2 and 256")
+        if self.min_host_node_rows < 1:
+            raise DataError("min_host_node_rows must be at least 1")
 
 
 @dataclass
@@ -165,6 +169,17 @@ def _sibling(node: int) -> int:
     return node + 1 if node % 2 else node - 1
 
 
+def host_may_see(node: int, counts: dict[int, int], min_rows: int) -> bool:
+    """Whether hosts send ``node``'s histogram: it and its sibling (whose histogram the guest could
+    derive from the parent's) both hold at least ``min_rows`` rows."""
+    return counts[node] >= min_rows and (node == 0 or counts[_sibling(node)] >= min_rows)
+
+
+def _has_hosts(cached: dict[int, list[Any]], node: int, hosts: list[Any]) -> bool:
+    """Whether the parent of ``node`` holds every host's histogram (so a child's can be subtracted)."""
+    return len(cached.get((node - 1) // 2, [])) == len(hosts)
+
+
 def _is_smaller(node: int, counts: dict[int, int]) -> bool:
     """Whether ``node`` is the child whose histogram is computed (fewer rows; the left one on a tie)."""
     mine, theirs = counts[node], counts[_sibling(node)]
@@ -232,12 +247,16 @@ def grow_tree(
             break
         # histogram subtraction: only the smaller child of each pair is computed; its sibling is
         # parent - smaller child (no cryptography for it at all)
-        compute = [n for n in active if n == 0 or _is_smaller(n, counts)]
-        for host in hosts:
-            for node, hist in host.histograms(node_of_row, compute).items():
-                cached.setdefault(node, [])
-                cached[node].append(hist)
+        # nodes too small for host histograms split on the guest's features only
+        seen = [n for n in active if host_may_see(n, counts, params.min_host_node_rows)]
+        compute = [n for n in seen if n == 0 or _is_smaller(n, counts) or not _has_hosts(cached, n, hosts)]
         for node in active:
+            cached[node] = []
+        if compute:
+            for host in hosts:
+                for node, hist in host.histograms(node_of_row, compute).items():
+                    cached[node].append(hist)
+        for node in seen:
             if node not in compute:
                 parent, sibling = (node - 1) // 2, _sibling(node)
                 cached[node] = [
