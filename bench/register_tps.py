@@ -245,11 +245,6 @@ def mix_envelopes(signer: Signer, public_keys: dict[str, str], operations: int, 
                 make_terms(
                     business_type="financing_top_up",
                     amount_fen=0,
-                    annual_rate_bp=600,
-                    term_days=365,
-                    use_of_funds="01",
-                    warning_line_bp=16_000,
-                    closing_line_bp=14_000,
                     start_price_fen=PRICE_FEN,
                 ),
                 {o: public_keys[o] for o in readers | {broker, pledgee}},
@@ -278,13 +273,7 @@ def mix_envelopes(signer: Signer, public_keys: dict[str, str], operations: int, 
         registrations[contract_no], codes[contract_no] = 1, code
         terms = seal(
             make_terms(
-                business_type="financing_initial",
                 amount_fen=quantity * PRICE_FEN // 2,  # a 50% pledge rate
-                annual_rate_bp=600,
-                term_days=365,
-                use_of_funds="01",
-                warning_line_bp=16_000,
-                closing_line_bp=14_000,
                 start_price_fen=PRICE_FEN,
             ),
             {o: public_keys[o] for o in readers | {broker, pledgee}},

@@ -39,14 +39,10 @@ FLOORS: dict[str, int] = {
     "fl": 5,
     "risk": 6,
     "sim": 7,
+    "devcluster": 7,  # throwaway local etcd and PostgreSQL servers (tests, cluster up)
     "demo": 8,
     "cli": 9,
 }
-
-# Import cycles inside fl/ and crypto/psi/ that issue 16 item 6 (another branch) takes apart: the FL
-# components move to fl/components/ and crypto/psi/protocol.py is split. The lead removes this list when
-# that branch lands; nothing else may be added here.
-PENDING_ISSUE16_ITEM6: set[tuple[str, str]] = set()  # both edges went with branch flsplit
 
 
 def module_name(path: Path) -> str:
@@ -154,13 +150,8 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 
 def test_no_two_modules_import_each_other_directly_or_around_a_loop() -> None:
-    # Prepare: the graph without the edges another branch is taking apart (see PENDING_ISSUE16_ITEM6)
-    graph = {
-        name: {target for target in targets if (name, target) not in PENDING_ISSUE16_ITEM6}
-        for name, targets in RUNTIME_GRAPH.items()
-    }
     # Execute
-    loops = cycles(graph)
+    loops = cycles(RUNTIME_GRAPH)
     # Assert
     assert loops == [], "import cycles:\n" + "\n".join(" <-> ".join(loop) for loop in loops)
 
@@ -170,10 +161,3 @@ def test_the_cycle_finder_finds_a_loop_of_three() -> None:
     loops = cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}})
     # Assert
     assert loops == [["a", "b", "c"]]
-
-
-def test_the_pending_list_names_only_imports_that_exist() -> None:
-    # Prepare / Execute: an entry whose import is gone must leave the list with it
-    stale = sorted(edge for edge in PENDING_ISSUE16_ITEM6 if edge[1] not in RUNTIME_GRAPH[edge[0]])
-    # Assert
-    assert stale == []

@@ -7,6 +7,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from memory_context import MemoryLedger, Receipt
 
+from pledgenet.contracts import governance
 from pledgenet.contracts.register import contract, verdicts
 from pledgenet.contracts.register.terms import make_terms, make_verdict, review_in_context
 from pledgenet.crypto.envelope import open_and_verify, public_key_hex, seal
@@ -93,13 +94,8 @@ def verdict(
 
 def sound_terms(**changes: Any) -> dict[str, Any]:
     terms = make_terms(
-        business_type="financing_initial",
         amount_fen=600_000_000,
         annual_rate_bp=650,
-        term_days=365,
-        use_of_funds="01",
-        warning_line_bp=16_000,
-        closing_line_bp=14_000,
         start_price_fen=10_000,
     )
     terms.update(changes)
@@ -151,7 +147,7 @@ class World:
         return self.ok("register.list_security", args, [REGISTRAR])
 
     def param(self, name: str) -> Any:
-        return self.ledger.get("gov/param/" + name)
+        return self.ledger.get(governance.param_key(name))
 
     def context(self, operation: str, args: dict[str, Any]) -> dict[str, Any]:
         """The verdict's context as the registrar derives it now, for the next block (one second on)."""

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from register_world import sound_terms
 
-from pledgenet.contracts.register.params import DEFAULT_PARAMS
-from pledgenet.contracts.register.terms import check_terms
+from pledgenet.contracts.register.params import DEFAULT_PARAMS, FORBIDDEN_USES, MAX_TERM_DAYS
+from pledgenet.contracts.register.terms import DEFAULT_TERM_DAYS, check_terms, make_terms
 from pledgenet.errors import BadRegisterArguments, TermsViolation
 
 
@@ -68,3 +68,14 @@ def test_lines_must_be_ordered_and_terms_complete() -> None:
     del incomplete["closing_line_bp"]
     with pytest.raises(BadRegisterArguments):
         check_terms(incomplete, DEFAULT_PARAMS, quantity=1, operation="pledge")
+
+
+def test_the_terms_make_terms_fills_in_pass_the_genesis_rules() -> None:
+    # Prepare: only the amount and the price given (CNY 5m against 100,000 shares at CNY 100: a 50% rate)
+    terms = make_terms(amount_fen=500_000_000, start_price_fen=10_000)
+    # Execute: the registrar's check under the genesis parameters raises nothing
+    check_terms(terms, DEFAULT_PARAMS, quantity=100_000, operation="pledge")
+    # Assert: the defaults are the ones the module names, and the use of funds is one the rules allow
+    assert terms["term_days"] == DEFAULT_TERM_DAYS <= DEFAULT_PARAMS[MAX_TERM_DAYS]
+    assert terms["use_of_funds"] not in DEFAULT_PARAMS[FORBIDDEN_USES]
+    assert terms["business_type"] == "financing_initial"

@@ -97,10 +97,6 @@ def topup(
         business_type="financing_top_up",
         amount_fen=amount_fen,
         annual_rate_bp=0,
-        term_days=365,
-        use_of_funds="01",
-        warning_line_bp=16_000,
-        closing_line_bp=14_000,
         start_price_fen=price_fen,
     )
     with member_client(directory, org) as client:
@@ -145,13 +141,8 @@ def extend(
 ) -> None:
     """Extension with a new term (past three years only for a contract in default)."""
     terms = make_terms(
-        business_type="financing_initial",
         amount_fen=amount_fen,
-        annual_rate_bp=600,
         term_days=term_days,
-        use_of_funds="01",
-        warning_line_bp=16_000,
-        closing_line_bp=14_000,
         start_price_fen=price_fen,
     )
     with member_client(directory, org) as client:

@@ -44,11 +44,8 @@ def terms_for(
     amount_fen: int, price_fen: int, *, lines: tuple[int, int] = (16_000, 14_000), days: int = 365
 ) -> dict[str, Any]:
     return make_terms(
-        business_type="financing_initial",
         amount_fen=amount_fen,
-        annual_rate_bp=600,
         term_days=days,
-        use_of_funds="01",
         warning_line_bp=lines[0],
         closing_line_bp=lines[1],
         start_price_fen=price_fen,

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from rich.console import Console
 
+from pledgenet.contracts.governance import members_with_role
 from pledgenet.contracts.register.terms import make_terms
 from pledgenet.errors import RegisterError
 from pledgenet.ledger.alliance import Alliance
@@ -34,7 +35,7 @@ class DemoRunLike(Protocol):
 
 
 def _orgs(client: RegisterClient, *roles: str) -> list[str]:
-    return sorted({org for role in roles for org in client.members_with(role)})
+    return sorted({org for role in roles for org in members_with_role(client.peer, role)})
 
 
 def register_book(run: DemoRunLike) -> None:
@@ -102,13 +103,8 @@ def register_book(run: DemoRunLike) -> None:
         amount = quantity * price * 50 // 100
         custody = next(a["custody_broker"] for a in accounts if a["account"] == account)
         terms = make_terms(
-            business_type="financing_initial",
             amount_fen=amount,
             annual_rate_bp=580,
-            term_days=365,
-            use_of_funds="01",
-            warning_line_bp=16_000,
-            closing_line_bp=14_000,
             start_price_fen=price,
         )
         contract_no = f"DEMO-{number:04d}"
@@ -137,13 +133,8 @@ def register_book(run: DemoRunLike) -> None:
             quantity=STOCKS[0][4],
             pledgee=pledgees[0],
             terms=make_terms(
-                business_type="financing_initial",
                 amount_fen=600_000_000,
                 annual_rate_bp=580,
-                term_days=365,
-                use_of_funds="01",
-                warning_line_bp=16_000,
-                closing_line_bp=14_000,
                 start_price_fen=STOCKS[0][6],
             ),
         )

@@ -20,11 +20,12 @@ from typing import Any
 
 import numpy as np
 
+from pledgenet.contracts.governance import members_with_role
 from pledgenet.contracts.register import keys
 from pledgenet.contracts.register.terms import make_terms
 from pledgenet.demo import register_steps
 from pledgenet.register.client import RegisterClient
-from pledgenet.risk.chain import members_with_role, overseers
+from pledgenet.risk.chain import overseers
 from pledgenet.risk.display import cny, table
 from pledgenet.risk.source import LoadedBook, load_book
 from pledgenet.risk.valuation import value_book
@@ -51,11 +52,7 @@ def _roles(run: Any) -> dict[str, list[str]]:
 
 def _terms(quantity: int, price: int, rate_bp: int, lines: tuple[int, int]) -> dict[str, Any]:
     return make_terms(
-        business_type="financing_initial",
         amount_fen=quantity * price * rate_bp // 10_000,
-        annual_rate_bp=600,
-        term_days=365,
-        use_of_funds="01",
         warning_line_bp=lines[0],
         closing_line_bp=lines[1],
         start_price_fen=price,

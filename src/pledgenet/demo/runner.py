@@ -25,6 +25,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from pledgenet.contracts.catalog import init_alliance, open_alliance, verify_alliance
+from pledgenet.contracts.governance import MEMBER_PREFIX, param_key
 from pledgenet.demo import register_steps, risk_steps
 from pledgenet.demo.members import (
     BROKERS,
@@ -106,7 +107,7 @@ def found_alliance(run: DemoRun) -> None:
         f"alliance {run.ledger.alliance_id}: {len(run.ledger.orgs)} members, each with its own peer "
         f"(simulated calendar: {run.clock.today()})"
     )
-    for _key, record in peer.range("gov/member/"):
+    for _key, record in peer.range(MEMBER_PREFIX):
         run.console.print(f"  {record['org']:<11} {', '.join(record['roles']):<22} {record['name']}")
 
 
@@ -126,7 +127,7 @@ def change_parameter(run: DemoRun) -> None:
     action = {"kind": "set_param", "name": "gov.proposal_ttl_ms", "value": 3 * 24 * 3600 * 1000}
     proposal = run.ledger.submit("gov.propose", {"action": action}, [EXCHANGE])
     run.ledger.submit("gov.vote", {"proposal": proposal.tx_id, "approve": True}, [REGISTRAR])
-    value = run.ledger.peer(TRUST).get("gov/param/gov.proposal_ttl_ms")
+    value = run.ledger.peer(TRUST).get(param_key("gov.proposal_ttl_ms"))
     run.console.print(
         f"{EXCHANGE} proposes, {REGISTRAR} approves (2 of the 3 governing members): "
         f"gov.proposal_ttl_ms is now {value:,} ms (3 days) on every peer"

@@ -169,10 +169,8 @@ def _fill(
     for row in rows:
         h = int(book.holding[row])
         terms = make_terms(
-            business_type="financing_initial",
             amount_fen=int(book.principal_fen[row]),
             annual_rate_bp=int(book.rate_bp[row]),
-            use_of_funds="01",
             term_days=int(min(1_095, book.maturity_day[row] - book.start_day[row])),
             warning_line_bp=int(book.warning_line_bp[row]),
             closing_line_bp=int(book.closing_line_bp[row]),

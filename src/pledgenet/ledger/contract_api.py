@@ -21,12 +21,42 @@ shares, fen and basis points); iterate state with ``ctx.range`` (sorted by key);
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 JSON = Any
 Handler = Callable[["TxContext", dict[str, JSON]], JSON]
+
+# The governance state the ledger itself reads (signers' identities and roles, governed parameters), kept
+# by the governance contract; defined once here, used through ``pledgenet.contracts.governance`` above.
+#: ``gov/member/<org>``: a member's record (org, name, roles, keys, certificate serial)
+MEMBER_PREFIX = "gov/member/"
+#: ``gov/param/<name>``: a governed parameter's value
+PARAM_PREFIX = "gov/param/"
+
+
+def member_key(org: str) -> str:
+    """The state key of member ``org``'s governance record."""
+    return MEMBER_PREFIX + org
+
+
+def param_key(name: str) -> str:
+    """The state key of governed parameter ``name``."""
+    return PARAM_PREFIX + name
+
+
+class StateReader(Protocol):
+    """What reads world state: a peer, a transaction's context."""
+
+    def get(self, key: str) -> JSON | None: ...
+
+    def range(self, prefix: str) -> Iterable[tuple[str, JSON]]: ...
+
+
+def members_with_role(reader: StateReader, role: str) -> list[str]:
+    """The ids of the members holding ``role``, sorted."""
+    return sorted(record["org"] for _key, record in reader.range(MEMBER_PREFIX) if role in record["roles"])
 
 
 class TxContext(Protocol):

@@ -50,12 +50,12 @@ from pledgenet.ledger.block import (
     tx_root,
 )
 from pledgenet.ledger.cache import StateCache
-from pledgenet.ledger.context import MEMBER_PREFIX, ExecutionContext, checked_bytes, encode_events
-from pledgenet.ledger.contract_api import Contract
+from pledgenet.ledger.context import ExecutionContext, checked_bytes, encode_events
+from pledgenet.ledger.contract_api import MEMBER_PREFIX, Contract
 from pledgenet.ledger.ordering.base import ChainTip
 from pledgenet.ledger.peer_queries import PeerQueries
 from pledgenet.ledger.records import TxReceipt
-from pledgenet.ledger.store import BlockStore
+from pledgenet.ledger.store import open_store
 from pledgenet.ledger.transaction import Transaction, parse_envelope, raw_tx_id, signing_message
 from pledgenet.ledger.writeset import INDEX_BITS, MAX_BLOCK_TXS
 
@@ -86,7 +86,7 @@ class Peer(PeerQueries):
         durability: str = "process",
         verifier: BatchVerifier | None = None,
     ) -> None:
-        self.store = BlockStore(path, durability=durability)
+        self.store = open_store(path, durability=durability)
         #: committed state values in memory, refreshed after each committed block
         self.state_cache = StateCache(self.store)
         self.org = org

@@ -11,7 +11,6 @@ of the write it claims (or should have). The genesis block must hash to the alli
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from pledgenet.ledger.alliance import read_config
 from pledgenet.ledger.block import Block, BlockHeader
 from pledgenet.ledger.contract_api import Contract
 from pledgenet.ledger.peer import Peer
-from pledgenet.ledger.store import BlockStore
+from pledgenet.ledger.store import DATABASE_ERRORS, Store, is_postgres_url, open_store
 from pledgenet.ledger.writeset import height_of
 
 
@@ -44,23 +43,27 @@ class VerifyReport:
 
 
 def verify_peer_database(
-    path: Path, *, contracts: list[Contract], genesis_hash: str, verifier: BatchVerifier | None = None
+    path: Path | str, *, contracts: list[Contract], genesis_hash: str, verifier: BatchVerifier | None = None
 ) -> VerifyReport:
-    """Check one peer database; never raises for a bad database, reports it."""
-    if not path.is_file():
+    """Check one peer database (a SQLite path or a ``postgresql://`` URL); never raises for a bad
+    database, reports it."""
+    if not is_postgres_url(str(path)) and not Path(path).is_file():
         return VerifyReport(str(path), False, -1, 0, "the peer database is missing")
     try:
-        stored = BlockStore(path, read_only=True)
-        top = stored.db.execute("SELECT max(height) FROM blocks").fetchone()[0]
-    except (sqlite3.DatabaseError, IntegrityError) as exc:
+        stored = open_store(path, read_only=True)
+        heights = stored.heights()
+    except DATABASE_ERRORS as exc:
         return VerifyReport(str(path), False, -1, 0, f"the database does not open: {exc}")
-    top = -1 if top is None else int(top)
+    except IntegrityError as exc:
+        return VerifyReport(str(path), False, -1, 0, f"the database does not open: {exc}")
+    top = max(heights, default=-1)
+    path = stored.path
     fresh = Peer(":memory:", contracts=contracts, genesis_hash=genesis_hash, verifier=verifier)
     try:
-        bad = _replay(stored, fresh, top)
+        bad = _replay(stored, fresh, heights)
         if bad is None:
             bad = _compare_state(stored, fresh)
-    except sqlite3.DatabaseError as exc:
+    except DATABASE_ERRORS as exc:
         bad = (0, f"the database is damaged: {exc}")
     finally:
         fresh.close()
@@ -70,8 +73,8 @@ def verify_peer_database(
     return VerifyReport(str(path), False, top, bad[0], bad[1])
 
 
-def _replay(stored: BlockStore, fresh: Peer, top: int) -> tuple[int, str] | None:
-    heights = [int(row[0]) for row in stored.db.execute("SELECT height FROM blocks ORDER BY height")]
+def _replay(stored: Store, fresh: Peer, heights: list[int]) -> tuple[int, str] | None:
+    top = max(heights, default=-1)
     if heights != list(range(top + 1)):
         missing = next(h for h in range(top + 1) if h >= len(heights) or heights[h] != h)
         return missing, "block missing from the store"
@@ -83,10 +86,7 @@ def _replay(stored: BlockStore, fresh: Peer, top: int) -> tuple[int, str] | None
             header = BlockHeader.decode(header_bytes)
             if header.height != height:
                 return height, f"the header stored at height {height} says height {header.height}"
-            stored_hash = stored.db.execute("SELECT hash FROM blocks WHERE height = ?", (height,)).fetchone()[
-                0
-            ]
-            if stored_hash != header.hash:
+            if stored.block_hash(height) != header.hash:
                 return height, "the stored block hash does not match the header"
             fresh.apply_block(Block(header, signature, tuple(stored.block_envelopes(height))))
         except PledgenetError as error:
@@ -104,7 +104,7 @@ def _replay(stored: BlockStore, fresh: Peer, top: int) -> tuple[int, str] | None
     return None
 
 
-def _compare_state(stored: BlockStore, fresh: Peer) -> tuple[int, str] | None:
+def _compare_state(stored: Store, fresh: Peer) -> tuple[int, str] | None:
     mine = fresh.store.state_rows()
     theirs = stored.state_rows()
     differing = mine ^ theirs

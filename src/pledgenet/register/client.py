@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from pledgenet.contracts import governance
 from pledgenet.contracts.register import keys
 from pledgenet.contracts.register.holdings import identity_binding
 from pledgenet.crypto.envelope import open_envelope, seal
@@ -53,7 +54,7 @@ class RegisterClient:
         return self.alliance.peer(self.org)
 
     def members_with(self, role: str) -> list[str]:
-        return [record["org"] for _, record in self.peer.range("gov/member/") if role in record["roles"]]
+        return governance.members_with_role(self.peer, role)
 
     def registrar(self) -> str:
         registrars = self.members_with("registrar")
@@ -62,7 +63,7 @@ class RegisterClient:
         return registrars[0]
 
     def param(self, name: str) -> Any:
-        return self.peer.get("gov/param/" + name)
+        return self.peer.get(governance.param_key(name))
 
     def seal_for(self, readers: list[str], record: Any, purpose: str, *, binding: str) -> dict[str, Any]:
         """Seal ``record`` for ``readers`` plus every registrar and regulator, with on-chain public keys,
@@ -70,7 +71,7 @@ class RegisterClient:
         orgs = sorted({*readers, *self.members_with("registrar"), *self.members_with("regulator")})
         recipients = {}
         for org in orgs:
-            member = self.peer.get("gov/member/" + org)
+            member = self.peer.get(governance.member_key(org))
             if member is None:
                 raise NotFound(f"{org} is not a member of the alliance")
             recipients[org] = member["encryption_key"]
@@ -191,7 +192,7 @@ class RegisterClient:
         """An initial pledge sealed, reviewed by the registrar and ready to sign: ``(type, args, signers)``
         for ``submit_prepared`` or, many at once, ``submit_many`` (one block instead of one each)."""
         broker = self._account(account)["custody_broker"]
-        member = self.peer.get("gov/member/" + pledgee) or {}
+        member = self.peer.get(governance.member_key(pledgee)) or {}
         args: dict[str, Any] = {
             "contract_no": contract_no,
             "account": account,

@@ -31,6 +31,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from pledgenet.contracts import governance
 from pledgenet.contracts.register import verdicts
 from pledgenet.contracts.register.terms import check_terms, make_verdict, review_in_context
 from pledgenet.crypto.envelope import check_shape, open_and_verify
@@ -50,7 +51,7 @@ if TYPE_CHECKING:
 
 def derive_context(peer: Peer, operation: str, args: Mapping[str, Any], now_ms: int) -> dict[str, Any]:
     """The verdict's context as the state on ``peer`` has it at ``now_ms`` (``verdicts.derive``)."""
-    return verdicts.derive(peer, lambda name: peer.get("gov/param/" + name), operation, args, now_ms)
+    return verdicts.derive(peer, lambda name: peer.get(governance.param_key(name)), operation, args, now_ms)
 
 
 def registrar_verdict(
@@ -75,7 +76,7 @@ def registrar_verdict(
         )
     keys_on_chain = {}
     for org in envelope["recipients"]:
-        member = peer.get("gov/member/" + org)
+        member = peer.get(governance.member_key(org))
         if member is not None:
             keys_on_chain[org] = member["encryption_key"]
     own_key = alliance.member(registrar).encryption_private_key

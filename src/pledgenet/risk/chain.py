@@ -37,6 +37,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from pledgenet.contracts import market as market_contract
+from pledgenet.contracts.governance import MEMBER_PREFIX, member_key, members_with_role
 from pledgenet.contracts.register import keys
 from pledgenet.errors import CorporateActionMismatch, DataError, NotFound
 from pledgenet.risk.pledge_book import BoolArray, FloatArray, IntArray
@@ -69,11 +70,6 @@ def day_number(trade_date: str) -> int:
 # ---------------------------------------------------------------- roles
 
 
-def members_with_role(reader: StateReader, role: str) -> list[str]:
-    """The member ids holding ``role``, sorted."""
-    return sorted(record["org"] for _, record in reader.range("gov/member/") if role in record["roles"])
-
-
 @dataclass(frozen=True)
 class Overseers:
     """The members every alert and every sealed term also goes to, found by role."""
@@ -101,8 +97,8 @@ def overseers(reader: StateReader) -> Overseers:
 
 def check_member(reader: StateReader, org: str) -> None:
     """Raise a clear ``NotFound`` when ``org`` is not a member of the alliance."""
-    if reader.get("gov/member/" + org) is None:
-        known = sorted(record["org"] for _, record in reader.range("gov/member/"))
+    if reader.get(member_key(org)) is None:
+        known = sorted(record["org"] for _, record in reader.range(MEMBER_PREFIX))
         raise NotFound(f"{org!r} is not a member of this alliance; members: {', '.join(known)}")
 
 

@@ -28,6 +28,7 @@ import numpy as np
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from pledgenet.contracts import market as market_contract
+from pledgenet.contracts.governance import member_key
 from pledgenet.contracts.register import keys
 from pledgenet.crypto.envelope import open_envelope, recipients_of
 from pledgenet.errors import CorporateActionMismatch, DataError, MissingPrice
@@ -197,7 +198,7 @@ def load_market(
 
 
 def _lender_kind(reader: StateReader, org: str) -> int:
-    member = reader.get("gov/member/" + org) or {}
+    member = reader.get(member_key(org)) or {}
     roles = set(member.get("roles", []))
     for index, kind in enumerate(LENDER_KINDS):
         if kind in roles:
@@ -335,7 +336,7 @@ def _arrays(
         ),
         lenders=Lenders(
             org=column(lender_orgs, str),
-            names=column([(reader.get("gov/member/" + o) or {}).get("name", o) for o in lender_orgs], str),
+            names=column([(reader.get(member_key(o)) or {}).get("name", o) for o in lender_orgs], str),
             kind=column([_lender_kind(reader, o) for o in lender_orgs], np.int64),
         ),
         product_names=tuple(products),

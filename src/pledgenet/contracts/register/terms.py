@@ -56,16 +56,26 @@ FIELDS = (
 )
 
 
+#: the terms ``make_terms`` fills in when not given: a financing of one year (capped by the governed
+#: ``MAX_TERM_DAYS``) at 6% a year for the business ("01", a use ``FORBIDDEN_USES`` allows at genesis) with
+#: the usual 160% / 140% lines; tests/contracts/test_register_terms.py checks they pass the genesis rules
+DEFAULT_TERM_DAYS = min(365, p.DEFAULT_PARAMS[p.MAX_TERM_DAYS])
+DEFAULT_USE_OF_FUNDS = "01"
+DEFAULT_ANNUAL_RATE_BP = 600
+DEFAULT_WARNING_LINE_BP = 16_000
+DEFAULT_CLOSING_LINE_BP = 14_000
+
+
 def make_terms(
     *,
-    business_type: str,
     amount_fen: int,
-    annual_rate_bp: int,
-    term_days: int,
-    use_of_funds: str,
-    warning_line_bp: int,
-    closing_line_bp: int,
     start_price_fen: int,
+    business_type: str = "financing_initial",
+    annual_rate_bp: int = DEFAULT_ANNUAL_RATE_BP,
+    term_days: int = DEFAULT_TERM_DAYS,
+    use_of_funds: str = DEFAULT_USE_OF_FUNDS,
+    warning_line_bp: int = DEFAULT_WARNING_LINE_BP,
+    closing_line_bp: int = DEFAULT_CLOSING_LINE_BP,
     initial_market: str = "SH",
     initial_registration_no: str | None = None,
 ) -> dict[str, Any]:
