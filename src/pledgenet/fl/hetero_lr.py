@@ -281,6 +281,7 @@ def fit_lr_host(channel: Channel, data: PartyData, guest: str, dealer: str) -> d
     if int(agreed["rows"]) != data.rows:
         raise ProtocolError("guest and host hold different numbers of aligned rows")
     params = LRParams(**agreed["params"])
+    feature_bits(data.features, params.batch_size)  # refuses unencodable values before anything else
     bound = label_dp.row_norm_bound(data.features)
     bits = feature_bits(data.features, params.batch_size, params.noise_multiplier * bound)
     report = {"dims": data.features.shape[1], "bits": bits, "norm_bound": bound}

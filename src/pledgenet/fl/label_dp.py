@@ -27,14 +27,25 @@ import math
 
 import numpy as np
 
+from pledgenet.errors import DataError
+
 #: noise draws are truncated at this many standard deviations (the ring must hold them)
 TAIL = 16.0
 _ORDERS = np.concatenate([np.linspace(1.01, 2.0, 100), np.linspace(2.0, 512.0, 5000)])
 
 
 def row_norm_bound(features: np.ndarray) -> float:
-    """The smallest power of two at or above the largest row L2 norm of ``features`` (at least 1)."""
-    largest = float(np.sqrt((features.astype(np.float64) ** 2).sum(axis=1)).max()) if features.size else 0.0
+    """The smallest power of two at or above the largest row L2 norm of ``features`` (at least 1).
+
+    Computed with the rows scaled by their largest absolute value, so huge finite values do not overflow;
+    a bound past 2^60 is refused (such features cannot be fixed-point encoded anyway)."""
+    if not features.size:
+        return 1.0
+    values = np.abs(features.astype(np.float64))
+    peak = float(values.max())
+    largest = peak * float(np.sqrt(((values / peak) ** 2).sum(axis=1)).max()) if peak > 0 else 0.0
+    if not math.isfinite(largest) or largest > 2.0**60:
+        raise DataError("feature values are too large for fixed point: standardise them")
     return float(2.0 ** max(0, math.ceil(math.log2(largest)))) if largest > 1.0 else 1.0
 
 
