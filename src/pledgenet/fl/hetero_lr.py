@@ -112,8 +112,8 @@ def feature_bits(features: np.ndarray, batch_size: int, noise_scale: float = 0.0
     """Fractional bits for this party's features so that ``Σ_batch |x|·|d|`` plus the label-DP noise
     (``noise_scale``: its standard deviation, truncated at ``label_dp.TAIL``) cannot wrap the ring."""
     peak = max(1.0, float(np.abs(features).max()) if features.size else 1.0)
-    reach = batch_size * peak + label_dp.TAIL * noise_scale
-    bits = min(MAX_FEATURE_BITS, 61 - RESIDUAL_BITS - math.ceil(math.log2(reach)))
+    reach_bits = math.log2(batch_size) + math.log2(peak + label_dp.TAIL * noise_scale / batch_size)
+    bits = min(MAX_FEATURE_BITS, 61 - RESIDUAL_BITS - math.ceil(reach_bits))
     if bits < 4:
         raise DataError(f"feature values up to {peak:.3g} are too large for fixed point: standardise them")
     return bits
