@@ -248,12 +248,12 @@ def fit_lr_guest(
 
 
 def _host_report(message: dict[str, Any], host: str) -> dict[str, Any]:
-    """A host's setup report: feature count, fixed-point bits and row-norm bound (a power of two)."""
+    """A host's setup report: feature count, fixed-point bits and row-norm bound (three significant bits)."""
     try:
         dims, bits, bound = int(message["dims"]), int(message["bits"]), float(message["norm_bound"])
     except (KeyError, TypeError, ValueError):
         raise ProtocolError(f"{host} sent no feature count, bits and row-norm bound") from None
-    if dims < 1 or not 4 <= bits <= MAX_FEATURE_BITS or not (bound >= 1 and math.log2(bound).is_integer()):
+    if dims < 1 or not 4 <= bits <= MAX_FEATURE_BITS or not 1 <= bound <= 2.0**60:
         raise ProtocolError(f"{host}'s setup report is out of range")
     return {"dims": dims, "bits": bits, "norm_bound": bound}
 

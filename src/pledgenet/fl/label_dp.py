@@ -8,8 +8,9 @@ host's gradient before the host reconstructs it (the Gaussian mechanism, label-D
 
 Sensitivity: two label vectors that differ in one row change ``d`` in that row by exactly 1 (the predictor
 ``z`` of the batch does not depend on the batch's labels), so ``g_h`` moves by that row of ``X_h``, whose L2
-norm is at most ``C_h``. The host reports ``C_h`` as the smallest power of two at or above its largest row
-norm (``row_norm_bound``: the guest learns that power of two, nothing finer), and the host's features are
+norm is at most ``C_h``. The host reports ``C_h`` as its largest row norm rounded up to three significant
+bits (``row_norm_bound``: the guest learns the largest norm to within 12.5%, nothing finer), and the host's
+features are
 fixed between neighbouring label vectors, so ``C_h`` bounds the sensitivity without clipping any row.
 
 Accounting (``epsilon``): every row sits in exactly one batch per epoch (full batches only: the partial last
@@ -35,7 +36,8 @@ _ORDERS = np.concatenate([np.linspace(1.01, 2.0, 100), np.linspace(2.0, 512.0, 5
 
 
 def row_norm_bound(features: np.ndarray) -> float:
-    """The smallest power of two at or above the largest row L2 norm of ``features`` (at least 1).
+    """The largest row L2 norm of ``features`` rounded up to three significant bits (at least 1): the
+    smallest multiple of ``2^(e-3)`` at or above it, ``2^e`` the power of two at or above it.
 
     Computed with the rows scaled by their largest absolute value, so huge finite values do not overflow;
     a bound past 2^60 is refused (such features cannot be fixed-point encoded anyway)."""
@@ -46,7 +48,10 @@ def row_norm_bound(features: np.ndarray) -> float:
     largest = peak * float(np.sqrt(((values / peak) ** 2).sum(axis=1)).max()) if peak > 0 else 0.0
     if not math.isfinite(largest) or largest > 2.0**60:
         raise DataError("feature values are too large for fixed point: standardise them")
-    return float(2.0 ** max(0, math.ceil(math.log2(largest)))) if largest > 1.0 else 1.0
+    if largest <= 1.0:
+        return 1.0
+    step = 2.0 ** (math.ceil(math.log2(largest)) - 3)
+    return float(math.ceil(largest / step) * step)
 
 
 def epsilon(noise_multiplier: float, releases: int, delta: float) -> float:
