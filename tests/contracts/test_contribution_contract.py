@@ -17,6 +17,12 @@ MEMBERS = {org: {"org": org, "roles": ["bank"]} for org in ("guest", "host-a", "
 MEMBERS["outsider"] = {"org": "outsider", "roles": ["broker"]}
 
 
+def walks(order: list[object], utilities: int) -> dict[str, object]:
+    """Table arguments of one permutation walk (for refusals)."""
+    walk = {"group": 0, "order": order, "utilities": [0] * utilities}
+    return {"method": "permutation", "estimator": "tmc", "walks": [walk]}
+
+
 def ledger() -> MemoryLedger:
     return MemoryLedger([governance.contract, contribution.contract, benefit.contract], MEMBERS)
 
@@ -79,8 +85,9 @@ def test_a_recorded_table_stores_values_every_peer_derives_and_is_written_once()
         ({"metric": "accuracy"}, "guest", "bad_contribution"),
         ({"estimator": "gtg"}, "guest", "bad_contribution"),
         ({"values_ppm": {"guest": 600_000, "host-a": 0, "host-b": 0}}, "guest", "values_mismatch"),
-        ({"method": "permutation", "walks": [{"group": 0, "order": [0, 0, 1], "utilities": [0] * 4}]},
-         "guest", "bad_contribution"),
+        (walks([0, 0, 1], 4), "guest", "bad_contribution"),
+        (walks([0, "b", 1], 4), "guest", "bad_contribution"),
+        (walks([0, 2, 1], 3), "guest", "bad_contribution"),
     ],
 )  # fmt: skip
 def test_a_bad_record_is_refused_and_writes_nothing(

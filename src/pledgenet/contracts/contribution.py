@@ -115,8 +115,8 @@ def _check_walks(walks: Any, players: int) -> list[dict[str, Any]]:
             raise _refuse("a walk's 'group' must be an integer >= 0")
         if (
             type(order) is not list
-            or sorted(order) != list(range(players))
             or any(type(i) is not int for i in order)
+            or sorted(order) != list(range(players))
         ):
             raise _refuse(f"a walk's 'order' must be a permutation of 0..{players - 1}")
         if type(utilities) is not list or len(utilities) != players + 1:
