@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from pledgenet.errors import PledgenetError
 from pledgenet.ledger.store import open_store
 
 
@@ -39,12 +41,17 @@ def start_orderer(
 def store_tip(location: Path) -> tuple[int, str, bytes] | None:
     if not location.exists():
         return None
-    store = open_store(location, read_only=True)
+    try:
+        store = open_store(location, read_only=True)
+    except (sqlite3.OperationalError, PledgenetError):
+        return None  # a process just started: its file exists, its schema is not committed yet
     try:
         tip = store.tip()
-        return None if tip is None else (tip[0], tip[1], tip[2])
+    except sqlite3.OperationalError:
+        return None  # the same, seen at the first read ("no such table: blocks")
     finally:
         store.close()
+    return None if tip is None else (tip[0], tip[1], tip[2])
 
 
 def committed_counts(location: Path, tx_ids: list[str]) -> dict[str, tuple[int, int]]:
