@@ -90,7 +90,15 @@ class NodeMember(MemberBackend):
     def submit(self, envelopes: list[bytes]) -> list[str]:
         """Durable in etcd's queue before this returns (``OrderingUnavailable`` otherwise: resubmit)."""
         ids = [self.check_envelope(envelope) for envelope in envelopes]
-        self.submitter.broadcast_many(envelopes)
+        try:
+            self.submitter.broadcast_many(envelopes)
+        except OrderingUnavailable as error:
+            raise OrderingUnavailable(
+                f"{self.org}'s node could not queue the transaction: the ordering service (etcd) is "
+                f"unreachable or has no quorum ({error.message}). Nothing is acknowledged; it may still "
+                "be ordered once etcd recovers, so resubmit the same envelope (its nonce makes a second "
+                "commit impossible)"
+            ) from None
         return ids
 
     def receipt(self, tx_id: str) -> TxReceipt | None:
