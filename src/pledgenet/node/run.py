@@ -22,6 +22,7 @@ from pledgenet.api import clients
 from pledgenet.api.app import create_app
 from pledgenet.api.core.config import ApiSettings
 from pledgenet.api.server import bind, url_of
+from pledgenet.crypto.signing import PARALLEL_THRESHOLD, RECORD, shared_verifier
 from pledgenet.errors import PledgenetError
 from pledgenet.node.member import NodeMember
 from pledgenet.node.settings import NodeSettings, load_contracts, load_settings
@@ -38,6 +39,8 @@ def run_node(settings: NodeSettings) -> int:
         api_settings = ApiSettings(host=settings.host, port=settings.port, poll_s=settings.poll_s)
         directory, org = settings.alliance_dir, settings.org
         app = create_app(node, api_settings, revoked=lambda: clients.revoked_serials(directory, org))
+        # the verification pool forks before the socket exists, so no worker inherits the listening socket
+        shared_verifier().start(bytes(RECORD) * PARALLEL_THRESHOLD).result()
         sock = bind(settings.host, settings.port)
         config = uvicorn.Config(
             app, log_level=settings.log_level, access_log=False, timeout_graceful_shutdown=2, lifespan="off"
