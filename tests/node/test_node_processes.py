@@ -8,6 +8,7 @@ a node without an etcd quorum refuses a submission clearly and acknowledges noth
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -15,8 +16,11 @@ from pathlib import Path
 
 import pytest
 from node_harness import HERE, PROBE, Notes, client, settled, tip, tips, wait_for
+from typer.testing import CliRunner
 
-from pledgenet.errors import OrderingUnavailable
+from pledgenet.cli import commands  # noqa: F401  (registers every command with the app)
+from pledgenet.cli.app import app
+from pledgenet.errors import ConfigError, OrderingUnavailable, UnknownRecord
 from pledgenet.ledger.ordering.etcd import EtcdLayout
 from pledgenet.ledger.ordering.etcd_client import EtcdClient, prefix_end
 from pledgenet.ledger.store import open_store
@@ -70,6 +74,27 @@ def test_a_submission_commits_on_every_members_node(local: LocalAlliance, notes:
     assert len(set(tips(local, local.orgs).values())) == 1
     with client(local, "exchange") as other:
         assert other.get_state(f"probe/{SUBMITTER}/n1") == {"text": "hello"}
+
+
+def test_the_cli_reads_the_register_and_the_cluster_through_nodes(local: LocalAlliance) -> None:
+    # Prepare
+    runner = CliRunner()
+    node = ["--node", local.url(SUBMITTER), "--credential", str(local.credential(SUBMITTER))]
+
+    # Execute
+    holdings = runner.invoke(app, ["holdings", *node, "--json"])
+    pledges = runner.invoke(app, ["pledge", "list", *node, "--code", "600100", "--json"])
+    both = runner.invoke(app, ["holdings", *node, "--dir", str(local.alliance_dir)])
+    status = runner.invoke(app, ["cluster", "status", str(local.directory), "--json"])
+
+    # Assert
+    assert holdings.exit_code == 0 and json.loads(holdings.stdout) == []
+    assert isinstance(pledges.exception, UnknownRecord)  # the node's refusal, as the same error class
+    assert isinstance(both.exception, ConfigError) and "without --dir" in both.exception.message
+    report = json.loads(status.stdout)
+    assert report["leader"] in local.state["orderers"]
+    assert [row["org"] for row in report["nodes"]] == local.orgs
+    assert all(row["running"] and row["lag"] is not None and row["lag"] >= 0 for row in report["nodes"])
 
 
 def test_a_node_killed_mid_block_catches_up_to_the_same_state_root(
