@@ -147,16 +147,20 @@ def catch_up(local: LocalAlliance, blocks: int) -> dict[str, float]:
     nonce = 10_000_000
     commit_start = time.perf_counter()
     with NodeClient(local.url(submitter), local.credential(submitter), timeout=60.0) as node:
+        # one transaction at a time, not waiting: the orderer cuts whatever is queued, a block per cut
         while local.chain()[0] < target:
-            nonce += 1
-            args = {"ref": f"catch-up-{nonce}", "to": submitter, "amount": 1}
-            body = make_body(local.state["alliance"], "bench.transfer", args, [submitter], nonce)
-            envelope = encode_envelope(body, [signer.sign(signing_message(body_digest(body)))])
-            node.submit_envelope(envelope, wait=True)
+            for _ in range(10):
+                nonce += 1
+                args = {"ref": f"catch-up-{nonce}", "to": submitter, "amount": 1}
+                body = make_body(local.state["alliance"], "bench.transfer", args, [submitter], nonce)
+                envelope = encode_envelope(body, [signer.sign(signing_message(body_digest(body)))])
+                node.submit_envelope(envelope, wait=False)
+                time.sleep(0.01)
     commit_s = time.perf_counter() - commit_start
     top = local.chain()[0]
     restart = time.perf_counter()
     local.start_node(offline)
+    local.wait_healthy(120, [offline])  # raises if the node exits
     while (health := local.health(offline)) is None or int(health["height"]) < top:
         time.sleep(0.05)
     seconds = time.perf_counter() - restart
