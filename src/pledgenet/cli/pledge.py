@@ -46,7 +46,9 @@ def register(
     quantity: int,
     pledgee: str,
     amount_fen: Annotated[int, typer.Option(help="financing amount in fen")],
-    price_fen: Annotated[int, typer.Option(help="previous close in fen (for the pledge rate)")],
+    price_fen: Annotated[
+        int, typer.Option(help="start price in fen (the rate uses the lower of it and the close on chain)")
+    ],
     rate_bp: int = 600,
     term_days: int = 365,
     use_of_funds: str = "01",
@@ -201,9 +203,17 @@ def show(
     node: NodeOpt = None,
     credential: CredentialOpt = None,
 ) -> None:
-    """A registration: public elements, and the sealed terms when ``--as`` is entitled to read them."""
+    """A registration: public elements, the sealed terms when ``--as`` is entitled to read them, and the
+    documents anchored to it (``pledgenet doc anchor``; through --node: the registration only)."""
+    from pledgenet.data.client import documents_of
+
     with register_source(directory, org, node, credential) as client:
-        print_json(client.registration(registration_no))
+        registration = client.registration(registration_no)
+        if isinstance(client, NodeClient):
+            print_json(registration)
+            return
+        documents = documents_of(client.peer, "registration", registration_no)
+    print_json({**registration, "documents": documents})
 
 
 # ---------------------------------------------------------------------- lookups
