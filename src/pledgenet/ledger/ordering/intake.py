@@ -19,7 +19,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, Protocol
 
-from pledgenet.errors import LedgerError, OrderingUnavailable
+from pledgenet.errors import LedgerError, OrderingUnavailable, StateDivergence
 from pledgenet.ledger.block import Block, BlockHeader
 from pledgenet.ledger.ordering.etcd import EtcdLayout
 from pledgenet.ledger.ordering.etcd_client import Compacted, EtcdClient, prefix_end
@@ -131,6 +131,8 @@ class BlockIntake:
                 for block in source.blocks(start, stop):
                     self._apply(block)
                     self.caught_up += 1
+            except StateDivergence:
+                raise  # the own peer disagrees: another source would not help
             except LedgerError:
                 continue
             if self.peer.height == stop - 1:
