@@ -4,7 +4,8 @@
 
     alliance/                 the alliance (``init_alliance``: root, orderer identity, members' keys, genesis)
     etcd/etcd-<i>/ + .log     a 3-member etcd cluster on loopback (``devcluster.etcd``)
-    postgres/                 one PostgreSQL server when ``store="postgresql"`` (a database per peer)
+    postgres/                 one PostgreSQL server when ``store="postgresql"`` (a database per peer; as
+                              root in a temporary directory the postgres user can reach)
     orderers/<name>/          orderer processes (at the registrar and the exchange): store + log
     nodes/<org>/              one node per member: node.toml, peer.db (SQLite), node.log, client.credential
     cluster.json              what runs where (pids, URLs, stores), read by ``status`` and ``down``
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -123,7 +125,9 @@ class LocalAlliance:
         self.state = {"members": self.orgs, "store": self.store, "etcd": self.etcd.endpoints}
         self.state["alliance"] = read_config(self.alliance_dir).alliance
         if self.store == "postgresql":
-            self.postgres = LocalPostgres(self.directory / "postgres").start()
+            # as root the server runs as the postgres user, which may not reach DIR: a directory of its own
+            self.postgres = LocalPostgres(None if os.geteuid() == 0 else self.directory / "postgres").start()
+            self.state["postgres_dir"] = str(self.postgres.directory)
         ports = free_ports(len(self.orgs))
         self.state["nodes"] = {}
         stores = {org: self._new_store(org) for org in self.orgs}
@@ -295,8 +299,12 @@ class LocalAlliance:
         deadline = time.monotonic() + 15
         while any(_alive(pid) for pid in etcd_pids) and time.monotonic() < deadline:
             time.sleep(0.1)
-        if self.store == "postgresql":
-            (self.postgres or LocalPostgres(self.directory / "postgres")).stop()
+        if self.postgres is not None:
+            self.postgres.stop()
+        elif "postgres_dir" in self.state:
+            LocalPostgres(Path(self.state["postgres_dir"])).stop()
+            if Path(self.state["postgres_dir"]) != self.directory / "postgres":
+                shutil.rmtree(self.state["postgres_dir"], ignore_errors=True)
         self.state["down"] = True
         self._save()
 
