@@ -17,6 +17,15 @@ follows the node's commit stream (server-sent events). Figures:
   the seconds until it is at the top again (past etcd's retained 1,000 blocks the rest comes from the
   other members' stores, every block verified).
 
+What limits it (measured on the shared 2-core machine: 670-830 tx/s at the slowest peer in quick runs,
+p99 0.75-1.2 s): five peers, not three, execute every block on the two cores (the 3 member nodes and the
+2 orderer processes: the leader's peer must apply ``h - 1`` before it cuts ``h``, and the standby keeps its
+peer current to take over), so the bound's "3 peers" understates the work by 5/3; the leader's loop is
+serial (cut, one etcd transaction, its own peer applies, cut again); every envelope crosses JSON and
+base64 twice (the node's API, etcd's JSON gateway) and every receipt goes out again in the event stream.
+Latency is mostly queueing: 3 clients x ``--window`` unconfirmed transactions over the committed rate
+(Little's law), so a smaller window trades rate for latency.
+
 Usage: ``python bench/cluster_tps.py [--quick] [--txs N] [--batch N] [--catch-up-blocks N]``; the last
 line is JSON.
 """
