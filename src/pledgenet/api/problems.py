@@ -36,6 +36,7 @@ STATUS: list[tuple[type[errors.PledgenetError], int]] = [
     (errors.MalformedTransaction, 400),
     (errors.BadRegisterArguments, 400),
     (errors.StateDivergence, 503),
+    (errors.OrderingUnavailable, 503),
     (errors.IntegrityError, 500),
     (errors.ConfigError, 500),
     (errors.ContractError, 422),
@@ -54,7 +55,7 @@ TITLES = {
     409: "Conflict",
     422: "Refused",
     500: "Node error",
-    503: "Node halted",
+    503: "Unavailable",
     504: "Timed out",
 }
 

@@ -11,6 +11,7 @@ from pledgenet.cli import (  # noqa: F401  (imported for their side effect: regi
     freeze,  # freeze apply/lift/transfer/queue
     jobs,  # job create/accept/show/list
     ledger,  # init, demo, verify, blocks, block, tx, state
+    node,  # node run, cluster up/status/down
     pledge,  # pledge (operations, show/list/contract/events), holdings, stats weekly
     register_admin,  # security, account
     risk,  # risk contracts/views/stress/cascade/alerts/report

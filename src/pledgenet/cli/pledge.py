@@ -15,6 +15,8 @@ from rich.table import Table
 
 from pledgenet.cli.app import app
 from pledgenet.cli.deps import AsOpt, DirOpt, JsonOpt, console, member_client, print_json, print_receipt
+from pledgenet.cli.sources import AsOrNodeOpt, CredentialOpt, LedgerDirOpt, NodeOpt, register_source
+from pledgenet.client import NodeClient
 from pledgenet.contracts.register.terms import make_terms
 from pledgenet.register import member_views
 from pledgenet.register.tables import weekly_summary, weekly_table
@@ -110,23 +112,31 @@ def topup(
 
 @pledge_app.command("release")
 def release(
-    directory: DirOpt,
-    org: AsOpt,
     registration_no: str,
+    directory: LedgerDirOpt = None,
+    org: AsOrNodeOpt = None,
     quantity: Annotated[int | None, typer.Option()] = None,
     as_json: JsonOpt = False,
+    node: NodeOpt = None,
+    credential: CredentialOpt = None,
 ) -> None:
-    """Partial (``--quantity``) or full release of one registration."""
-    with member_client(directory, org) as client:
+    """Partial (``--quantity``) or full release of one registration (through --dir or --node)."""
+    with register_source(directory, org, node, credential) as client:
         print_receipt(client.release(registration_no=registration_no, quantity=quantity), as_json)
 
 
 @pledge_app.command("repurchase")
 def repurchase(
-    directory: DirOpt, org: AsOpt, contract_no: str, early: bool = False, as_json: JsonOpt = False
+    contract_no: str,
+    directory: LedgerDirOpt = None,
+    org: AsOrNodeOpt = None,
+    early: bool = False,
+    as_json: JsonOpt = False,
+    node: NodeOpt = None,
+    credential: CredentialOpt = None,
 ) -> None:
     """Repurchase: release every registration of the contract (``--early`` for settlement type 01)."""
-    with member_client(directory, org) as client:
+    with register_source(directory, org, node, credential) as client:
         print_receipt(client.repurchase(contract_no=contract_no, early=early), as_json)
 
 
@@ -186,13 +196,22 @@ def dispose(
 
 
 @pledge_app.command("show")
-def show(directory: DirOpt, org: AsOpt, registration_no: str) -> None:
+def show(
+    registration_no: str,
+    directory: LedgerDirOpt = None,
+    org: AsOrNodeOpt = None,
+    node: NodeOpt = None,
+    credential: CredentialOpt = None,
+) -> None:
     """A registration: public elements, the sealed terms when ``--as`` is entitled to read them, and the
-    documents anchored to it (``pledgenet doc anchor``)."""
+    documents anchored to it (``pledgenet doc anchor``; through --node: the registration only)."""
     from pledgenet.data.client import documents_of
 
-    with member_client(directory, org) as client:
+    with register_source(directory, org, node, credential) as client:
         registration = client.registration(registration_no)
+        if isinstance(client, NodeClient):
+            print_json(registration)
+            return
         documents = documents_of(client.peer, "registration", registration_no)
     print_json({**registration, "documents": documents})
 
@@ -202,16 +221,21 @@ def show(directory: DirOpt, org: AsOpt, registration_no: str) -> None:
 
 @pledge_app.command("list")
 def list_pledges(
-    directory: DirOpt,
-    org: AsOpt,
+    directory: LedgerDirOpt = None,
+    org: AsOrNodeOpt = None,
     code: Annotated[str | None, typer.Option(help="the stock's registrations")] = None,
     account: Annotated[str | None, typer.Option(help="the pledgor account's registrations")] = None,
     include_closed: Annotated[bool, typer.Option("--all", help="released and disposed ones too")] = False,
     as_json: JsonOpt = False,
+    node: NodeOpt = None,
+    credential: CredentialOpt = None,
 ) -> None:
     """Registrations of a stock or an account: public elements, sealed terms only if --as is entitled."""
-    with member_client(directory, org) as client:
-        rows = member_views.pledges(client, code=code, account=account, include_closed=include_closed)
+    with register_source(directory, org, node, credential) as client:
+        if isinstance(client, NodeClient):
+            rows = client.pledges(code=code, account=account, include_closed=include_closed)
+        else:
+            rows = member_views.pledges(client, code=code, account=account, include_closed=include_closed)
     if as_json:
         print_json(rows)
         return
@@ -235,9 +259,16 @@ def list_pledges(
 
 
 @pledge_app.command("contract")
-def show_contract(directory: DirOpt, org: AsOpt, contract_no: str, as_json: JsonOpt = False) -> None:
+def show_contract(
+    contract_no: str,
+    directory: LedgerDirOpt = None,
+    org: AsOrNodeOpt = None,
+    as_json: JsonOpt = False,
+    node: NodeOpt = None,
+    credential: CredentialOpt = None,
+) -> None:
     """A pledge contract (public): parties, state, settlement type and its registrations."""
-    with member_client(directory, org) as client:
+    with register_source(directory, org, node, credential) as client:
         record = client.pledge_contract(contract_no)
     if as_json:
         print_json(record)
@@ -253,8 +284,8 @@ def show_contract(directory: DirOpt, org: AsOpt, contract_no: str, as_json: Json
 
 @pledge_app.command("events")
 def register_events(
-    directory: DirOpt,
-    org: AsOpt,
+    directory: LedgerDirOpt = None,
+    org: AsOrNodeOpt = None,
     since: Annotated[int, typer.Option(help="from this block height on")] = 0,
     name: Annotated[
         list[str] | None,
@@ -263,10 +294,17 @@ def register_events(
     code: Annotated[str | None, typer.Option(help="only events naming this stock")] = None,
     account: Annotated[str | None, typer.Option(help="only events naming this account")] = None,
     as_json: JsonOpt = False,
+    node: NodeOpt = None,
+    credential: CredentialOpt = None,
 ) -> None:
     """The register's events (registration, release, freeze, disposal, disclosure duties) from a height."""
-    with member_client(directory, org) as client:
-        rows = member_views.events(client, since_height=since, names=name or (), code=code, account=account)
+    with register_source(directory, org, node, credential) as client:
+        if isinstance(client, NodeClient):
+            rows = client.events(since_height=since, names=name or None, code=code, account=account)
+        else:
+            rows = member_views.events(
+                client, since_height=since, names=name or (), code=code, account=account
+            )
     if as_json:
         print_json(rows)
         return
@@ -279,14 +317,16 @@ def register_events(
 
 @app.command("holdings")
 def holdings(
-    directory: DirOpt,
-    org: AsOpt,
+    directory: LedgerDirOpt = None,
+    org: AsOrNodeOpt = None,
     account: Annotated[str | None, typer.Option()] = None,
     code: Annotated[str | None, typer.Option()] = None,
     as_json: JsonOpt = False,
+    node: NodeOpt = None,
+    credential: CredentialOpt = None,
 ) -> None:
     """Holdings of an account or a stock: total, free, restricted, pledged, frozen."""
-    with member_client(directory, org) as client:
+    with register_source(directory, org, node, credential) as client:
         rows = client.holdings(account=account, code=code)
     if as_json:
         print_json(rows)

@@ -5,12 +5,14 @@ the same tables and the same ``--json``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, Protocol
 
 import typer
 
-from pledgenet.cli.deps import member_peer
+from pledgenet.cli.deps import member_client, member_peer
 from pledgenet.client import NodeClient
 from pledgenet.errors import ConfigError
 from pledgenet.ledger.peer import Peer
@@ -111,3 +113,29 @@ def ledger_source(
             "give the alliance directory (--dir) or a member's node (--node URL --credential FILE)"
         )
     return PeerSource(member_peer(directory, org))
+
+
+AsOrNodeOpt = Annotated[
+    str | None, typer.Option("--as", help="the member org acting (its keys sign); not with --node")
+]
+
+
+@contextmanager
+def register_source(
+    directory: Path | None, org: str | None, node: str | None, credential: Path | None
+) -> Iterator[Any]:
+    """The register as member ``org`` of ``directory`` (a ``RegisterClient``) or as the member whose node
+    is at ``node`` (a ``NodeClient``, whose calls have the same names and answers)."""
+    if node is not None:
+        if directory is not None or org is not None:
+            raise ConfigError("--node acts as the node's own member: give it without --dir and --as")
+        if credential is None:
+            raise ConfigError("--node needs --credential FILE (a client credential of that node's member)")
+        with NodeClient(node, credential) as client:
+            yield client
+        return
+    if directory is None or org is None:
+        raise ConfigError("give the alliance directory and the member (--dir, --as) or a node (--node URL "
+                          "--credential FILE)")  # fmt: skip
+    with member_client(directory, org) as client:
+        yield client

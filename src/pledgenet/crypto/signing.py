@@ -110,6 +110,20 @@ def _lower_priority() -> None:
     instead of preempting it (measured by ``bench/register_tps.py``: a few per cent on two cores)."""
     with contextlib.suppress(OSError, AttributeError):  # not every platform lets a process renice itself
         os.nice(WORKER_NICENESS)
+    _die_with_parent()
+
+
+def _die_with_parent() -> None:
+    """On Linux a worker gets SIGTERM when the process that forked it dies (even by ``kill -9``): no
+    orphan keeps running, or keeps holding what it inherited (a node's listening socket)."""
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+        import signal
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 class BatchVerifier:

@@ -16,11 +16,11 @@ import threading
 from pathlib import Path
 from types import FrameType
 
-from pledgenet.contracts.catalog import all_contracts
 from pledgenet.errors import PledgenetError
 from pledgenet.ledger.ordering.base import BatchLimits
 from pledgenet.ledger.ordering.etcd import ETCD_LIMITS
 from pledgenet.ledger.ordering.service import OrdererConfig, run_orderer
+from pledgenet.node.settings import load_contracts
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--compact-every", type=int, default=100)
     parser.add_argument("--max-txs", type=int, default=ETCD_LIMITS.max_txs)
     parser.add_argument("--timeout-ms", type=int, default=ETCD_LIMITS.timeout_ms)
+    parser.add_argument("--contract", action="append", default=[], help="an extra contract, module:attribute")
     args = parser.parse_args(argv)
     config = OrdererConfig(
         alliance_dir=args.alliance_dir,
@@ -57,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, on_term)
     signal.signal(signal.SIGINT, on_term)
     try:
-        run_orderer(config, stop, contracts=all_contracts())
+        run_orderer(config, stop, contracts=load_contracts(args.contract))
     except PledgenetError as error:
         print(f"orderer {args.name} stopped: [{error.code}] {error.message}", file=sys.stderr, flush=True)
         return 1

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
-from pledgenet.errors import LedgerError, OrderingUnavailable
+from pledgenet.errors import LedgerError, OrderingUnavailable, StateDivergence
 from pledgenet.ledger.block import Block, BlockHeader
 from pledgenet.ledger.ordering.etcd import EtcdLayout
 from pledgenet.ledger.ordering.etcd_client import Compacted, EtcdClient, prefix_end
@@ -63,9 +64,17 @@ class StoreBlockSource:
 
 class BlockIntake:
     def __init__(
-        self, client: EtcdClient, alliance: str, peer: Peer, sources: list[BlockSource] | None = None
+        self,
+        client: EtcdClient,
+        alliance: str,
+        peer: Peer,
+        sources: list[BlockSource] | None = None,
+        *,
+        lock: AbstractContextManager[Any] | None = None,
     ) -> None:
         self.client = client
+        #: held while a block is applied (a node's API reads the same peer from other threads)
+        self.lock: AbstractContextManager[Any] = lock if lock is not None else threading.Lock()
         self.layout = EtcdLayout(alliance)
         self.peer = peer
         self.sources = sources or []
@@ -82,7 +91,7 @@ class BlockIntake:
             for kv in self.client.watch(self.layout.blocks, self._revision + 1, wait_s=wait_s):
                 if self.layout.height_of(kv.key) != self.peer.height + 1:
                     break
-                self.peer.apply_block(Block.decode(kv.value))
+                self._apply(Block.decode(kv.value))
                 applied += 1
                 self._revision = kv.mod_revision
         except Compacted:
@@ -104,10 +113,14 @@ class BlockIntake:
                 applied += self.catch_up(start, first)
             for kv in kvs:
                 if self.layout.height_of(kv.key) == self.peer.height + 1:
-                    self.peer.apply_block(Block.decode(kv.value))
+                    self._apply(Block.decode(kv.value))
                     applied += 1
             if len(kvs) < RANGE_BATCH:
                 return applied
+
+    def _apply(self, block: Block) -> None:
+        with self.lock:
+            self.peer.apply_block(block)
 
     def catch_up(self, start: int, stop: int) -> int:
         """Blocks ``[start, stop)`` are gone from etcd: take them from a member's store, verifying each."""
@@ -116,8 +129,10 @@ class BlockIntake:
         for source in self.sources:
             try:
                 for block in source.blocks(start, stop):
-                    self.peer.apply_block(block)
+                    self._apply(block)
                     self.caught_up += 1
+            except StateDivergence:
+                raise  # the own peer disagrees: another source would not help
             except LedgerError:
                 continue
             if self.peer.height == stop - 1:
