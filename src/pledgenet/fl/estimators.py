@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 
-from pledgenet.errors import DataError, PledgenetError
+from pledgenet.errors import DataError, PeerAborted, PledgenetError
 from pledgenet.fl.alignment import align_guest, align_host
 from pledgenet.fl.data import PartyData, validate_party_frame
 from pledgenet.fl.hetero_lr import (
@@ -124,6 +124,11 @@ class HeteroLogisticRegression(_FederatedEstimator):
         """Train on this party's frame (the coordinator passes nothing); sets ``coef_`` (own features)."""
         self._check_role()
         assert self.channel is not None
+        with self.channel.aborting_on_failure():
+            return self._fit(X, y)
+
+    def _fit(self, X: pd.DataFrame | None, y: Any) -> HeteroLogisticRegression:
+        assert self.channel is not None
         if self.role == "coordinator":
             serve_dealer(self.channel, self.guest, list(self.hosts))
             return self
@@ -146,6 +151,11 @@ class HeteroLogisticRegression(_FederatedEstimator):
         assert self.channel is not None
         if self.role == "coordinator":
             return None
+        with self.channel.aborting_on_failure():
+            return self._predict(X)
+
+    def _predict(self, X: pd.DataFrame | None) -> np.ndarray | None:
+        assert self.channel is not None
         data = self._frame(X, None, training=False)
         aligned = self._align(data)
         if self.role == "host":
@@ -187,6 +197,11 @@ class HeteroSecureBoost(_FederatedEstimator):
         assert self.channel is not None
         if self.role == "coordinator":
             raise DataError("SecureBoost runs between the guest and its hosts: no coordinator")
+        with self.channel.aborting_on_failure():
+            return self._fit(X, y)
+
+    def _fit(self, X: pd.DataFrame | None, y: Any) -> HeteroSecureBoost:
+        assert self.channel is not None
         params = BoostParams(
             self.n_trees, self.max_depth, self.learning_rate, self.min_child_weight, self.reg_lambda,
             self.gamma, self.max_bins, self.key_bits, self.allow_small_key,
@@ -203,6 +218,11 @@ class HeteroSecureBoost(_FederatedEstimator):
     def predict_proba(self, X: pd.DataFrame | None = None) -> np.ndarray | None:
         """Guest: (rows, 2) probabilities in X's row order. Host: serves the guest, returns None."""
         self._check_role()
+        assert self.channel is not None
+        with self.channel.aborting_on_failure():
+            return self._predict(X)
+
+    def _predict(self, X: pd.DataFrame | None) -> np.ndarray | None:
         assert self.channel is not None
         data = self._frame(X, None, training=False)
         aligned = self._align(data)
@@ -276,5 +296,11 @@ def _run_threads(work: dict[str, Callable[[], Any]]) -> dict[str, Any]:
     for thread in threads:
         thread.join()
     if errors:
-        raise next((e for e in errors if isinstance(e, PledgenetError)), errors[0])
+        raise original_error(errors)
     return results
+
+
+def original_error(errors: list[BaseException]) -> BaseException:
+    """The error that started a failure: a party's own error, not a peer's ``PeerAborted`` echo of it."""
+    causes = [e for e in errors if not isinstance(e, PeerAborted)] or errors
+    return next((e for e in causes if isinstance(e, PledgenetError)), causes[0])

@@ -94,13 +94,35 @@ def decode(values: np.ndarray, bits: int) -> np.ndarray:
     return values.view(np.int64).astype(np.float64) / float(1 << bits)
 
 
-def feature_bits(features: np.ndarray, batch_size: int) -> int:
+def feature_bits(features: np.ndarray, batch_size: int, names: tuple[str, ...] = ()) -> int:
     """Fractional bits for this party's features so that ``Σ_batch |x|·|d|`` cannot wrap the ring."""
     peak = max(1.0, float(np.abs(features).max()) if features.size else 1.0)
     bits = min(MAX_FEATURE_BITS, 61 - RESIDUAL_BITS - math.ceil(math.log2(batch_size) + math.log2(peak)))
     if bits < 4:
-        raise DataError(f"feature values up to {peak:.3g} are too large for fixed point: standardise them")
+        raise DataError(f"{_largest_feature(features, names)}: add the scale component or standardise it")
     return bits
+
+
+def _largest_feature(features: np.ndarray, names: tuple[str, ...]) -> str:
+    """'feature NAME reaches VALUE' for the column of largest magnitude (the usual cause of overflow)."""
+    peaks = np.abs(features).max(axis=0) if features.size else np.zeros(1)
+    column = int(np.argmax(peaks))
+    name = names[column] if column < len(names) else f"#{column}"
+    peak = float(peaks[column])
+    return f"feature {name} reaches {peak:,.0f}" if peak >= 1000 else f"feature {name} reaches {peak:.4g}"
+
+
+def _predictor_out_of_range(features: np.ndarray, names: tuple[str, ...]) -> DataError | ProtocolError:
+    """The linear predictor left the comparison's range: almost always unscaled features, not the rate."""
+    if features.size and float(np.abs(features).max()) > 50.0:
+        return DataError(
+            f"the linear predictor left the secure comparison's range because "
+            f"{_largest_feature(features, names)}: add the scale component or standardise it"
+        )
+    return ProtocolError(
+        "the linear predictor left the secure comparison's range although the features are scaled: "
+        "lower learning_rate or raise l2"
+    )
 
 
 def _batches(rows: int, batch_size: int, permutation: np.ndarray) -> list[np.ndarray]:
@@ -190,7 +212,7 @@ def fit_lr_guest(
     if not hosts:
         raise DataError("hetero LR needs at least one host")
     features = np.hstack([data.features, np.ones((data.rows, 1))])
-    bits = feature_bits(features, params.batch_size)
+    bits = feature_bits(features, params.batch_size, data.feature_names)
     seed = channel.recv(dealer, "sslr.seed")["seed"]
     channel.broadcast(hosts, "sslr.rows", {"rows": data.rows, "params": asdict(params)})
     dims = [features.shape[1]] + [int(channel.recv(h, "sslr.dims")["dims"]) for h in hosts]
@@ -198,7 +220,8 @@ def fit_lr_guest(
     setup = {"parties": parties, "dims": dims, "rows": data.rows, "batch_size": params.batch_size}
     channel.broadcast([*hosts, dealer], "sslr.setup", setup)
     ring = _ring(channel, parties, 0, seed, dims, data.rows)
-    weights, epochs_run = _train(ring, dealer, features, bits, data.labels.astype(np.float64), params)
+    labels = data.labels.astype(np.float64)
+    weights, epochs_run = _train(ring, dealer, features, bits, labels, params, data.feature_names)
     return {
         "kind": "hetero-lr",
         "params": asdict(params),
@@ -216,7 +239,7 @@ def fit_lr_host(channel: Channel, data: PartyData, guest: str, dealer: str) -> d
     if int(agreed["rows"]) != data.rows:
         raise ProtocolError("guest and host hold different numbers of aligned rows")
     params = LRParams(**agreed["params"])
-    bits = feature_bits(data.features, params.batch_size)
+    bits = feature_bits(data.features, params.batch_size, data.feature_names)
     channel.send(guest, "sslr.dims", {"dims": data.features.shape[1]})
     setup = channel.recv(guest, "sslr.setup")
     parties, dims = list(setup["parties"]), [int(d) for d in setup["dims"]]
@@ -224,7 +247,7 @@ def fit_lr_host(channel: Channel, data: PartyData, guest: str, dealer: str) -> d
         raise ProtocolError("the guest's setup does not list this host with its feature count")
     index = parties.index(channel.party)
     ring = _ring(channel, parties, index, seed, dims, data.rows)
-    weights, epochs_run = _train(ring, dealer, data.features, bits, None, params)
+    weights, epochs_run = _train(ring, dealer, data.features, bits, None, params, data.feature_names)
     return {
         "kind": "hetero-lr",
         "epochs_run": epochs_run,
@@ -239,7 +262,13 @@ def _ring(channel: Channel, parties: list[str], index: int, seed: bytes, dims: l
 
 
 def _train(
-    ring: Ring, dealer: str, features: np.ndarray, bits: int, labels: np.ndarray | None, params: LRParams
+    ring: Ring,
+    dealer: str,
+    features: np.ndarray,
+    bits: int,
+    labels: np.ndarray | None,
+    params: LRParams,
+    names: tuple[str, ...] = (),
 ) -> tuple[np.ndarray, int]:
     channel, guest = ring.channel, ring.parties[0]
     hosts = ring.parties[1:]
@@ -265,7 +294,7 @@ def _train(
             x = features[batch]
             partial = encode(x @ weights, Z_BITS)
             if np.abs(partial.view(np.int64)).max() >= ring.compare_limit:
-                raise ProtocolError("the linear predictor left the secure comparison's range: lower the rate")
+                raise _predictor_out_of_range(features, names)
             d = _residual(ring, partial, None if labels is None else labels[batch])
             gradient = decode(ring.cross_products(encoded[batch], d, batch), bits + RESIDUAL_BITS) / len(
                 batch
