@@ -42,11 +42,17 @@ class ImputeParams:
 
 @dataclass(frozen=True)
 class StatisticsParams:
-    share: tuple[str, ...] = ("count", "missing_rate")
+    """``share``: the summary fields every host sends the guest, comma-separated ("" shares nothing)."""
+
+    share: str = "count,missing_rate"
     share_names: bool = False
 
+    @property
+    def fields(self) -> list[str]:
+        return [field.strip() for field in self.share.split(",") if field.strip()]
+
     def __post_init__(self) -> None:
-        unknown = sorted(set(self.share) - set(FIELDS))
+        unknown = sorted(set(self.fields) - set(FIELDS))
         if unknown:
             raise DataError(f"share holds unknown fields {unknown} (choose from {list(FIELDS)})")
 
@@ -70,16 +76,13 @@ def run_impute(ctx: PartyContext, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_statistics(ctx: PartyContext, params: dict[str, Any]) -> dict[str, Any]:
-    chosen = StatisticsParams(
-        share=tuple(params.get("share", StatisticsParams.share)),
-        share_names=bool(params.get("share_names", False)),
-    )
+    chosen = StatisticsParams(**params)
     if ctx.role == "coordinator":
         return {}
     summary = column_summary(ctx.train)
     ctx.write_model("statistics", summary)
     if ctx.role == "host":
-        shared = shareable_summary(summary, ctx.party, list(chosen.share), share_names=chosen.share_names)
+        shared = shareable_summary(summary, ctx.party, chosen.fields, share_names=chosen.share_names)
         ctx.channel.send(ctx.job.guest, "stats.summary", {"columns": shared})
         return {}
     hosts = {host: ctx.channel.recv(host, "stats.summary")["columns"] for host in ctx.job.hosts}
