@@ -162,3 +162,44 @@ def test_the_sklearn_style_transforms_round_trip_and_refuse_other_columns() -> N
     with pytest.raises(DataError, match="fitted on 4 columns"):
         scaler.transform(matrix[:, :3])
     assert pd.isna(frame["s2"]).any()
+
+
+def test_the_guest_sees_its_own_importance_by_name_and_each_host_only_as_a_total(workflow) -> None:  # type: ignore[no-untyped-def]
+    # Prepare
+    importance = workflow["results"]["secureboost"]["importance"]
+    lab_model = json.loads((workflow["output"] / "lab.secureboost.model.json").read_text())
+    # Execute
+    host_names = {name for party in ("lab", "pharmacy") for name in PARTIES[party]}
+    report_text = json.dumps(importance)
+    # Assert: own features by name, hosts as totals only; shares add up to one
+    assert set(importance["own"]) == set(PARTIES["clinic"])
+    assert set(importance["hosts"]) <= {"lab", "pharmacy"}
+    assert not any(f'"{name}"' in report_text for name in host_names)
+    assert abs(importance["gain_share"]["own"] + importance["gain_share"]["hosts"] - 1.0) < 1e-9
+    # the lab counts its own splits per own feature, and they match the guest's total for the lab
+    lab_splits = lab_model["importance"]["splits"]
+    assert set(lab_splits) == set(PARTIES["lab"])
+    assert sum(lab_splits.values()) == importance["hosts"].get("lab", {"splits": 0})["splits"]
+
+
+def test_select_keeps_columns_by_iv_and_stability_and_the_next_model_sees_only_them(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # Prepare: binning's IV, then selection, then hetero LR on what is left
+    components = {
+        "impute": {"strategy": "median"},
+        "scale": {},
+        "binning": {"max_bins": 5, "key_bits": 1024, "allow_small_key": True, "min_iv": 0.0},
+        "select": {"min_iv": 0.1, "max_psi": 0.5, "max_missing_rate": 0.5},
+        "hetero_lr": {"epochs": 2, "batch_size": 64},
+    }
+    job = load_job(_job_file(tmp_path, components))
+    # Execute
+    results = simulate(job)
+    # Assert: the guest keeps its own high-IV columns; each model file holds only the kept columns
+    selected, report = results["select"]["selected"], results["select"]["report"]
+    assert selected and all(report[name]["iv"] >= 0.1 and report[name]["psi"] <= 0.5 for name in selected)
+    assert set(selected) < set(PARTIES["clinic"])  # sex carries almost no IV here
+    weights = json.loads((job.output / "clinic.hetero_lr.model.json").read_text())["weights"]
+    assert list(weights) == selected
+    lab_kept = json.loads((job.output / "lab.select.model.json").read_text())["selected"]
+    lab_weights = json.loads((job.output / "lab.hetero_lr.model.json").read_text())["weights"]
+    assert list(lab_weights) == lab_kept and results["select"]["hosts_kept"]["lab"] == len(lab_kept)

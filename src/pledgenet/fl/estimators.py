@@ -37,6 +37,7 @@ from pledgenet.fl.hetero_lr import (
     serve_lr_host_prediction,
 )
 from pledgenet.fl.net.channel import Channel, MemoryHub
+from pledgenet.fl.secureboost.importance import guest_importance, host_importance
 from pledgenet.fl.secureboost.predict import predict_guest, serve_host_prediction
 from pledgenet.fl.secureboost.training import GuestBoostModel, HostBoostModel, fit_guest, fit_host
 from pledgenet.fl.secureboost.tree import BoostParams
@@ -210,8 +211,15 @@ class HeteroSecureBoost(_FederatedEstimator):
         self.model_: GuestBoostModel | HostBoostModel
         if self.role == "guest":
             self.model_ = fit_guest(self.channel, data, list(self.hosts), params)
+            model = self.model_
+            self.importance_ = guest_importance(model.trees, model.gains, model.feature_names)
+            gains = np.array([self.importance_["own"][n]["gain"] for n in data.feature_names])
         else:
             self.model_ = fit_host(self.channel, data, self.guest, params=params)
+            self.importance_ = {"splits": host_importance(self.model_.splits, data.feature_names)}
+            gains = np.array([self.importance_["splits"][n] for n in data.feature_names], dtype=np.float64)
+        # own features only: the guest's by gain, a host's by split count (gains stay with the guest)
+        self.feature_importances_ = gains / gains.sum() if gains.sum() > 0 else gains
         self.feature_names_in_ = np.array(data.feature_names, dtype=object)
         return self
 

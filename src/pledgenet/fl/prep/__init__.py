@@ -5,7 +5,8 @@ to its own test (or later) rows, so no value leaves the party. The fitted transf
 (``to_dict`` / ``from_dict``) saved in the party's model files next to the model they feed.
 """
 
+from pledgenet.fl.prep.selection import FeatureSelector
 from pledgenet.fl.prep.statistics import column_summary, shareable_summary
 from pledgenet.fl.prep.transforms import Imputer, Scaler
 
-__all__ = ["Imputer", "Scaler", "column_summary", "shareable_summary"]
+__all__ = ["FeatureSelector", "Imputer", "Scaler", "column_summary", "shareable_summary"]

@@ -48,16 +48,3 @@ def shareable_summary(
         shown = name if share_names else f"{party}#{slot}"
         shared[shown] = {field: row[field] for field in fields if field in row}
     return shared
-
-
-def stability_index(expected: np.ndarray, actual: np.ndarray, bins: int = 10) -> float:
-    """Population stability index of ``actual`` against ``expected`` on ``expected``'s quantile bins."""
-    expected, actual = expected[~np.isnan(expected)], actual[~np.isnan(actual)]
-    if expected.size == 0 or actual.size == 0:
-        raise DataError("PSI needs values in both samples")
-    edges = np.unique(np.quantile(expected, np.linspace(0, 1, bins + 1)[1:-1]))
-    share_e = np.bincount(np.searchsorted(edges, expected, side="right"), minlength=edges.size + 1)
-    share_a = np.bincount(np.searchsorted(edges, actual, side="right"), minlength=edges.size + 1)
-    p = np.maximum(share_e / expected.size, 1e-4)
-    q = np.maximum(share_a / actual.size, 1e-4)
-    return float(np.sum((q - p) * np.log(q / p)))

@@ -36,6 +36,7 @@ from pledgenet.fl.guest_key import check_guest_key
 from pledgenet.fl.net.channel import Channel
 from pledgenet.fl.secureboost.crypto import GradientCodec
 from pledgenet.fl.secureboost.histograms import PARALLEL_MIN_ROWS, HistogramWorkers
+from pledgenet.fl.secureboost.importance import tree_gains
 from pledgenet.fl.secureboost.tree import BoostParams, HostView, Tree, grow_tree
 
 CHUNK_CIPHERTEXTS = 1024
@@ -58,9 +59,12 @@ class GuestBoostModel:
     trees: list[Tree]
     feature_names: tuple[str, ...]
     hosts: list[str]
+    #: per tree, each internal node's gain on the training rows (explanations; stays with the guest)
+    gains: list[dict[int, float]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "gains": [{str(node): gain for node, gain in tree.items()} for tree in self.gains],
             "kind": "secureboost-guest",
             "params": asdict(self.params),
             "base_margin": self.base_margin,
@@ -77,6 +81,7 @@ class GuestBoostModel:
             [Tree.from_list(t) for t in data["trees"]],
             tuple(data["feature_names"]),
             list(data["hosts"]),
+            [{int(node): float(gain) for node, gain in tree.items()} for tree in data.get("gains", [])],
         )
 
 
@@ -216,6 +221,7 @@ def fit_guest(
     base_margin = float(np.log(rate / (1 - rate)))
     margin = np.full(data.rows, base_margin)
     trees: list[Tree] = []
+    gains: list[dict[int, float]] = []
     if obfuscator_workers is None and data.rows < PARALLEL_MIN_ROWS:
         obfuscator_workers = 1  # worker processes cost more to start than a small job saves
     with ObfuscatorPool(
@@ -242,11 +248,12 @@ def fit_guest(
             weights = {node.id: node.weight for node in tree.nodes.values() if node.leaf}
             margin += np.array([weights[int(leaf)] for leaf in leaf_of_row])
             trees.append(tree)
+            gains.append(tree_gains(tree, leaf_of_row, gradients, hessians, params.reg_lambda))
             if progress is not None:
                 progress()
     for host in hosts:
         channel.send(host, "sbt", {"kind": "done"})
-    return GuestBoostModel(params, base_margin, trees, data.feature_names, list(hosts))
+    return GuestBoostModel(params, base_margin, trees, data.feature_names, list(hosts), gains)
 
 
 class _HostSession:
