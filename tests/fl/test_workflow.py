@@ -20,6 +20,7 @@ from sklearn.linear_model import LogisticRegression
 from pledgenet.errors import DataError
 from pledgenet.fl import metrics
 from pledgenet.fl.binning import bin_matrix
+from pledgenet.fl.estimators import HeteroSecureBoost, Simulation
 from pledgenet.fl.job import load_job, simulate
 from pledgenet.fl.net.channel import Transcript
 from pledgenet.fl.prep import Imputer, Scaler
@@ -203,3 +204,27 @@ def test_select_keeps_columns_by_iv_and_stability_and_the_next_model_sees_only_t
     lab_kept = json.loads((job.output / "lab.select.model.json").read_text())["selected"]
     lab_weights = json.loads((job.output / "lab.hetero_lr.model.json").read_text())["weights"]
     assert list(lab_weights) == lab_kept and results["select"]["hosts_kept"]["lab"] == len(lab_kept)
+
+
+def test_secureboost_class_weights_match_xgboosts_scale_pos_weight() -> None:
+    # Prepare: the clinic and the pharmacy (no missing values), the same bins for xgboost
+    frames = party_frames()
+    joined = frames["clinic"].merge(frames["pharmacy"], on="id")
+    columns = PARTIES["clinic"] + PARTIES["pharmacy"]
+    guest, host = joined[["id", "y", *PARTIES["clinic"]]], joined[["id", *PARTIES["pharmacy"]]]
+    sim = Simulation(HeteroSecureBoost, hosts=["pharmacy"], **BOOST, scale_pos_weight=3.0)
+    x = joined[columns].to_numpy(dtype=np.float64)
+    specs = [*bin_matrix(x[:, :3], 16)[0], *bin_matrix(x[:, 3:], 16)[0]]
+    binned = np.stack([spec.assign(x[:, j]) for j, spec in enumerate(specs)], axis=1)
+    labels = joined["y"].to_numpy()
+    booster = xgboost.XGBClassifier(
+        n_estimators=3, max_depth=3, learning_rate=0.3, reg_lambda=1.0, min_child_weight=1.0,
+        tree_method="hist", max_bin=64, base_score=float(labels.mean()), n_jobs=1, scale_pos_weight=3.0,
+    )  # fmt: skip
+    booster.fit(binned, labels)
+    # Execute
+    sim.fit(guest.drop(columns=["y"]), guest["y"], {"pharmacy": host})
+    federated = sim.predict_proba(guest.drop(columns=["y"]), {"pharmacy": host})[:, 1]
+    # Assert: the same weighted trees (scores agree to the fixed-point precision), positives weigh more
+    np.testing.assert_allclose(federated, booster.predict_proba(binned)[:, 1], atol=2e-3)
+    assert federated.mean() > labels.mean() + 0.05

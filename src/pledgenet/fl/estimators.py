@@ -186,12 +186,15 @@ class HeteroSecureBoost(_FederatedEstimator):
         max_bins: int = 32,
         key_bits: int = 2048,
         allow_small_key: bool = False,
+        scale_pos_weight: float = 1.0,
+        min_host_node_rows: int = 50,
     ) -> None:
         self.channel, self.role, self.guest, self.hosts = channel, role, guest, hosts
         self.id_column, self.label_column = id_column, label_column
         self.n_trees, self.max_depth, self.learning_rate = n_trees, max_depth, learning_rate
         self.min_child_weight, self.reg_lambda, self.gamma = min_child_weight, reg_lambda, gamma
         self.max_bins, self.key_bits, self.allow_small_key = max_bins, key_bits, allow_small_key
+        self.scale_pos_weight, self.min_host_node_rows = scale_pos_weight, min_host_node_rows
 
     def fit(self, X: pd.DataFrame | None = None, y: Any = None) -> HeteroSecureBoost:
         self._check_role()
@@ -206,6 +209,7 @@ class HeteroSecureBoost(_FederatedEstimator):
         params = BoostParams(
             self.n_trees, self.max_depth, self.learning_rate, self.min_child_weight, self.reg_lambda,
             self.gamma, self.max_bins, self.key_bits, self.allow_small_key,
+            min_host_node_rows=self.min_host_node_rows, scale_pos_weight=self.scale_pos_weight,
         )  # fmt: skip
         data = self._align(self._frame(X, y))
         self.model_: GuestBoostModel | HostBoostModel

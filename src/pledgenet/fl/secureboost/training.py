@@ -23,7 +23,7 @@ Prediction (batch and one-by-one) is in ``sbt_predict``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -220,6 +220,16 @@ def fit_guest(
     rate = float(np.clip(labels.mean(), 1e-6, 1 - 1e-6))
     base_margin = float(np.log(rate / (1 - rate)))
     margin = np.full(data.rows, base_margin)
+    # class weights scaled to at most 1 (the codec's bounds: |g| < 1, h <= 1/4); λ, min_child_weight and
+    # gamma scaled alike, so gains and leaf weights are exactly those of the unscaled weights
+    shrink = 1.0 / max(1.0, params.scale_pos_weight)
+    row_weights = np.where(labels > 0.5, params.scale_pos_weight, 1.0) * shrink
+    growth = replace(
+        params,
+        reg_lambda=params.reg_lambda * shrink,
+        min_child_weight=params.min_child_weight * shrink,
+        gamma=params.gamma * shrink,
+    )
     trees: list[Tree] = []
     gains: list[dict[int, float]] = []
     if obfuscator_workers is None and data.rows < PARALLEL_MIN_ROWS:
@@ -241,14 +251,16 @@ def fit_guest(
         for index in range(params.n_trees):
             probability = sigmoid(margin)
             gradients, hessians = probability - labels, probability * (1 - probability)
+            gradients, hessians = gradients * row_weights, hessians * row_weights
             _stream_gradients(channel, hosts, codec, pool, codec.pack_rows(gradients, hessians))
             if index + 1 < params.n_trees:
                 pool.refill(per_tree)  # computed while the hosts work on this tree
-            tree, leaf_of_row = grow_tree(binned, edges, gradients, hessians, list(views), params)
+            tree, leaf_of_row = grow_tree(binned, edges, gradients, hessians, list(views), growth)
             weights = {node.id: node.weight for node in tree.nodes.values() if node.leaf}
             margin += np.array([weights[int(leaf)] for leaf in leaf_of_row])
             trees.append(tree)
-            gains.append(tree_gains(tree, leaf_of_row, gradients, hessians, params.reg_lambda))
+            node_gains = tree_gains(tree, leaf_of_row, gradients, hessians, growth.reg_lambda)
+            gains.append({node: gain / shrink for node, gain in node_gains.items()})
             if progress is not None:
                 progress()
     for host in hosts:

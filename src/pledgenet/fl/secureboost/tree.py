@@ -36,6 +36,9 @@ class BoostParams:
     allow_small_key: bool = False
     #: hosts send no histogram of a node with fewer rows, or whose sibling has fewer (docs/protocols.md)
     min_host_node_rows: int = 50
+    #: class imbalance: the positive rows' gradients and hessians count this many times (xgboost's
+    #: ``scale_pos_weight``; the weights are the guest's, from its labels, and never leave it)
+    scale_pos_weight: float = 1.0
 
     def __post_init__(self) -> None:
         if self.n_trees < 1 or self.max_depth < 1 or self.max_depth > 12:
@@ -46,6 +49,8 @@ class BoostParams:
             raise DataError("max_bins must be between 2 and 256")
         if self.min_host_node_rows < 1:
             raise DataError("min_host_node_rows must be at least 1")
+        if not 0 < self.scale_pos_weight < 1e6:
+            raise DataError("scale_pos_weight must be a positive number (1 = no reweighting)")
 
 
 @dataclass
