@@ -123,6 +123,7 @@ class RemoteHost(HostView):
         self._private_key = private_key
         self.slot_bins: list[int] = []
         self._gradients = self._hessians = np.zeros(0)
+        self._requested = False
 
     def begin_tree(self, gradients: np.ndarray, hessians: np.ndarray) -> list[int]:
         reply = self.channel.recv(self.name, "sbt.layout")
@@ -141,10 +142,16 @@ class RemoteHost(HostView):
             start += bins - 1
         return np.concatenate(out) if out else np.zeros(0)
 
+    def request_histograms(self, node_of_row: np.ndarray, nodes: list[int]) -> None:
+        self.channel.send(self.name, "sbt", {"kind": "level", "node_of_row": node_of_row, "nodes": nodes})
+        self._requested = True
+
     def histograms(
         self, node_of_row: np.ndarray, nodes: list[int]
     ) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-        self.channel.send(self.name, "sbt", {"kind": "level", "node_of_row": node_of_row, "nodes": nodes})
+        if not self._requested:
+            self.request_histograms(node_of_row, nodes)
+        self._requested = False
         replies = self.channel.recv(self.name, "sbt.hist")["hists"]
         if len(replies) != len(nodes):
             raise ProtocolError(f"{self.name} returned {len(replies)} histograms for {len(nodes)} nodes")

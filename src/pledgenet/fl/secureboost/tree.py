@@ -110,6 +110,9 @@ class HostView(ABC):
     def begin_tree(self, gradients: np.ndarray, hessians: np.ndarray) -> list[int]:
         """Start a tree; return the number of bins of each of the host's (anonymous) feature slots."""
 
+    def request_histograms(self, node_of_row: np.ndarray, nodes: list[int]) -> None:  # noqa: B027
+        """Optionally start ``histograms`` early, so that every host computes at once (no-op here)."""
+
     @abstractmethod
     def histograms(
         self, node_of_row: np.ndarray, nodes: list[int]
@@ -258,6 +261,8 @@ def grow_tree(
         for node in active:
             cached[node] = []
         if compute:
+            for host in hosts:  # every host computes at once; the guest decrypts each reply as it comes
+                host.request_histograms(node_of_row, compute)
             for host in hosts:
                 for node, hist in host.histograms(node_of_row, compute).items():
                     cached[node].append(hist)
