@@ -228,3 +228,23 @@ def test_secureboost_class_weights_match_xgboosts_scale_pos_weight() -> None:
     # Assert: the same weighted trees (scores agree to the fixed-point precision), positives weigh more
     np.testing.assert_allclose(federated, booster.predict_proba(binned)[:, 1], atol=2e-3)
     assert federated.mean() > labels.mean() + 0.05
+
+
+def test_encode_one_hot_and_woe_columns_reach_the_model(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # Prepare: sex one-hot (1/2), bmi replaced by its WOE from the federated binning
+    components = {
+        "impute": {},
+        "binning": {"max_bins": 4, "key_bits": 1024, "allow_small_key": True},
+        "encode": {"onehot": "sex", "woe": "bmi"},
+        "hetero_lr": {"epochs": 2, "batch_size": 64},
+    }
+    job = load_job(_job_file(tmp_path, components))
+    # Execute
+    results = simulate(job)
+    # Assert: the guest's model has one weight per sex category; bmi's values are its bins' WOE
+    weights = json.loads((job.output / "clinic.hetero_lr.model.json").read_text())["weights"]
+    assert set(weights) == {"age", "bmi", "sex=1", "sex=2"}
+    assert results["encode"]["columns"] == ["age", "bmi", "sex=1", "sex=2"]
+    saved = json.loads((job.output / "clinic.encode.model.json").read_text())
+    assert len(saved["woe"]["woe"]["bmi"]) == len(saved["woe"]["edges"]["bmi"]) + 1 <= 4
+    assert saved["onehot"]["categories"]["sex"] == [1.0, 2.0]

@@ -14,11 +14,13 @@ from typing import Any
 
 from pledgenet.errors import ConfigError, DataError
 from pledgenet.fl.components.registry import Component, PartyContext, register
+from pledgenet.fl.prep.encoding import OneHotEncoder, WoeEncoder
 from pledgenet.fl.prep.statistics import FIELDS, column_summary, shareable_summary
 from pledgenet.fl.prep.transforms import IMPUTE_STRATEGIES, SCALE_METHODS, Imputer, Scaler
 from pledgenet.fl.spec import Job
 
 MODELS = ("secureboost", "hetero_lr", "binning", "scorecard")
+# ``encode`` (one-hot, and WOE from an earlier ``binning``) is the fourth preparation component
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,52 @@ class StatisticsParams:
         unknown = sorted(set(self.fields) - set(FIELDS))
         if unknown:
             raise DataError(f"share holds unknown fields {unknown} (choose from {list(FIELDS)})")
+
+
+@dataclass(frozen=True)
+class EncodeParams:
+    """``onehot`` / ``woe``: comma-separated columns (each party encodes the listed columns it holds;
+    ``woe`` needs an earlier ``binning`` and only the guest's columns)."""
+
+    onehot: str = ""
+    woe: str = ""
+
+    def columns(self, which: str, held: tuple[str, ...]) -> list[str]:
+        listed = [c.strip() for c in getattr(self, which).split(",") if c.strip()]
+        return [c for c in listed if c in held]
+
+
+def run_encode(ctx: PartyContext, params: dict[str, Any]) -> dict[str, Any]:
+    chosen = EncodeParams(**params)
+    if ctx.role == "coordinator":
+        return {}
+    held = ctx.train.feature_names
+    saved: dict[str, Any] = {}
+    woe_columns = chosen.columns("woe", held)
+    if woe_columns:
+        if ctx.role != "guest":
+            raise DataError(f"encode: WOE of {woe_columns} needs the labels; a host one-hot encodes instead")
+        binning = ctx.read_model("binning")
+        woe = WoeEncoder(woe_columns, binning["edges"], binning["woe"])
+        ctx.aligned_train, ctx.aligned_test = woe.transform(ctx.train), woe.transform(ctx.test)
+        saved["woe"] = woe.to_dict()
+    onehot_columns = chosen.columns("onehot", held)
+    if onehot_columns:
+        onehot = OneHotEncoder(onehot_columns).fit(ctx.train)
+        ctx.aligned_train, ctx.aligned_test = onehot.transform(ctx.train), onehot.transform(ctx.test)
+        saved["onehot"] = onehot.to_dict()
+    ctx.write_model("encode", saved)
+    return {"columns": list(ctx.train.feature_names)} if ctx.role == "guest" else {}
+
+
+def check_encode(job: Job, params: dict[str, Any]) -> None:
+    order = list(job.components)
+    here = order.index("encode")
+    late = [m for m in ("secureboost", "hetero_lr", "scorecard") if m in order and order.index(m) < here]
+    if late:
+        raise ConfigError(f"components.encode must come before {late} in the job file")
+    if params.get("woe") and ("binning" not in order or order.index("binning") > here):
+        raise ConfigError("components.encode.woe needs the binning component before encode")
 
 
 def _refit(ctx: PartyContext, name: str, transform: Scaler | Imputer) -> dict[str, Any]:
@@ -104,3 +152,4 @@ def check_before_models(name: str) -> Any:
 register(Component("statistics", run_statistics, StatisticsParams))
 register(Component("impute", run_impute, ImputeParams, check_before_models("impute")))
 register(Component("scale", run_scale, ScaleParams, check_before_models("scale")))
+register(Component("encode", run_encode, EncodeParams, check_encode))
