@@ -109,7 +109,8 @@ def _largest_feature(features: np.ndarray, names: tuple[str, ...]) -> str:
     column = int(np.argmax(peaks))
     name = names[column] if column < len(names) else f"#{column}"
     peak = float(peaks[column])
-    return f"feature {name} reaches {peak:,.0f}" if peak >= 1000 else f"feature {name} reaches {peak:.4g}"
+    shown = f"{peak:,.0f}" if 1000 <= peak < 1e15 else f"{peak:.4g}"
+    return f"feature {name} reaches {shown}"
 
 
 def _predictor_out_of_range(features: np.ndarray, names: tuple[str, ...]) -> DataError | ProtocolError:
