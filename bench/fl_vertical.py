@@ -8,8 +8,8 @@ start-up included) over the tree count; ``sbt_tree_seconds`` lists each tree's t
 start-up). Baselines measured in the same run on the same 70/30 split: xgboost (hist) on the same bins and
 parameters, scikit-learn LogisticRegression. ``sbt_seconds_per_tree_by_hosts``: SecureBoost alone with the
 same 10 host columns split among 1, 2 and 4 host processes (3 trees, the mean of trees 2 and 3, 21,000
-rows; --quick: 2 trees, the second's time, 3,000 rows): time per tree should follow the hosts' total features, not their number.
-Last line: one JSON object.
+rows; --quick: 2 trees, the second's time, 3,000 rows): time per tree should follow the hosts' total
+features, not their number. Last line: one JSON object.
 """
 
 from __future__ import annotations
