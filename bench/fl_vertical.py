@@ -7,12 +7,16 @@ opened with the guest's label-DP noise (the budget spent is reported: ``lr_label
 ``sbt_seconds_per_tree`` is the whole ``fit_guest`` time (key generation, obfuscator tables and worker
 start-up included) over the tree count; ``sbt_tree_seconds`` lists each tree's time (the first carries the
 start-up). Baselines measured in the same run on the same 70/30 split: xgboost (hist) on the same bins and
-parameters, scikit-learn LogisticRegression. Last line: one JSON object.
+parameters, scikit-learn LogisticRegression. ``sbt_seconds_per_tree_by_hosts``: SecureBoost alone with the
+same 10 host columns split among 1, 2 and 4 host processes (3 trees, the mean of trees 2 and 3, 21,000
+rows; --quick: 2 trees, the second's time, 3,000 rows): time per tree should follow the hosts' total
+features, not their number. Last line: one JSON object.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import multiprocessing
 import socket
@@ -144,6 +148,82 @@ def _baselines(result: dict[str, Any], trees: int) -> dict[str, Any]:
     }
 
 
+def _sweep_party(
+    name: str, key_bytes: bytes, directory_raw: dict[str, Any], args: dict[str, Any], out: Any
+) -> None:
+    """One party of the many-hosts sweep: SecureBoost only, the host columns split among the hosts."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+    from pledgenet.fl.data import load_party_csv
+    from pledgenet.fl.net.tcp import NetworkChannel, PartyAddress
+    from pledgenet.fl.secureboost.training import fit_guest, fit_host
+    from pledgenet.fl.secureboost.tree import BoostParams
+
+    directory = {
+        p: PartyAddress("127.0.0.1", port, Ed25519PublicKey.from_public_bytes(raw))
+        for p, (port, raw) in directory_raw.items()
+    }
+    channel = NetworkChannel(name, Ed25519PrivateKey.from_private_bytes(key_bytes), directory, job="sweep")
+    params = BoostParams(n_trees=args["trees"], max_depth=3, max_bins=32, key_bits=args["key_bits"])
+    rows = np.asarray(args["rows"], dtype=np.int64)
+    with channel.aborting_on_failure():
+        if name == "guest":
+            data = load_party_csv(DATA / "default_credit_hetero_guest.csv", label_column="y", party=name)
+            ticks: list[float] = []
+            fit_guest(
+                channel,
+                data.take(rows),
+                args["hosts"],
+                params,
+                progress=lambda: ticks.append(time.perf_counter()),
+            )
+            out.put({"tree_seconds": [round(b - a, 3) for a, b in itertools.pairwise(ticks)] or ticks})
+        else:
+            data = load_party_csv(DATA / "default_credit_hetero_host.csv", party=name)
+            index = args["hosts"].index(name)
+            columns = np.array_split(np.arange(len(data.feature_names)), len(args["hosts"]))[index]
+            mine = data.take(rows)
+            mine = type(mine)(
+                mine.ids, mine.features[:, columns], tuple(data.feature_names[c] for c in columns)
+            )
+            fit_host(channel, mine, "guest")
+    channel.close()
+
+
+def _hosts_sweep(trees: int, key_bits: int, row_count: int) -> dict[str, float]:
+    """Seconds per tree (after the first, which carries key and table set-up) with 1, 2 and 4 hosts."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    raw = serialization.Encoding.Raw
+    rows = list(range(row_count))
+    by_hosts: dict[str, float] = {}
+    for count in (1, 2, 4):
+        hosts = [f"host{i}" for i in range(count)]
+        keys = {n: Ed25519PrivateKey.generate() for n in ["guest", *hosts]}
+        directory = {
+            n: (_port(), k.public_key().public_bytes(raw, serialization.PublicFormat.Raw))
+            for n, k in keys.items()
+        }
+        context = multiprocessing.get_context("spawn")
+        out = context.Queue()
+        args = {"trees": trees, "key_bits": key_bits, "rows": rows, "hosts": hosts}
+        secrets = {
+            n: k.private_bytes(raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
+            for n, k in keys.items()
+        }
+        processes = [
+            context.Process(target=_sweep_party, args=(n, secrets[n], directory, args, out), name=n)
+            for n in keys
+        ]
+        for process in processes:
+            process.start()
+        result = _await_guest(out, processes)
+        seconds = result["tree_seconds"]
+        by_hosts[str(count)] = round(float(np.mean(seconds)), 3)
+    return by_hosts
+
+
 def _await_guest(out: Any, processes: list[Any]) -> dict[str, Any]:
     """The guest's result; a party that exits with an error stops the benchmark (its peers abort too)."""
     import queue
@@ -166,6 +246,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="3 trees instead of 5")
     parser.add_argument("--key-bits", type=int, default=2048)
     parser.add_argument("--epochs", type=int, default=None, help="LR epochs (default 10)")
+    parser.add_argument("--sweep-only", action="store_true", help="only the 1/2/4-host SecureBoost sweep")
     options = parser.parse_args()
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -174,6 +255,14 @@ def main() -> None:
 
     trees = 3 if options.quick else 5
     epochs = options.epochs or 10
+    # many hosts: the same 10 host columns split among 1, 2 and 4 hosts (the first tree carries set-up)
+    sweep_rows = 3000 if options.quick else 21000
+    by_hosts = _hosts_sweep(2 if options.quick else 3, options.key_bits, sweep_rows)
+    sweep = {"sbt_seconds_per_tree_by_hosts": by_hosts, "sbt_sweep_rows": sweep_rows,
+             "sbt_4_hosts_over_1": round(by_hosts["4"] / by_hosts["1"], 2)}  # fmt: skip
+    if options.sweep_only:
+        print(json.dumps(sweep))
+        return
     names = ["guest", "host", "coordinator"]
     keys = {n: Ed25519PrivateKey.generate() for n in names}
     raw = serialization.Encoding.Raw
@@ -219,6 +308,7 @@ def main() -> None:
     figures["sbt_speedup_vs_secretflow"] = round(16.6 / figures["sbt_seconds_per_tree"], 2)
     figures["secretflow_sslr_seconds_per_epoch"] = 0.61
     figures["lr_speedup_vs_secretflow"] = round(0.61 / figures["lr_seconds_per_epoch"], 2)
+    figures.update(sweep)
     figures["bench_seconds"] = round(time.perf_counter() - started, 1)
     print(json.dumps(figures))
 

@@ -52,8 +52,13 @@ def validate_party_frame(
     label_column: str | None = None,
     feature_columns: list[str] | None = None,
     party: str = "party",
+    allow_missing: bool = False,
 ) -> PartyData:
-    """Check ``frame`` and return its :class:`PartyData`; raise ``DataError`` on the first problem."""
+    """Check ``frame`` and return its :class:`PartyData`; raise ``DataError`` on the first problem.
+
+    Missing feature values (NaN) are refused unless ``allow_missing`` (a job with an ``impute`` step);
+    infinite values always are.
+    """
     if frame.empty:
         raise DataError(f"{party}: the data set has no rows")
     if id_column not in frame.columns:
@@ -91,9 +96,11 @@ def validate_party_frame(
         if not pd.api.types.is_numeric_dtype(frame[column]) or pd.api.types.is_bool_dtype(frame[column]):
             raise DataError(f"{party}: feature {column!r} is not numeric (encode it before the job)")
     matrix = frame[feature_columns].to_numpy(dtype=np.float64)
-    if not np.isfinite(matrix).all():
-        column = feature_columns[int(np.where(~np.isfinite(matrix).all(axis=0))[0][0])]
-        raise DataError(f"{party}: feature {column!r} has missing or infinite values")
+    bad = np.isinf(matrix) if allow_missing else ~np.isfinite(matrix)
+    if bad.any():
+        column = feature_columns[int(np.where(bad.any(axis=0))[0][0])]
+        fix = "" if allow_missing else ": add the impute component before the models, or fill them"
+        raise DataError(f"{party}: feature {column!r} has missing or infinite values{fix}")
     return PartyData(ids_text.to_numpy(dtype=object), matrix, tuple(feature_columns), labels)
 
 
@@ -104,6 +111,7 @@ def load_party_csv(
     label_column: str | None = None,
     feature_columns: list[str] | None = None,
     party: str = "party",
+    allow_missing: bool = False,
 ) -> PartyData:
     """Read a CSV file and validate it (see :func:`validate_party_frame`)."""
     if Path(path).is_dir():
@@ -117,7 +125,12 @@ def load_party_csv(
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise DataError(f"{party}: cannot read {path}: {exc}") from None
     return validate_party_frame(
-        frame, id_column=id_column, label_column=label_column, feature_columns=feature_columns, party=party
+        frame,
+        id_column=id_column,
+        label_column=label_column,
+        feature_columns=feature_columns,
+        party=party,
+        allow_missing=allow_missing,
     )
 
 

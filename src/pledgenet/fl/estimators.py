@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 
-from pledgenet.errors import DataError, PledgenetError
+from pledgenet.errors import DataError, PeerAborted, PledgenetError
 from pledgenet.fl.alignment import align_guest, align_host
 from pledgenet.fl.data import PartyData, validate_party_frame
 from pledgenet.fl.hetero_lr import (
@@ -37,6 +37,7 @@ from pledgenet.fl.hetero_lr import (
     serve_lr_host_prediction,
 )
 from pledgenet.fl.net.channel import Channel, MemoryHub
+from pledgenet.fl.secureboost.importance import guest_importance, host_importance
 from pledgenet.fl.secureboost.predict import predict_guest, serve_host_prediction
 from pledgenet.fl.secureboost.training import GuestBoostModel, HostBoostModel, fit_guest, fit_host
 from pledgenet.fl.secureboost.tree import BoostParams
@@ -129,6 +130,11 @@ class HeteroLogisticRegression(_FederatedEstimator):
         """Train on this party's frame (the coordinator passes nothing); sets ``coef_`` (own features)."""
         self._check_role()
         assert self.channel is not None
+        with self.channel.aborting_on_failure():
+            return self._fit(X, y)
+
+    def _fit(self, X: pd.DataFrame | None, y: Any) -> HeteroLogisticRegression:
+        assert self.channel is not None
         if self.role == "coordinator":
             serve_dealer(self.channel, self.guest, list(self.hosts))
             return self
@@ -161,6 +167,11 @@ class HeteroLogisticRegression(_FederatedEstimator):
         assert self.channel is not None
         if self.role == "coordinator":
             return None
+        with self.channel.aborting_on_failure():
+            return self._predict(X)
+
+    def _predict(self, X: pd.DataFrame | None) -> np.ndarray | None:
+        assert self.channel is not None
         data = self._frame(X, None, training=False)
         aligned = self._align(data)
         if self.role == "host":
@@ -190,34 +201,55 @@ class HeteroSecureBoost(_FederatedEstimator):
         max_bins: int = 32,
         key_bits: int = 2048,
         allow_small_key: bool = False,
+        scale_pos_weight: float = 1.0,
+        min_host_node_rows: int = 50,
     ) -> None:
         self.channel, self.role, self.guest, self.hosts = channel, role, guest, hosts
         self.id_column, self.label_column = id_column, label_column
         self.n_trees, self.max_depth, self.learning_rate = n_trees, max_depth, learning_rate
         self.min_child_weight, self.reg_lambda, self.gamma = min_child_weight, reg_lambda, gamma
         self.max_bins, self.key_bits, self.allow_small_key = max_bins, key_bits, allow_small_key
+        self.scale_pos_weight, self.min_host_node_rows = scale_pos_weight, min_host_node_rows
 
     def fit(self, X: pd.DataFrame | None = None, y: Any = None) -> HeteroSecureBoost:
         self._check_role()
         assert self.channel is not None
         if self.role == "coordinator":
             raise DataError("SecureBoost runs between the guest and its hosts: no coordinator")
+        with self.channel.aborting_on_failure():
+            return self._fit(X, y)
+
+    def _fit(self, X: pd.DataFrame | None, y: Any) -> HeteroSecureBoost:
+        assert self.channel is not None
         params = BoostParams(
             self.n_trees, self.max_depth, self.learning_rate, self.min_child_weight, self.reg_lambda,
             self.gamma, self.max_bins, self.key_bits, self.allow_small_key,
+            min_host_node_rows=self.min_host_node_rows, scale_pos_weight=self.scale_pos_weight,
         )  # fmt: skip
         data = self._align(self._frame(X, y))
         self.model_: GuestBoostModel | HostBoostModel
         if self.role == "guest":
             self.model_ = fit_guest(self.channel, data, list(self.hosts), params)
+            model = self.model_
+            self.importance_ = guest_importance(model.trees, model.gains, model.feature_names)
+            gains = np.array([self.importance_["own"][n]["gain"] for n in data.feature_names])
         else:
             self.model_ = fit_host(self.channel, data, self.guest, params=params)
+            self.importance_ = {"splits": host_importance(self.model_.splits, data.feature_names)}
+            gains = np.array([self.importance_["splits"][n] for n in data.feature_names], dtype=np.float64)
+        # own features only: the guest's by gain, a host's by split count (gains stay with the guest)
+        self.feature_importances_ = gains / gains.sum() if gains.sum() > 0 else gains
         self.feature_names_in_ = np.array(data.feature_names, dtype=object)
         return self
 
     def predict_proba(self, X: pd.DataFrame | None = None) -> np.ndarray | None:
         """Guest: (rows, 2) probabilities in X's row order. Host: serves the guest, returns None."""
         self._check_role()
+        assert self.channel is not None
+        with self.channel.aborting_on_failure():
+            return self._predict(X)
+
+    def _predict(self, X: pd.DataFrame | None) -> np.ndarray | None:
         assert self.channel is not None
         data = self._frame(X, None, training=False)
         aligned = self._align(data)
@@ -291,5 +323,11 @@ def _run_threads(work: dict[str, Callable[[], Any]]) -> dict[str, Any]:
     for thread in threads:
         thread.join()
     if errors:
-        raise next((e for e in errors if isinstance(e, PledgenetError)), errors[0])
+        raise original_error(errors)
     return results
+
+
+def original_error(errors: list[BaseException]) -> BaseException:
+    """The error that started a failure: a party's own error, not a peer's ``PeerAborted`` echo of it."""
+    causes = [e for e in errors if not isinstance(e, PeerAborted)] or errors
+    return next((e for e in causes if isinstance(e, PledgenetError)), causes[0])

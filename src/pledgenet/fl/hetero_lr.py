@@ -108,15 +108,41 @@ def decode(values: np.ndarray, bits: int) -> np.ndarray:
     return values.view(np.int64).astype(np.float64) / float(1 << bits)
 
 
-def feature_bits(features: np.ndarray, batch_size: int, noise_scale: float = 0.0) -> int:
+def feature_bits(
+    features: np.ndarray, batch_size: int, noise_scale: float = 0.0, names: tuple[str, ...] = ()
+) -> int:
     """Fractional bits for this party's features so that ``Σ_batch |x|·|d|`` plus the label-DP noise
-    (``noise_scale``: its standard deviation, truncated at ``label_dp.TAIL``) cannot wrap the ring."""
+    (``noise_scale``: its standard deviation, truncated at ``label_dp.TAIL``) cannot wrap the ring;
+    ``names`` name the offending column in the error."""
     peak = max(1.0, float(np.abs(features).max()) if features.size else 1.0)
     reach_bits = math.log2(batch_size) + math.log2(peak + label_dp.TAIL * noise_scale / batch_size)
     bits = min(MAX_FEATURE_BITS, 61 - RESIDUAL_BITS - math.ceil(reach_bits))
     if bits < 4:
-        raise DataError(f"feature values up to {peak:.3g} are too large for fixed point: standardise them")
+        raise DataError(f"{_largest_feature(features, names)}: add the scale component or standardise it")
     return bits
+
+
+def _largest_feature(features: np.ndarray, names: tuple[str, ...]) -> str:
+    """'feature NAME reaches VALUE' for the column of largest magnitude (the usual cause of overflow)."""
+    peaks = np.abs(features).max(axis=0) if features.size else np.zeros(1)
+    column = int(np.argmax(peaks))
+    name = names[column] if column < len(names) else f"#{column}"
+    peak = float(peaks[column])
+    shown = f"{peak:,.0f}" if 1000 <= peak < 1e15 else f"{peak:.4g}"
+    return f"feature {name} reaches {shown}"
+
+
+def _predictor_out_of_range(features: np.ndarray, names: tuple[str, ...]) -> DataError | ProtocolError:
+    """The linear predictor left the comparison's range: almost always unscaled features, not the rate."""
+    if features.size and float(np.abs(features).max()) > 50.0:
+        return DataError(
+            f"the linear predictor left the secure comparison's range because "
+            f"{_largest_feature(features, names)}: add the scale component or standardise it"
+        )
+    return ProtocolError(
+        "the linear predictor left the secure comparison's range although the features are scaled: "
+        "lower learning_rate or raise l2"
+    )
 
 
 def _batches(rows: int, batch_size: int, permutation: np.ndarray) -> list[np.ndarray]:
@@ -219,7 +245,7 @@ def fit_lr_guest(
             f"{data.rows} aligned rows cannot fill one batch of {params.batch_size}: lower batch_size"
         )
     features = np.hstack([data.features, np.ones((data.rows, 1))])
-    bits = feature_bits(features, params.batch_size)
+    bits = feature_bits(features, params.batch_size, names=data.feature_names)
     seed = channel.recv(dealer, "sslr.seed")["seed"]
     channel.broadcast(hosts, "sslr.rows", {"rows": data.rows, "params": asdict(params)})
     reports = [_host_report(channel.recv(h, "sslr.dims"), h) for h in hosts]
@@ -229,7 +255,8 @@ def fit_lr_guest(
     channel.broadcast([*hosts, dealer], "sslr.setup", setup)
     ring = _ring(channel, parties, 0, seed, dims, data.rows)
     noise = _NoiseSource(reports, params, secrets.randbits(128) if noise_seed is None else noise_seed)
-    weights, epochs_run = _train(ring, dealer, features, bits, data.labels.astype(np.float64), params, noise)
+    labels = data.labels.astype(np.float64)
+    weights, epochs_run = _train(ring, dealer, features, bits, labels, params, noise, data.feature_names)
     return {
         "kind": "hetero-lr",
         "params": asdict(params),
@@ -281,9 +308,10 @@ def fit_lr_host(channel: Channel, data: PartyData, guest: str, dealer: str) -> d
     if int(agreed["rows"]) != data.rows:
         raise ProtocolError("guest and host hold different numbers of aligned rows")
     params = LRParams(**agreed["params"])
-    feature_bits(data.features, params.batch_size)  # refuses unencodable values before anything else
+    names = data.feature_names
+    feature_bits(data.features, params.batch_size, names=names)  # refuses unencodable values first
     bound = label_dp.row_norm_bound(data.features)
-    bits = feature_bits(data.features, params.batch_size, params.noise_multiplier * bound)
+    bits = feature_bits(data.features, params.batch_size, params.noise_multiplier * bound, names)
     report = {"dims": data.features.shape[1], "bits": bits, "norm_bound": bound}
     channel.send(guest, "sslr.dims", report)
     setup = channel.recv(guest, "sslr.setup")
@@ -292,7 +320,7 @@ def fit_lr_host(channel: Channel, data: PartyData, guest: str, dealer: str) -> d
         raise ProtocolError("the guest's setup does not list this host with its feature count")
     index = parties.index(channel.party)
     ring = _ring(channel, parties, index, seed, dims, data.rows)
-    weights, epochs_run = _train(ring, dealer, data.features, bits, None, params)
+    weights, epochs_run = _train(ring, dealer, data.features, bits, None, params, names=data.feature_names)
     return {
         "kind": "hetero-lr",
         "epochs_run": epochs_run,
@@ -314,6 +342,7 @@ def _train(
     labels: np.ndarray | None,
     params: LRParams,
     noise: _NoiseSource | None = None,
+    names: tuple[str, ...] = (),
 ) -> tuple[np.ndarray, int]:
     channel, guest = ring.channel, ring.parties[0]
     hosts = ring.parties[1:]
@@ -339,7 +368,7 @@ def _train(
             x = features[batch]
             partial = encode(x @ weights, Z_BITS)
             if np.abs(partial.view(np.int64)).max() >= ring.compare_limit:
-                raise ProtocolError("the linear predictor left the secure comparison's range: lower the rate")
+                raise _predictor_out_of_range(features, names)
             d = _residual(ring, partial, None if labels is None else labels[batch])
             product = ring.cross_products(encoded[batch], d, batch, None if noise is None else noise.draw())
             gradient = decode(product, bits + RESIDUAL_BITS) / len(batch)

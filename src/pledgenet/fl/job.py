@@ -6,7 +6,8 @@ thread over an in-memory hub; ``pledgenet.fl.net.job.run_networked`` runs one pa
 the authenticated network transport (addresses and organisation keys in the same file). Every input is
 validated (files, columns, labels) before any cryptography starts. A party that fails tells its peers
 (``Channel.abort``), so they stop at once with ``PeerAborted`` instead of waiting out a timeout. Outputs in
-``output``: ``<party>.<component>.model.json`` per party, ``metrics.json`` and ``report.html`` (guest).
+``output``: ``<party>.<component>.model.json`` per party, ``<guest>.split.json`` (the test IDs),
+``metrics.json`` and ``report.html`` (guest).
 
 Example (``address``/``key``/``certificate`` are needed only for networked runs)::
 
@@ -85,6 +86,7 @@ def _align(ctx: PartyContext) -> None:
         is_test = split_ids(aligned.ids, aligned.labels, job.test_share)
         check_split_sizes(aligned.labels, is_test, job.min_aligned_rows, job.min_class_rows)
         channel.broadcast(job.hosts, "job.split", {"is_test": is_test})
+        write_json(job.output / f"{ctx.party}.split.json", {"test_ids": aligned.ids[is_test].tolist()})
     else:
         aligned = align_host(channel, data, job.guest)
         is_test = np.asarray(channel.recv(job.guest, "job.split")["is_test"], dtype=bool)

@@ -68,4 +68,5 @@ class Job:
             label_column=spec.get("label") if spec.get("role") == "guest" else None,
             feature_columns=spec.get("features"),
             party=party,
+            allow_missing="impute" in self.components,  # the impute step fills them before any model
         )

@@ -18,7 +18,9 @@ def run(ctx: PartyContext, params: dict[str, Any]) -> dict[str, Any]:
     if ctx.role == "guest":
         result = bin_guest(channel, ctx.train, job.hosts, BinningParams(**params))
         own = {name: spec.edges.tolist() for name, spec in result.specs.items()}
-        ctx.write_model("binning", {"edges": own, "iv": result.iv_table(), "selected": result.selected})
+        woe = {f.name: f.woe.tolist() for f in result.features if f.name in own}  # the guest's own columns
+        saved = {"edges": own, "iv": result.iv_table(), "selected": result.selected, "woe": woe}
+        ctx.write_model("binning", saved)
         return {"iv": result.iv_table(), "selected": result.selected}
     if ctx.role == "host":
         mine = BinningParams(**params)  # this host's own copy of the job's parameters

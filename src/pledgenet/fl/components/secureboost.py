@@ -1,7 +1,9 @@
 """Job component ``secureboost``: SecureBoost training, the guest's evaluation and the model files.
 
 Parameters: :class:`~pledgenet.fl.secureboost.tree.BoostParams`. The guest trains, scores its train and
-test rows with the hosts' help and returns the test metrics; each host writes its own model part.
+test rows with the hosts' help and returns the test metrics and its importance report (own features by
+name, each host as one total: :mod:`~pledgenet.fl.secureboost.importance`); each host writes its own model
+part with its split count per own feature.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from pledgenet.fl.components.registry import Component, PartyContext, register
+from pledgenet.fl.secureboost.importance import guest_importance, host_importance
 from pledgenet.fl.secureboost.predict import predict_guest, serve_host_prediction
 from pledgenet.fl.secureboost.training import fit_guest, fit_host
 from pledgenet.fl.secureboost.tree import BoostParams
@@ -27,10 +30,12 @@ def run(ctx: PartyContext, params: dict[str, Any]) -> dict[str, Any]:
         model = fit_guest(channel, ctx.train, job.hosts, boost, progress=tick)
         ctx.write_model("secureboost", model.to_dict())
         train_scores = predict_guest(channel, model, ctx.train)
-        return ctx.evaluate(predict_guest(channel, model, ctx.test), train_scores)
+        results = ctx.evaluate(predict_guest(channel, model, ctx.test), train_scores)
+        return {**results, "importance": guest_importance(model.trees, model.gains, model.feature_names)}
     if ctx.role == "host":
         host_model = fit_host(channel, ctx.train, job.guest, params=boost)
-        ctx.write_model("secureboost", host_model.to_dict())
+        importance = host_importance(host_model.splits, host_model.feature_names)
+        ctx.write_model("secureboost", {**host_model.to_dict(), "importance": {"splits": importance}})
         serve_host_prediction(channel, host_model, ctx.train, job.guest)
         serve_host_prediction(channel, host_model, ctx.test, job.guest)
     return {}

@@ -39,11 +39,17 @@ def predict_guest(
         reply = channel.recv(host, "sbt.predict.left")
         for split_id, bits in zip(reply["split_ids"], reply["left"], strict=True):
             host_left[(host, int(split_id))] = np.unpackbits(bits, count=len(positions)).astype(bool)
-    features = data.features[positions]
+    return walk_trees(model, data.features[positions], host_left)
+
+
+def walk_trees(
+    model: GuestBoostModel, features: np.ndarray, host_left: dict[tuple[str, int], np.ndarray]
+) -> np.ndarray:
+    """Probabilities of the rows of the guest's ``features``, given each host split's left bits."""
     hosts = set(model.hosts)
-    margin = np.full(len(positions), model.base_margin)
+    margin = np.full(len(features), model.base_margin)
     for tree in model.trees:
-        node_of_row = np.zeros(len(positions), dtype=np.int64)
+        node_of_row = np.zeros(len(features), dtype=np.int64)
         for _ in range(model.params.max_depth + 1):
             for node in tree.nodes.values():
                 if node.leaf:

@@ -23,7 +23,7 @@ Prediction (batch and one-by-one) is in ``sbt_predict``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -36,6 +36,7 @@ from pledgenet.fl.guest_key import check_guest_key
 from pledgenet.fl.net.channel import Channel
 from pledgenet.fl.secureboost.crypto import GradientCodec
 from pledgenet.fl.secureboost.histograms import PARALLEL_MIN_ROWS, HistogramWorkers
+from pledgenet.fl.secureboost.importance import tree_gains
 from pledgenet.fl.secureboost.tree import BoostParams, HostView, Tree, grow_tree
 
 CHUNK_CIPHERTEXTS = 1024
@@ -58,9 +59,12 @@ class GuestBoostModel:
     trees: list[Tree]
     feature_names: tuple[str, ...]
     hosts: list[str]
+    #: per tree, each internal node's gain on the training rows (explanations; stays with the guest)
+    gains: list[dict[int, float]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "gains": [{str(node): gain for node, gain in tree.items()} for tree in self.gains],
             "kind": "secureboost-guest",
             "params": asdict(self.params),
             "base_margin": self.base_margin,
@@ -77,6 +81,7 @@ class GuestBoostModel:
             [Tree.from_list(t) for t in data["trees"]],
             tuple(data["feature_names"]),
             list(data["hosts"]),
+            [{int(node): float(gain) for node, gain in tree.items()} for tree in data.get("gains", [])],
         )
 
 
@@ -118,6 +123,7 @@ class RemoteHost(HostView):
         self._private_key = private_key
         self.slot_bins: list[int] = []
         self._gradients = self._hessians = np.zeros(0)
+        self._requested = False
 
     def begin_tree(self, gradients: np.ndarray, hessians: np.ndarray) -> list[int]:
         reply = self.channel.recv(self.name, "sbt.layout")
@@ -136,10 +142,16 @@ class RemoteHost(HostView):
             start += bins - 1
         return np.concatenate(out) if out else np.zeros(0)
 
+    def request_histograms(self, node_of_row: np.ndarray, nodes: list[int]) -> None:
+        self.channel.send(self.name, "sbt", {"kind": "level", "node_of_row": node_of_row, "nodes": nodes})
+        self._requested = True
+
     def histograms(
         self, node_of_row: np.ndarray, nodes: list[int]
     ) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-        self.channel.send(self.name, "sbt", {"kind": "level", "node_of_row": node_of_row, "nodes": nodes})
+        if not self._requested:
+            self.request_histograms(node_of_row, nodes)
+        self._requested = False
         replies = self.channel.recv(self.name, "sbt.hist")["hists"]
         if len(replies) != len(nodes):
             raise ProtocolError(f"{self.name} returned {len(replies)} histograms for {len(nodes)} nodes")
@@ -215,7 +227,18 @@ def fit_guest(
     rate = float(np.clip(labels.mean(), 1e-6, 1 - 1e-6))
     base_margin = float(np.log(rate / (1 - rate)))
     margin = np.full(data.rows, base_margin)
+    # class weights scaled to at most 1 (the codec's bounds: |g| < 1, h <= 1/4); λ, min_child_weight and
+    # gamma scaled alike, so gains and leaf weights are exactly those of the unscaled weights
+    shrink = 1.0 / max(1.0, params.scale_pos_weight)
+    row_weights = np.where(labels > 0.5, params.scale_pos_weight, 1.0) * shrink
+    growth = replace(
+        params,
+        reg_lambda=params.reg_lambda * shrink,
+        min_child_weight=params.min_child_weight * shrink,
+        gamma=params.gamma * shrink,
+    )
     trees: list[Tree] = []
+    gains: list[dict[int, float]] = []
     if obfuscator_workers is None and data.rows < PARALLEL_MIN_ROWS:
         obfuscator_workers = 1  # worker processes cost more to start than a small job saves
     with ObfuscatorPool(
@@ -235,18 +258,21 @@ def fit_guest(
         for index in range(params.n_trees):
             probability = sigmoid(margin)
             gradients, hessians = probability - labels, probability * (1 - probability)
+            gradients, hessians = gradients * row_weights, hessians * row_weights
             _stream_gradients(channel, hosts, codec, pool, codec.pack_rows(gradients, hessians))
             if index + 1 < params.n_trees:
                 pool.refill(per_tree)  # computed while the hosts work on this tree
-            tree, leaf_of_row = grow_tree(binned, edges, gradients, hessians, list(views), params)
+            tree, leaf_of_row = grow_tree(binned, edges, gradients, hessians, list(views), growth)
             weights = {node.id: node.weight for node in tree.nodes.values() if node.leaf}
             margin += np.array([weights[int(leaf)] for leaf in leaf_of_row])
             trees.append(tree)
+            node_gains = tree_gains(tree, leaf_of_row, gradients, hessians, growth.reg_lambda)
+            gains.append({node: gain / shrink for node, gain in node_gains.items()})
             if progress is not None:
                 progress()
     for host in hosts:
         channel.send(host, "sbt", {"kind": "done"})
-    return GuestBoostModel(params, base_margin, trees, data.feature_names, list(hosts))
+    return GuestBoostModel(params, base_margin, trees, data.feature_names, list(hosts), gains)
 
 
 class _HostSession:

@@ -36,6 +36,9 @@ class BoostParams:
     allow_small_key: bool = False
     #: hosts send no histogram of a node with fewer rows, or whose sibling has fewer (docs/protocols.md)
     min_host_node_rows: int = 50
+    #: class imbalance: the positive rows' gradients and hessians count this many times (xgboost's
+    #: ``scale_pos_weight``; the weights are the guest's, from its labels, and never leave it)
+    scale_pos_weight: float = 1.0
 
     def __post_init__(self) -> None:
         if self.n_trees < 1 or self.max_depth < 1 or self.max_depth > 12:
@@ -46,6 +49,8 @@ class BoostParams:
             raise DataError("max_bins must be between 2 and 256")
         if self.min_host_node_rows < 1:
             raise DataError("min_host_node_rows must be at least 1")
+        if not 0 < self.scale_pos_weight < 1e6:
+            raise DataError("scale_pos_weight must be a positive number (1 = no reweighting)")
 
 
 @dataclass
@@ -104,6 +109,9 @@ class HostView(ABC):
     @abstractmethod
     def begin_tree(self, gradients: np.ndarray, hessians: np.ndarray) -> list[int]:
         """Start a tree; return the number of bins of each of the host's (anonymous) feature slots."""
+
+    def request_histograms(self, node_of_row: np.ndarray, nodes: list[int]) -> None:  # noqa: B027
+        """Optionally start ``histograms`` early, so that every host computes at once (no-op here)."""
 
     @abstractmethod
     def histograms(
@@ -253,6 +261,8 @@ def grow_tree(
         for node in active:
             cached[node] = []
         if compute:
+            for host in hosts:  # every host computes at once; the guest decrypts each reply as it comes
+                host.request_histograms(node_of_row, compute)
             for host in hosts:
                 for node, hist in host.histograms(node_of_row, compute).items():
                     cached[node].append(hist)
