@@ -295,15 +295,21 @@ class Alliance:
         return self.submit_envelopes(envelopes)
 
     def submit_envelopes(self, envelopes: list[bytes]) -> list[TxReceipt]:
-        """Commit already signed envelopes; receipts in the same order."""
+        """Commit already signed envelopes; receipts in the same order.
+
+        A batch the orderer refuses (an envelope over the size limit, or not bytes) is refused whole and
+        nothing of it is ordered; every other envelope is judged by the peers on its own and gets a
+        receipt, a malformed one included (``valid`` false, code ``malformed``).
+        """
+        from pledgenet.errors import MalformedTransaction
         from pledgenet.ledger.transaction import parse_envelope, raw_tx_id
 
         ids = []
         for envelope in envelopes:
             try:
                 ids.append(parse_envelope(envelope).tx_id)
-            except Exception:
-                ids.append(raw_tx_id(envelope))
+            except MalformedTransaction:
+                ids.append(raw_tx_id(envelope) if isinstance(envelope, bytes) else "")
         self.orderer.broadcast_many(envelopes)
         self.orderer.flush()
         return [self._take_receipt(tx_id) for tx_id in ids]
