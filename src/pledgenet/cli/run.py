@@ -13,6 +13,7 @@ EXIT_CODES: list[tuple[type[errors.PledgenetError], int]] = [
     (errors.ConfigError, 3),
     (errors.IntegrityError, 4),
     (errors.StateDivergence, 4),
+    (errors.StoreUnreadable, 11),
     (errors.NotFound, 5),
     (errors.AccessDenied, 6),
     (errors.DataError, 7),
