@@ -1,0 +1,137 @@
+"""The inputs that once gave tracebacks get one-line errors, and a refused ``init`` leaves nothing behind."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cli_invoke import assert_clean_refusal, invoke
+
+SCRIPT = [sys.executable, "-c", "from pledgenet.cli import main; main()"]
+
+
+@pytest.fixture(scope="module")
+def alliance_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("refusals") / "alliance"
+    code, _out, err = invoke(["init", str(directory), "--member", "registrar:registrar,governing"])
+    assert code == 0, err
+    return directory
+
+
+@pytest.mark.parametrize(
+    ("config", "field"),
+    [
+        ({"format": "pledgenet-alliance"}, "'alliance'"),
+        ({"format": "pledgenet-alliance", "alliance": "a", "genesis_hash": "h", "orgs": 5}, "'orgs'"),
+        ({"format": "pledgenet-alliance", "alliance": "a", "genesis_hash": "h", "orgs": ["../x"]}, "'orgs'"),
+        ({"format": "pledgenet-alliance", "alliance": 7, "genesis_hash": "h", "orgs": ["a"]}, "'alliance'"),
+        (
+            {
+                "format": "pledgenet-alliance",
+                "alliance": "a",
+                "genesis_hash": "h",
+                "orgs": ["a"],
+                "limits": [1],
+            },
+            "'limits'",
+        ),
+    ],
+)
+@pytest.mark.parametrize("command", ["verify", "blocks"])
+def test_a_broken_alliance_json_is_a_config_error_naming_the_field(
+    tmp_path: Path, config: dict[str, object], field: str, command: str
+) -> None:
+    # Prepare
+    (tmp_path / "alliance.json").write_text(json.dumps(config))
+    # Execute
+    code, _out, err = invoke([command, str(tmp_path)])
+    # Assert
+    assert code == 3 and err.startswith("error [config]:") and field in err, err
+    assert_clean_refusal(code, err)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["block", "{dir}", "99999999999999999999999"],
+        ["block", "{dir}", "--", "-99999999999999999999999"],
+        ["block", "{dir}", "--", "-1"],
+    ],
+)
+def test_a_height_past_64_bits_is_not_found(alliance_dir: Path, argv: list[str]) -> None:
+    # Execute
+    code, _out, err = invoke([word.format(dir=alliance_dir) for word in argv])
+    # Assert
+    assert code == 5 and err.startswith("error [not_found]: no block at height"), err
+
+
+@pytest.mark.parametrize("last", ["-99999999999999999999999", "99999999999999999999999", "0"])
+def test_blocks_last_takes_any_integer(alliance_dir: Path, last: str) -> None:
+    # Execute
+    code, out, err = invoke(["blocks", str(alliance_dir), "--last", last, "--json"])
+    # Assert: the last N blocks, none for N <= 0, all of them for a huge N
+    assert code == 0, err
+    heights = [header["height"] for header in json.loads(out)]
+    assert heights == ([0] if last.startswith("9") else [])
+
+
+def test_a_key_that_is_not_utf8_is_refused_in_one_line(alliance_dir: Path) -> None:
+    # Execute: the shell passes the byte 0xff as it is (os.fsencode keeps it through argv)
+    result = subprocess.run(
+        [*SCRIPT, "state", str(alliance_dir), os.fsdecode(b"gov/\xff")], capture_output=True, text=True
+    )
+    # Assert
+    assert result.returncode == 5, result.stderr
+    assert result.stderr.startswith("error [not_found]:") and "not valid UTF-8" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_refused_init_leaves_nothing_and_the_next_one_works(tmp_path: Path) -> None:
+    # Prepare
+    given_empty, fresh = tmp_path / "given", tmp_path / "new" / "deeper"
+    given_empty.mkdir()
+    # Execute
+    refusals = [invoke(["init", str(where), "--member", "a:nosuchrole"]) for where in (given_empty, fresh)]
+    left_behind = [*given_empty.iterdir(), *tmp_path.glob("new*")]
+    again = invoke(["init", str(given_empty), "--member", "a:registrar,governing"])
+    # Assert
+    for code, _out, err in refusals:
+        assert code == 3 and "nosuchrole" in err, err
+        assert_clean_refusal(code, err)
+    assert left_behind == []
+    assert again[0] == 0, again[2]
+
+
+def test_init_over_a_file_is_refused(tmp_path: Path) -> None:
+    # Prepare
+    (tmp_path / "taken").write_text("mine")
+    # Execute
+    code, _out, err = invoke(["init", str(tmp_path / "taken")])
+    # Assert
+    assert code == 3 and "not a directory" in err, err
+    assert (tmp_path / "taken").read_text() == "mine"
+
+
+def test_init_under_a_read_only_directory_is_a_config_error(tmp_path: Path) -> None:
+    # Prepare: a read-only folder (as root, a read-only bind mount in a private mount namespace)
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    argv = [*SCRIPT, "init", str(locked / "alliance")]
+    if os.geteuid() != 0:
+        locked.chmod(0o555)
+        command = argv
+    else:
+        mount = 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && shift && exec "$@"'
+        command = ["unshare", "-m", "sh", "-c", mount, "sh", str(locked), *argv]
+    # Execute
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    # Assert
+    assert "mount:" not in result.stderr, f"could not make a read-only mount for the test: {result.stderr}"
+    assert result.returncode == 3, result.stderr
+    assert result.stderr.startswith("error [config]: cannot create the alliance")
+    assert list(locked.iterdir()) == []
