@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,21 @@ import pytest
 from cli_invoke import assert_clean_refusal, invoke
 
 SCRIPT = [sys.executable, "-c", "from pledgenet.cli import main; main()"]
+
+
+def run_on_read_only(directory: Path, argv: list[str]) -> subprocess.CompletedProcess[str]:
+    """Run ``argv`` with ``directory`` read-only: a read-only bind mount in a private mount namespace as
+    root (permissions do not bind root), ``chmod`` otherwise."""
+    if os.geteuid() != 0:
+        for path in [directory, *directory.rglob("*")]:
+            path.chmod(path.stat().st_mode & 0o555)
+        command = argv
+    else:
+        mount = 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && shift && exec "$@"'
+        command = ["unshare", "-m", "sh", "-c", mount, "sh", str(directory), *argv]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert "mount:" not in result.stderr, f"could not make a read-only mount for the test: {result.stderr}"
+    return result
 
 
 @pytest.fixture(scope="module")
@@ -118,20 +134,36 @@ def test_init_over_a_file_is_refused(tmp_path: Path) -> None:
 
 
 def test_init_under_a_read_only_directory_is_a_config_error(tmp_path: Path) -> None:
-    # Prepare: a read-only folder (as root, a read-only bind mount in a private mount namespace)
+    # Prepare
     locked = tmp_path / "locked"
     locked.mkdir()
-    argv = [*SCRIPT, "init", str(locked / "alliance")]
-    if os.geteuid() != 0:
-        locked.chmod(0o555)
-        command = argv
-    else:
-        mount = 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && shift && exec "$@"'
-        command = ["unshare", "-m", "sh", "-c", mount, "sh", str(locked), *argv]
     # Execute
-    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    result = run_on_read_only(locked, [*SCRIPT, "init", str(locked / "alliance")])
     # Assert
-    assert "mount:" not in result.stderr, f"could not make a read-only mount for the test: {result.stderr}"
     assert result.returncode == 3, result.stderr
     assert result.stderr.startswith("error [config]: cannot create the alliance")
     assert list(locked.iterdir()) == []
+
+
+def test_a_view_of_a_missing_peer_database_creates_nothing(alliance_dir: Path, tmp_path: Path) -> None:
+    # Prepare: a copy whose only member lost its database
+    copy = tmp_path / "copy"
+    shutil.copytree(alliance_dir, copy)
+    for file in (copy / "orgs" / "registrar").glob("peer.db*"):
+        file.unlink()
+    # Execute
+    code, _out, err = invoke(["blocks", str(copy)])
+    # Assert: refused, and no empty database left that a later verify could take for a ledger
+    assert code == 5 and "no peer database" in err, err
+    assert not list((copy / "orgs" / "registrar").glob("peer.db*"))
+
+
+def test_views_read_a_read_only_copy(alliance_dir: Path, tmp_path: Path) -> None:
+    # Prepare
+    copy = tmp_path / "copy"
+    shutil.copytree(alliance_dir, copy)
+    # Execute
+    result = run_on_read_only(copy, [*SCRIPT, "blocks", str(copy), "--json"])
+    # Assert
+    assert result.returncode == 0, result.stderr
+    assert [header["height"] for header in json.loads(result.stdout)] == [0]

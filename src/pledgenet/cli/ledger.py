@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pledgenet.cli import app
-from pledgenet.errors import IntegrityError, StoreUnreadable
+from pledgenet.errors import IntegrityError, NotFound, StoreUnreadable
 from pledgenet.ledger.alliance import Alliance, MemberSpec, read_config
 from pledgenet.ledger.peer import Peer
 
@@ -29,8 +29,12 @@ def _peer(directory: Path, org: str) -> Peer:
     chosen = org or config.orgs[0]
     if chosen not in config.orgs:
         raise typer.BadParameter(f"no member {chosen!r}; members: {', '.join(config.orgs)}")
-    return Peer(directory / "orgs" / chosen / "peer.db", contracts=all_contracts(), org=chosen,
-                genesis_hash=config.genesis_hash)  # fmt: skip
+    path = directory / "orgs" / chosen / "peer.db"
+    if not path.is_file():  # a view creates nothing: an empty database would pass for a ledger
+        raise NotFound(
+            f"member {chosen!r} has no peer database at {path} (`pledgenet verify` checks them all)"
+        )
+    return Peer(path, contracts=all_contracts(), org=chosen, genesis_hash=config.genesis_hash, read_only=True)
 
 
 def _print_json(value: Any) -> None:
