@@ -7,7 +7,7 @@ import sys
 from contextlib import redirect_stderr, redirect_stdout
 
 import pledgenet.cli.commands  # noqa: F401  (registers the commands)
-from pledgenet.cli import app
+from pledgenet.cli.app import app
 from pledgenet.cli.run import run
 
 

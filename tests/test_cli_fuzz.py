@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cli_invoke import invoke
-from pledgenet.cli import app
+from pledgenet.cli.app import app
 
 ROOT: Any = typer.main.get_command(app)
 PARSED_ONLY = {("demo",), ("fl", "run"), ("sim", "register"), ("sim", "calibrate")}
@@ -51,13 +51,13 @@ small_ints = st.integers(0, 3).map(str) | st.sampled_from(NOT_INT)
 def places(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """The directories an argument may name: the alliance and every kind of wrong one."""
     root = tmp_path_factory.mktemp("cli-fuzz")
-    code, _out, err = invoke(["init", str(root / "alliance")])
+    code, _out, err = invoke(["init", "--dir", str(root / "alliance")])
     assert code == 0, err
     (root / "file.txt").write_text("not a directory")
     (root / "empty").mkdir()
     for name, text in {
-        "format-only": '{"format": "pledgenet-alliance"}',
-        "orgs-five": '{"format": "pledgenet-alliance", "alliance": "a", "genesis_hash": "h", "orgs": 5}',
+        "format-only": '{"format": "pledgenet-alliance", "version": 2}',
+        "orgs-five": '{"format": "pledgenet-alliance", "version": 2, "alliance": "a", "orgs": 5}',
         "not-json": "{",
         "a-list": "[1, 2]",
     }.items():

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from cli_invoke import assert_clean_refusal, invoke
+from pledgenet.ledger.alliance import VERSION
 
 SCRIPT = [sys.executable, "-c", "from pledgenet.cli import main; main()"]
 
@@ -34,28 +35,23 @@ def run_on_read_only(directory: Path, argv: list[str]) -> subprocess.CompletedPr
 @pytest.fixture(scope="module")
 def alliance_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("refusals") / "alliance"
-    code, _out, err = invoke(["init", str(directory), "--member", "registrar:registrar,governing"])
+    code, _out, err = invoke(["init", "--dir", str(directory), "--member", "registrar:registrar,governing"])
     assert code == 0, err
     return directory
+
+
+HEADER = {"format": "pledgenet-alliance", "version": VERSION}
 
 
 @pytest.mark.parametrize(
     ("config", "field"),
     [
-        ({"format": "pledgenet-alliance"}, "'alliance'"),
-        ({"format": "pledgenet-alliance", "alliance": "a", "genesis_hash": "h", "orgs": 5}, "'orgs'"),
-        ({"format": "pledgenet-alliance", "alliance": "a", "genesis_hash": "h", "orgs": ["../x"]}, "'orgs'"),
-        ({"format": "pledgenet-alliance", "alliance": 7, "genesis_hash": "h", "orgs": ["a"]}, "'alliance'"),
-        (
-            {
-                "format": "pledgenet-alliance",
-                "alliance": "a",
-                "genesis_hash": "h",
-                "orgs": ["a"],
-                "limits": [1],
-            },
-            "'limits'",
-        ),
+        ({"format": "pledgenet-alliance"}, "format"),
+        (HEADER, "'alliance'"),
+        ({**HEADER, "alliance": "a", "genesis_hash": "h", "orgs": 5}, "'orgs'"),
+        ({**HEADER, "alliance": "a", "genesis_hash": "h", "orgs": ["../x"]}, "'orgs'"),
+        ({**HEADER, "alliance": 7, "genesis_hash": "h", "orgs": ["a"]}, "'alliance'"),
+        ({**HEADER, "alliance": "a", "genesis_hash": "h", "orgs": ["a"], "limits": [1]}, "'limits'"),
     ],
 )
 @pytest.mark.parametrize("command", ["verify", "blocks"])
@@ -65,7 +61,7 @@ def test_a_broken_alliance_json_is_a_config_error_naming_the_field(
     # Prepare
     (tmp_path / "alliance.json").write_text(json.dumps(config))
     # Execute
-    code, _out, err = invoke([command, str(tmp_path)])
+    code, _out, err = invoke([command, "--dir", str(tmp_path)])
     # Assert
     assert code == 3 and err.startswith("error [config]:") and field in err, err
     assert_clean_refusal(code, err)
@@ -74,9 +70,9 @@ def test_a_broken_alliance_json_is_a_config_error_naming_the_field(
 @pytest.mark.parametrize(
     "argv",
     [
-        ["block", "{dir}", "99999999999999999999999"],
-        ["block", "{dir}", "--", "-99999999999999999999999"],
-        ["block", "{dir}", "--", "-1"],
+        ["block", "--dir", "{dir}", "99999999999999999999999"],
+        ["block", "--dir", "{dir}", "--", "-99999999999999999999999"],
+        ["block", "--dir", "{dir}", "--", "-1"],
     ],
 )
 def test_a_height_past_64_bits_is_not_found(alliance_dir: Path, argv: list[str]) -> None:
@@ -89,7 +85,7 @@ def test_a_height_past_64_bits_is_not_found(alliance_dir: Path, argv: list[str])
 @pytest.mark.parametrize("last", ["-99999999999999999999999", "99999999999999999999999", "0"])
 def test_blocks_last_takes_any_integer(alliance_dir: Path, last: str) -> None:
     # Execute
-    code, out, err = invoke(["blocks", str(alliance_dir), "--last", last, "--json"])
+    code, out, err = invoke(["blocks", "--dir", str(alliance_dir), "--last", last, "--json"])
     # Assert: the last N blocks, none for N <= 0, all of them for a huge N
     assert code == 0, err
     heights = [header["height"] for header in json.loads(out)]
@@ -99,7 +95,9 @@ def test_blocks_last_takes_any_integer(alliance_dir: Path, last: str) -> None:
 def test_a_key_that_is_not_utf8_is_refused_in_one_line(alliance_dir: Path) -> None:
     # Execute: the shell passes the byte 0xff as it is (os.fsencode keeps it through argv)
     result = subprocess.run(
-        [*SCRIPT, "state", str(alliance_dir), os.fsdecode(b"gov/\xff")], capture_output=True, text=True
+        [*SCRIPT, "state", "--dir", str(alliance_dir), os.fsdecode(b"gov/\xff")],
+        capture_output=True,
+        text=True,
     )
     # Assert
     assert result.returncode == 5, result.stderr
@@ -112,9 +110,11 @@ def test_a_refused_init_leaves_nothing_and_the_next_one_works(tmp_path: Path) ->
     given_empty, fresh = tmp_path / "given", tmp_path / "new" / "deeper"
     given_empty.mkdir()
     # Execute
-    refusals = [invoke(["init", str(where), "--member", "a:nosuchrole"]) for where in (given_empty, fresh)]
+    refusals = [
+        invoke(["init", "--dir", str(where), "--member", "a:nosuchrole"]) for where in (given_empty, fresh)
+    ]
     left_behind = [*given_empty.iterdir(), *tmp_path.glob("new*")]
-    again = invoke(["init", str(given_empty), "--member", "a:registrar,governing"])
+    again = invoke(["init", "--dir", str(given_empty), "--member", "a:registrar,governing"])
     # Assert
     for code, _out, err in refusals:
         assert code == 3 and "nosuchrole" in err, err
@@ -127,7 +127,7 @@ def test_init_over_a_file_is_refused(tmp_path: Path) -> None:
     # Prepare
     (tmp_path / "taken").write_text("mine")
     # Execute
-    code, _out, err = invoke(["init", str(tmp_path / "taken")])
+    code, _out, err = invoke(["init", "--dir", str(tmp_path / "taken")])
     # Assert
     assert code == 3 and "not a directory" in err, err
     assert (tmp_path / "taken").read_text() == "mine"
@@ -138,7 +138,7 @@ def test_init_under_a_read_only_directory_is_a_config_error(tmp_path: Path) -> N
     locked = tmp_path / "locked"
     locked.mkdir()
     # Execute
-    result = run_on_read_only(locked, [*SCRIPT, "init", str(locked / "alliance")])
+    result = run_on_read_only(locked, [*SCRIPT, "init", "--dir", str(locked / "alliance")])
     # Assert
     assert result.returncode == 3, result.stderr
     assert result.stderr.startswith("error [config]: cannot create the alliance")
@@ -152,7 +152,7 @@ def test_a_view_of_a_missing_peer_database_creates_nothing(alliance_dir: Path, t
     for file in (copy / "orgs" / "registrar").glob("peer.db*"):
         file.unlink()
     # Execute
-    code, _out, err = invoke(["blocks", str(copy)])
+    code, _out, err = invoke(["blocks", "--dir", str(copy)])
     # Assert: refused, and no empty database left that a later verify could take for a ledger
     assert code == 5 and "no peer database" in err, err
     assert not list((copy / "orgs" / "registrar").glob("peer.db*"))
@@ -163,7 +163,7 @@ def test_views_read_a_read_only_copy(alliance_dir: Path, tmp_path: Path) -> None
     copy = tmp_path / "copy"
     shutil.copytree(alliance_dir, copy)
     # Execute
-    result = run_on_read_only(copy, [*SCRIPT, "blocks", str(copy), "--json"])
+    result = run_on_read_only(copy, [*SCRIPT, "blocks", "--dir", str(copy), "--json"])
     # Assert
     assert result.returncode == 0, result.stderr
     assert [header["height"] for header in json.loads(result.stdout)] == [0]

@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 from ledger_helpers import FOUNDERS
 
+from pledgenet.contracts.catalog import init_alliance
 from pledgenet.ledger.alliance import Alliance
 
 
 @pytest.fixture
 def alliance(tmp_path: Path) -> Iterator[Alliance]:
-    with Alliance.init(tmp_path / "alliance", FOUNDERS) as created:
+    with init_alliance(tmp_path / "alliance", FOUNDERS) as created:
         yield created

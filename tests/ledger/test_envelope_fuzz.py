@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ledger_helpers import FOUNDERS, set_ttl
 
+from pledgenet.contracts.catalog import init_alliance
 from pledgenet.encoding import MAX_DEPTH
 from pledgenet.errors import MalformedTransaction
 from pledgenet.ledger.alliance import Alliance
@@ -150,7 +151,7 @@ def test_any_text_including_lone_surrogates_is_parsed_or_refused(text: str, esca
 
 @pytest.fixture(scope="module")
 def shared_alliance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Alliance]:
-    with Alliance.init(tmp_path_factory.mktemp("fuzz") / "alliance", FOUNDERS) as created:
+    with init_alliance(tmp_path_factory.mktemp("fuzz") / "alliance", FOUNDERS) as created:
         yield created
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from ledger_helpers import set_ttl
 
-from pledgenet.contracts.registry.args import identifier
+from pledgenet.contracts.register.args import identifier
 from pledgenet.crypto.identity import check_org_id
 from pledgenet.encoding import MAX_DEPTH
-from pledgenet.errors import BadRegistryArguments, IdentityError, MalformedTransaction
+from pledgenet.errors import BadRegisterArguments, IdentityError, MalformedTransaction
 from pledgenet.ledger.alliance import Alliance
 from pledgenet.ledger.transaction import (
     MAX_TX_BYTES,
@@ -144,7 +144,7 @@ def test_organisation_ids_and_register_identifiers_refuse_a_trailing_newline() -
     # Execute / Assert: the same `$` pitfall as the transaction type, in ids that end up inside state keys
     with pytest.raises(IdentityError):
         check_org_id("broker-a\n")
-    with pytest.raises(BadRegistryArguments):
+    with pytest.raises(BadRegisterArguments):
         identifier({"code": "600000\n"}, "code")
     check_org_id("broker-a")
     assert identifier({"code": "600000"}, "code") == "600000"

@@ -17,9 +17,8 @@ from pathlib import Path
 import pytest
 from ledger_helpers import FOUNDERS, set_ttl
 
-from pledgenet.ledger.alliance import Alliance
+from pledgenet.contracts.catalog import init_alliance, open_alliance, verify_alliance
 from pledgenet.ledger.store import BlockStore
-from pledgenet.ledger.verify import verify_alliance
 
 CLI = [sys.executable, "-c", "from pledgenet.cli import main; main()"]
 WIDE = {**os.environ, "COLUMNS": "500"}  # one report per line, whatever the path's length
@@ -38,7 +37,7 @@ def _replace_with_empty_database(directory: Path, org: str) -> None:
 @pytest.fixture
 def closed_alliance(tmp_path: Path) -> Path:
     directory = tmp_path / "alliance"
-    with Alliance.init(directory, FOUNDERS) as alliance:
+    with init_alliance(directory, FOUNDERS) as alliance:
         alliance.submit("gov.propose", set_ttl(1000), ["registrar"])
     return directory
 
@@ -63,7 +62,7 @@ def test_every_member_replaced_by_an_empty_database_is_a_failed_verify(closed_al
     for spec in FOUNDERS:
         _replace_with_empty_database(closed_alliance, spec.org)
     # Execute
-    result = run_cli("verify", str(closed_alliance))
+    result = run_cli("verify", "--dir", str(closed_alliance))
     # Assert
     assert result.returncode == 4, result.stdout + result.stderr
     assert "genesis missing" in result.stderr and "verified" not in result.stdout
@@ -77,7 +76,7 @@ def test_a_member_that_lost_its_last_blocks_is_reported_as_lagging(
     saved.mkdir()
     for file in _db_files(closed_alliance, "trust-c"):
         shutil.copy(file, saved / file.name)
-    with Alliance.open(closed_alliance) as alliance:
+    with open_alliance(closed_alliance) as alliance:
         alliance.submit("gov.propose", set_ttl(2000), ["registrar"])
     for file in _db_files(closed_alliance, "trust-c"):
         file.unlink()
@@ -96,10 +95,10 @@ def _read_only_verify(directory: Path) -> subprocess.CompletedProcess[str]:
     if os.geteuid() != 0:
         for path in [directory, *directory.rglob("*")]:
             path.chmod(path.stat().st_mode & 0o555)
-        return run_cli("verify", str(directory))
+        return run_cli("verify", "--dir", str(directory))
     script = 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && shift && exec "$@"'
     result = subprocess.run(
-        ["unshare", "-m", "sh", "-c", script, "sh", str(directory), *CLI, "verify", str(directory)],
+        ["unshare", "-m", "sh", "-c", script, "sh", str(directory), *CLI, "verify", "--dir", str(directory)],
         capture_output=True,
         text=True,
         timeout=120,
@@ -114,7 +113,7 @@ def test_verify_reads_an_intact_alliance_on_a_read_only_copy(closed_alliance: Pa
     # Prepare: a clean copy, or one taken while the peers were open (blocks still in their -wal files)
     copy = closed_alliance.parent / "audit"
     if with_wal:
-        with Alliance.open(closed_alliance) as alliance:
+        with open_alliance(closed_alliance) as alliance:
             alliance.submit("gov.propose", set_ttl(3000), ["registrar"])
             shutil.copytree(closed_alliance, copy)
         assert (copy / "orgs" / "registrar" / "peer.db-wal").stat().st_size > 0
@@ -134,7 +133,7 @@ def test_an_unreadable_database_is_reported_unreadable_not_tampered(closed_allia
     confine = [] if os.geteuid() != 0 else ["setpriv", "--bounding-set=-dac_override,-dac_read_search"]
     # Execute
     result = subprocess.run(
-        [*confine, *CLI, "verify", str(closed_alliance)],
+        [*confine, *CLI, "verify", "--dir", str(closed_alliance)],
         capture_output=True,
         text=True,
         timeout=120,

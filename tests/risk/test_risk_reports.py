@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from conftest import Tiny
+from risk_fixtures import Tiny
 
 from pledgenet.risk.reports import risk_report, weekly_statistics, write_risk_report, write_weekly_report
 from pledgenet.risk.stress import run_stress, standard_scenarios

@@ -33,10 +33,9 @@ from itertools import islice
 from typing import Any
 
 from pledgenet.ledger import codec
+from pledgenet.ledger.contract_api import MEMBER_PREFIX, PARAM_PREFIX
 from pledgenet.ledger.store import BlockStore
 
-MEMBER_PREFIX = "gov/member/"
-PARAM_PREFIX = "gov/param/"
 #: bytes of keys and values held before the older half is dropped
 DEFAULT_MAX_BYTES = 64 << 20
 _ENTRY_OVERHEAD = 64

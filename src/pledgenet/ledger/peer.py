@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pledgenet.contracts.base import Contract
 from pledgenet.crypto.identity import check_certificate
 from pledgenet.crypto.merkle import root_of_hashes
 from pledgenet.crypto.signing import BatchVerifier, PendingVerification, pack, shared_verifier, verify
@@ -51,9 +50,10 @@ from pledgenet.ledger.block import (
     tx_root,
 )
 from pledgenet.ledger.cache import StateCache
-from pledgenet.ledger.context import MEMBER_PREFIX, ExecutionContext, checked_bytes, encode_events
+from pledgenet.ledger.context import ExecutionContext, checked_bytes, encode_events
+from pledgenet.ledger.contract_api import MEMBER_PREFIX, Contract
 from pledgenet.ledger.ordering.base import ChainTip
-from pledgenet.ledger.queries import PeerQueries
+from pledgenet.ledger.peer_queries import PeerQueries
 from pledgenet.ledger.records import TxReceipt
 from pledgenet.ledger.store import BlockStore
 from pledgenet.ledger.transaction import Transaction, parse_envelope, raw_tx_id, signing_message

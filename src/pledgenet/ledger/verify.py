@@ -20,10 +20,11 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from pledgenet.contracts.base import Contract
 from pledgenet.crypto.signing import BatchVerifier
 from pledgenet.errors import IntegrityError, PledgenetError, StoreUnreadable
+from pledgenet.ledger.alliance import read_config
 from pledgenet.ledger.block import Block, BlockHeader
+from pledgenet.ledger.contract_api import Contract
 from pledgenet.ledger.peer import Peer
 from pledgenet.ledger.readonly import unreadable
 from pledgenet.ledger.store import BlockStore
@@ -138,16 +139,12 @@ def _compare_state(stored: BlockStore, fresh: Peer) -> tuple[int, str] | None:
     return height, f"world state differs from the replayed state at key(s) {keys[:5]}"
 
 
-def verify_alliance(directory: Path, *, contracts: list[Contract] | None = None) -> list[VerifyReport]:
+def verify_alliance(directory: Path, *, contracts: list[Contract]) -> list[VerifyReport]:
     """Verify every member peer database of an embedded alliance directory."""
-    from pledgenet.contracts.catalog import all_contracts
-    from pledgenet.ledger.alliance import read_config
-
     config = read_config(directory)
-    chosen = contracts if contracts is not None else all_contracts()
     reports = [
         verify_peer_database(
-            directory / "orgs" / org / "peer.db", contracts=chosen, genesis_hash=config.genesis_hash
+            directory / "orgs" / org / "peer.db", contracts=contracts, genesis_hash=config.genesis_hash
         )
         for org in config.orgs
     ]

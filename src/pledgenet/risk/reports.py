@@ -21,9 +21,16 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from pledgenet.errors import ConfigError
-from pledgenet.risk.book import BOARDS, STATUS_NAMES, Market, PledgeBook
+from pledgenet.risk.breakdowns import (
+    RATIO_BUCKETS,
+    by_group,
+    by_pledgee,
+    by_stock,
+    concentration,
+    ratio_bucket,
+)
+from pledgenet.risk.pledge_book import BOARDS, STATUS_NAMES, Market, PledgeBook
 from pledgenet.risk.valuation import Valuation
-from pledgenet.risk.views import RATIO_BUCKETS, by_group, by_pledgee, by_stock, concentration, ratio_bucket
 
 WEEKLY_COLUMNS = (
     "code",
