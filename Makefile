@@ -4,13 +4,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format typecheck bench clean
+.PHONY: demo test lint format typecheck bench clean deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
+
+# PostgreSQL and etcd from Debian's packages (apt, as root; nothing to do when present)
+deps:
+	.ci/system-deps
 
 demo: $(STAMP)
 	$(BIN)/pledgenet demo --dir demo-alliance

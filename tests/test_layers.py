@@ -39,6 +39,7 @@ FLOORS: dict[str, int] = {
     "fl": 5,
     "risk": 6,
     "sim": 7,
+    "devcluster": 7,  # throwaway local etcd and PostgreSQL servers (tests, cluster up)
     "demo": 8,
     "cli": 9,
 }

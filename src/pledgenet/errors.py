@@ -24,7 +24,8 @@ checks every code the sources raise.
     │   ├── StateDivergence         a peer computed another state root than the block header says
     │   ├── IntegrityError          a stored block or state no longer matches its hashes
     │   ├── StoreUnreadable         a peer database cannot be read (access, lock, I/O): nothing judged
-    │   └── NotFound                no such block, transaction or key
+    │   ├── NotFound                no such block, transaction or key
+    │   └── OrderingUnavailable     the ordering service (etcd) did not answer or refused: nothing ordered
     ├── ContractError               a business rule refused the operation (the tx is invalid, nothing changed)
     │   ├── GovernanceError         votes, members, parameters
     │   └── RegisterError           the pledge register (see pledgenet.contracts.register)
@@ -145,6 +146,12 @@ class StoreUnreadable(LedgerError):
 
 class NotFound(LedgerError):
     code = "not_found"
+
+
+class OrderingUnavailable(LedgerError):
+    """The ordering cluster is unreachable, has no quorum, or refused the request: resubmit later."""
+
+    code = "ordering_unavailable"
 
 
 class ContractError(PledgenetError):

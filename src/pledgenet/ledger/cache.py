@@ -8,7 +8,7 @@ refreshed by ``applied`` with the writes of each block *after* its database tran
 
 Why it is correct:
 
-* committed state changes only in ``BlockStore.commit_block``, and the peer calls ``applied`` with exactly
+* committed state changes only in ``Store.commit_block``, and the peer calls ``applied`` with exactly
   the block's writes right after that commit returns; a block that fails (invalid header, divergence, a
   crash-test fault inside the commit, a database error) commits nothing and leaves the cache as it was;
 * reads inside a block go first to the transaction's write buffer, then to the block overlay, and only
@@ -34,7 +34,7 @@ from typing import Any
 
 from pledgenet.ledger import codec
 from pledgenet.ledger.contract_api import MEMBER_PREFIX, PARAM_PREFIX
-from pledgenet.ledger.store import BlockStore
+from pledgenet.ledger.store import Store
 
 #: bytes of keys and values held before the older half is dropped
 DEFAULT_MAX_BYTES = 64 << 20
@@ -52,7 +52,7 @@ def decode_value(data: bytes) -> Any:
 
 
 class StateCache:
-    """Committed values by key, read through from the peer's ``BlockStore``."""
+    """Committed values by key, read through from the peer's ``Store``."""
 
     __slots__ = (
         "_bytes",
@@ -66,7 +66,7 @@ class StateCache:
         "misses",
     )
 
-    def __init__(self, store: BlockStore, *, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+    def __init__(self, store: Store, *, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         self._store = store
         self._max_bytes = max_bytes
         self._values: dict[str, bytes | None] = {}

@@ -24,7 +24,7 @@ from pledgenet.errors import ContractError, EndorsementMissing, GovernanceError,
 from pledgenet.ledger import codec
 from pledgenet.ledger.cache import StateCache, decode_value
 from pledgenet.ledger.contract_api import MEMBER_PREFIX, PARAM_PREFIX
-from pledgenet.ledger.store import BlockStore
+from pledgenet.ledger.store import Store
 
 __all__ = ["MEMBER_PREFIX", "PARAM_PREFIX", "ExecutionContext", "checked_bytes", "encode_events"]
 
@@ -60,7 +60,7 @@ class ExecutionContext:
     def __init__(
         self,
         *,
-        store: BlockStore,
+        store: Store,
         state: StateCache,
         overlay: dict[str, bytes | None],
         tx_id: str,

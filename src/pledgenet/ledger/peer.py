@@ -55,7 +55,7 @@ from pledgenet.ledger.contract_api import MEMBER_PREFIX, Contract
 from pledgenet.ledger.ordering.base import ChainTip
 from pledgenet.ledger.peer_queries import PeerQueries
 from pledgenet.ledger.records import TxReceipt
-from pledgenet.ledger.store import BlockStore
+from pledgenet.ledger.store import open_store
 from pledgenet.ledger.transaction import Transaction, parse_envelope, raw_tx_id, signing_message
 from pledgenet.ledger.writeset import INDEX_BITS, MAX_BLOCK_TXS
 
@@ -88,7 +88,7 @@ class Peer(PeerQueries):
         read_only: bool = False,
     ) -> None:
         #: ``read_only``: for views (the CLI's), also of a read-only copy; such a peer applies no block
-        self.store = BlockStore(path, durability=durability, read_only=read_only)
+        self.store = open_store(path, durability=durability, read_only=read_only)
         #: committed state values in memory, refreshed after each committed block
         self.state_cache = StateCache(self.store)
         self.org = org

@@ -10,7 +10,7 @@ from pledgenet.errors import NotFound
 from pledgenet.ledger.block import Block, BlockHeader, effects_leaf_hashes, outcome_leaf, tx_leaf_hashes
 from pledgenet.ledger.proofs import KeyProof, TxProof
 from pledgenet.ledger.records import Event, KeyVersion, SignedHeader, TxReceipt, TxRecord
-from pledgenet.ledger.store import BlockStore
+from pledgenet.ledger.store import Store
 
 
 def _text(value: str, what: str) -> str:
@@ -41,7 +41,7 @@ def _receipt(row: tuple[Any, ...]) -> TxReceipt:
 class PeerQueries:
     """Read side of a peer (mixed into ``Peer``)."""
 
-    store: BlockStore
+    store: Store
 
     @property
     def height(self) -> int:  # pragma: no cover - provided by Peer

@@ -20,6 +20,8 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
+
 from pledgenet.crypto.signing import BatchVerifier
 from pledgenet.errors import IntegrityError, PledgenetError, StoreUnreadable
 from pledgenet.ledger.alliance import read_config
@@ -27,7 +29,7 @@ from pledgenet.ledger.block import Block, BlockHeader
 from pledgenet.ledger.contract_api import Contract
 from pledgenet.ledger.peer import Peer
 from pledgenet.ledger.readonly import unreadable
-from pledgenet.ledger.store import BlockStore
+from pledgenet.ledger.store import DATABASE_ERRORS, Store, is_postgres_url, open_store
 from pledgenet.ledger.writeset import height_of
 
 
@@ -55,26 +57,29 @@ class VerifyReport:
 
 
 def verify_peer_database(
-    path: Path, *, contracts: list[Contract], genesis_hash: str, verifier: BatchVerifier | None = None
+    path: Path | str, *, contracts: list[Contract], genesis_hash: str, verifier: BatchVerifier | None = None
 ) -> VerifyReport:
-    """Check one peer database; never raises for a bad database, reports it."""
-    if not path.is_file():
+    """Check one peer database (a SQLite path or a ``postgresql://`` URL); never raises for a bad
+    database, reports it."""
+    if not is_postgres_url(str(path)) and not Path(path).is_file():
         return VerifyReport(str(path), False, -1, 0, "the peer database is missing")
     try:
-        stored = BlockStore(path, read_only=True)
+        stored = open_store(path, read_only=True)
     except StoreUnreadable as exc:
         return VerifyReport(str(path), False, -1, None, exc.message, unreadable=True)
     except IntegrityError as exc:
         return VerifyReport(str(path), False, -1, 0, f"the database does not open: {exc}")
+    path = stored.path
     fresh = Peer(":memory:", contracts=contracts, genesis_hash=genesis_hash, verifier=verifier)
     top = -1
     try:
-        top = _top(stored)
-        bad = _replay(stored, fresh, top) if top >= 0 else (0, "the database holds no block: genesis missing")
+        heights = stored.heights()
+        top = max(heights, default=-1)
+        bad = _replay(stored, fresh, heights) if heights else (0, "the database holds no block: genesis missing")
         if bad is None:
             bad = _compare_state(stored, fresh)
-    except sqlite3.Error as exc:
-        if unreadable(exc):
+    except DATABASE_ERRORS as exc:
+        if _unreadable(exc):
             return VerifyReport(str(path), False, top, None, f"cannot read {path}: {exc}", unreadable=True)
         bad = (0, f"the database is damaged: {exc}")
     finally:
@@ -85,13 +90,15 @@ def verify_peer_database(
     return VerifyReport(str(path), False, top, bad[0], bad[1])
 
 
-def _top(stored: BlockStore) -> int:
-    top = stored.db.execute("SELECT max(height) FROM blocks").fetchone()[0]
-    return -1 if top is None else int(top)
+def _unreadable(error: BaseException) -> bool:
+    """An access or I/O problem (the file, or the PostgreSQL server, could not be read), not damage."""
+    if isinstance(error, sqlite3.Error):
+        return unreadable(error)
+    return isinstance(error, psycopg.OperationalError)
 
 
-def _replay(stored: BlockStore, fresh: Peer, top: int) -> tuple[int, str] | None:
-    heights = [int(row[0]) for row in stored.db.execute("SELECT height FROM blocks ORDER BY height")]
+def _replay(stored: Store, fresh: Peer, heights: list[int]) -> tuple[int, str] | None:
+    top = max(heights, default=-1)
     if heights != list(range(top + 1)):
         missing = next(h for h in range(top + 1) if h >= len(heights) or heights[h] != h)
         return missing, "block missing from the store"
@@ -103,10 +110,7 @@ def _replay(stored: BlockStore, fresh: Peer, top: int) -> tuple[int, str] | None
             header = BlockHeader.decode(header_bytes)
             if header.height != height:
                 return height, f"the header stored at height {height} says height {header.height}"
-            stored_hash = stored.db.execute("SELECT hash FROM blocks WHERE height = ?", (height,)).fetchone()[
-                0
-            ]
-            if stored_hash != header.hash:
+            if stored.block_hash(height) != header.hash:
                 return height, "the stored block hash does not match the header"
             fresh.apply_block(Block(header, signature, tuple(stored.block_envelopes(height))))
         except PledgenetError as error:
@@ -124,7 +128,7 @@ def _replay(stored: BlockStore, fresh: Peer, top: int) -> tuple[int, str] | None
     return None
 
 
-def _compare_state(stored: BlockStore, fresh: Peer) -> tuple[int, str] | None:
+def _compare_state(stored: Store, fresh: Peer) -> tuple[int, str] | None:
     mine = fresh.store.state_rows()
     theirs = stored.state_rows()
     differing = mine ^ theirs

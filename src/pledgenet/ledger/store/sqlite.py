@@ -1,4 +1,4 @@
-"""A peer's block store and world state in one SQLite database.
+"""A peer's block store and world state in one SQLite database (the embedded default backend).
 
 Tables::
 
@@ -30,13 +30,15 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from pledgenet.errors import ConfigError, IntegrityError, StoreUnreadable
 from pledgenet.ledger.checkpoint import BACKSTOP_PAGES, Checkpointer
 from pledgenet.ledger.readonly import ReadOnlyDatabase, unreadable
-from pledgenet.ledger.writeset import NO_POSITION, decode, height_of, index_of, position
+from pledgenet.ledger.store.base import BlockRow, Store, prefix_upper
+from pledgenet.ledger.writeset import NO_POSITION, height_of, index_of, position
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -73,12 +75,7 @@ def _blob(value: Any) -> bytes:
     return value.encode() if isinstance(value, str) else bytes(value)
 
 
-def prefix_upper(prefix: str) -> str:
-    """The smallest string above every string that starts with ``prefix``."""
-    return prefix + "\U0010ffff"
-
-
-class BlockStore:
+class BlockStore(Store):
     """SQLite access for one peer. Only ``commit_block`` writes; everything else reads."""
 
     def __init__(self, path: Path | str, *, durability: str = "process", read_only: bool = False) -> None:
@@ -170,26 +167,21 @@ class BlockStore:
         ).fetchall()
         return [(str(key), _blob(value)) for key, value in rows]
 
-    def history(self, key: str) -> list[tuple[int, int, str, bytes | None]]:
-        """Every version of ``key``, oldest first: ``(height, idx, tx_id, value or None if deleted)``."""
-        versions: list[tuple[int, int, str, bytes | None]] = []
-        pos = self.get_entry(key)[1]
-        while pos != NO_POSITION:
-            height, idx = height_of(pos), index_of(pos)
-            row = self.db.execute(
-                "SELECT w.data, t.tx_id FROM writes w JOIN txs t ON t.height = ? AND t.idx = ?"
-                " WHERE w.pos = ?",
-                (height, idx, pos),
-            ).fetchone()
-            entry = None if row is None else next((e for e in decode(_blob(row[0])) if e[0] == key), None)
-            if entry is None or not entry[1] < pos:
-                raise IntegrityError(f"the history of {key!r} breaks at height {height}, transaction {idx}")
-            versions.append((height, idx, str(row[1]), entry[2]))
-            pos = entry[1]
-        versions.reverse()
-        return versions
+    def version_row(self, pos: int) -> tuple[bytes, str] | None:
+        row = self.db.execute(
+            "SELECT w.data, t.tx_id FROM writes w JOIN txs t ON t.height = ? AND t.idx = ? WHERE w.pos = ?",
+            (height_of(pos), index_of(pos), pos),
+        ).fetchone()
+        return None if row is None else (_blob(row[0]), str(row[1]))
 
-    def block_row(self, height: int) -> tuple[bytes, bytes, bytes, bytes] | None:
+    def heights(self) -> list[int]:
+        return [int(row[0]) for row in self.db.execute("SELECT height FROM blocks ORDER BY height")]
+
+    def block_hash(self, height: int) -> str | None:
+        row = self.db.execute("SELECT hash FROM blocks WHERE height = ?", (height,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def block_row(self, height: int) -> BlockRow | None:
         """(header, signature, effects_root, state_root_after) of one block."""
         row = self.db.execute(
             "SELECT header, signature, effects_root, state_root_after FROM blocks WHERE height = ?", (height,)
@@ -222,14 +214,6 @@ class BlockStore:
         ).fetchall()
         return [(int(pos), _blob(data)) for pos, data in rows]
 
-    def block_writes(self, height: int) -> list[tuple[str, int, bytes | None]]:
-        """``(key, idx, value or None)`` of every write of block ``height``, in commit order."""
-        return [
-            (key, index_of(pos), value)
-            for pos, data in self.write_set_rows(height)
-            for key, _previous, value in decode(data)
-        ]
-
     def state_rows(self) -> set[tuple[Any, ...]]:
         """Every live key's ``(key, position, offset, length)`` as stored (``verify`` compares them raw)."""
         return set(self.db.execute("SELECT key, pos, off, len FROM state"))
@@ -257,7 +241,7 @@ class BlockStore:
         deletes: list[tuple[str, int]],
         write_sets: list[tuple[int, bytes]],
         meta: list[tuple[str, str]] | None = None,
-        midway: Any = None,
+        midway: Callable[[int], None] | None = None,
     ) -> None:
         """Write one whole block atomically."""
         db = self.db
