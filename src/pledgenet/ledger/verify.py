@@ -75,7 +75,11 @@ def verify_peer_database(
     try:
         heights = stored.heights()
         top = max(heights, default=-1)
-        bad = _replay(stored, fresh, heights) if heights else (0, "the database holds no block: genesis missing")
+        bad = (
+            _replay(stored, fresh, heights)
+            if heights
+            else (0, "the database holds no block: genesis missing")
+        )
         if bad is None:
             bad = _compare_state(stored, fresh)
     except DATABASE_ERRORS as exc:
