@@ -37,11 +37,13 @@ FLOORS: dict[str, int] = {
     "contracts": 4,
     "register": 5,
     "fl": 5,
+    "attest": 5,
     "risk": 6,
     "sim": 7,
     "devcluster": 7,  # throwaway local etcd and PostgreSQL servers (tests, cluster up)
     "demo": 8,
-    "cli": 9,
+    "node": 9,
+    "cli": 10,
 }
 
 

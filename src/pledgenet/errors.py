@@ -55,7 +55,14 @@ checks every code the sources raise.
     ├── DataError                   input data: missing columns, wrong types, empty sets
     │   ├── MissingPrice            a stock the risk engine must value has no published close (never filled)
     │   └── CorporateActionMismatch the register and the exchange disagree on a stock's splits or bonus shares
-    └── AccessDenied                an organisation is not entitled to read what it asked for
+    ├── AccessDenied                an organisation is not entitled to read what it asked for
+    └── AttestationError            trusted execution: evidence, the alliance's policy, key release
+        ├── EvidenceMalformed       the quote, its collateral or the evidence record does not parse
+        ├── EvidenceRefused         the quote does not verify (signature, certificate chain, CRL, TCB level)
+        ├── CollateralExpired       the verification time is outside the collateral's issueDate..nextUpdate
+        ├── PolicyRefused           evidence type, TCB status, advisory or measurement outside the policy
+        ├── ReportDataMismatch      the report data does not commit to the worker's X25519 key
+        └── WorkerNotAttested       the worker's attestation is not valid now (unknown, expired, revoked)
 """
 
 from __future__ import annotations
@@ -308,6 +315,52 @@ class CorporateActionMismatch(DataError):
 
 class AccessDenied(PledgenetError):
     code = "access_denied"
+
+
+class AttestationError(PledgenetError):
+    code = "attestation"
+    codes = (
+        "bad_attest_arguments",
+        "not_operator",
+        "duplicate_dataset",
+        "unknown_dataset",
+        "not_owner",
+        "unknown_request",
+        "request_closed",
+        "duplicate_job",
+        "not_released",
+    )
+
+
+class EvidenceMalformed(AttestationError):
+    code = "evidence_malformed"
+
+
+class EvidenceRefused(AttestationError):
+    code = "evidence_refused"
+
+
+class CollateralExpired(AttestationError):
+    code = "collateral_expired"
+
+
+class PolicyRefused(AttestationError):
+    code = "policy_refused"
+    codes = (
+        "evidence_type_not_allowed",
+        "tcb_status_not_accepted",
+        "advisory_not_accepted",
+        "measurement_not_allowed",
+        "development_only",
+    )
+
+
+class ReportDataMismatch(AttestationError):
+    code = "report_data_mismatch"
+
+
+class WorkerNotAttested(AttestationError):
+    code = "worker_not_attested"
 
 
 def _classes(root: type[PledgenetError]) -> list[type[PledgenetError]]:
