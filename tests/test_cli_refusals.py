@@ -46,20 +46,24 @@ HEADER = {"format": "pledgenet-alliance", "version": VERSION}
 @pytest.mark.parametrize(
     ("config", "field"),
     [
-        ({"format": "pledgenet-alliance"}, "format"),
-        (HEADER, "'alliance'"),
-        ({**HEADER, "alliance": "a", "genesis_hash": "h", "orgs": 5}, "'orgs'"),
-        ({**HEADER, "alliance": "a", "genesis_hash": "h", "orgs": ["../x"]}, "'orgs'"),
-        ({**HEADER, "alliance": 7, "genesis_hash": "h", "orgs": ["a"]}, "'alliance'"),
-        ({**HEADER, "alliance": "a", "genesis_hash": "h", "orgs": ["a"], "limits": [1]}, "'limits'"),
+        (json.dumps({"format": "pledgenet-alliance"}), "format"),
+        (json.dumps(HEADER), "'alliance'"),
+        (json.dumps({**HEADER, "alliance": "a", "genesis_hash": "h", "orgs": 5}), "'orgs'"),
+        (json.dumps({**HEADER, "alliance": "a", "genesis_hash": "h", "orgs": ["../x"]}), "'orgs'"),
+        (json.dumps({**HEADER, "alliance": 7, "genesis_hash": "h", "orgs": ["a"]}), "'alliance'"),
+        (
+            json.dumps({**HEADER, "alliance": "a", "genesis_hash": "h", "orgs": ["a"], "limits": [1]}),
+            "'limits'",
+        ),
+        ("[" * 5000 + "]" * 5000, "not a pledgenet alliance directory"),
     ],
 )
 @pytest.mark.parametrize("command", ["verify", "blocks"])
 def test_a_broken_alliance_json_is_a_config_error_naming_the_field(
-    tmp_path: Path, config: dict[str, object], field: str, command: str
+    tmp_path: Path, config: str, field: str, command: str
 ) -> None:
     # Prepare
-    (tmp_path / "alliance.json").write_text(json.dumps(config))
+    (tmp_path / "alliance.json").write_text(config)
     # Execute
     code, _out, err = invoke([command, "--dir", str(tmp_path)])
     # Assert

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +19,8 @@ import pytest
 from ledger_helpers import FOUNDERS, set_ttl
 
 from pledgenet.contracts.catalog import init_alliance, open_alliance, verify_alliance
+from pledgenet.errors import IntegrityError
+from pledgenet.ledger.block import Block
 from pledgenet.ledger.store import BlockStore
 
 CLI = [sys.executable, "-c", "from pledgenet.cli import main; main()"]
@@ -145,3 +148,19 @@ def test_an_unreadable_database_is_reported_unreadable_not_tampered(closed_allia
     assert "UNREADABLE" in result.stdout and "BAD" not in result.stdout
     assert "first bad height" not in result.stdout + result.stderr
     assert result.stdout.count("heights 0..1 verified") == len(FOUNDERS) - 1
+
+
+def test_a_header_nested_thousands_deep_is_reported_not_a_crash(closed_alliance: Path) -> None:
+    # Prepare: a tampered header row (the standard decoder recurses once per level)
+    deep = b'{"height":' + b"[" * 5000 + b"]" * 5000 + b"}"
+    database = sqlite3.connect(closed_alliance / "orgs" / "bank-b" / "peer.db")
+    with database:
+        database.execute("UPDATE blocks SET header = ? WHERE height = 1", (deep,))
+    database.close()
+    # Execute
+    reports = {Path(r.path).parent.name: r for r in verify_alliance(closed_alliance)}
+    # Assert
+    assert not reports["bank-b"].ok and reports["bank-b"].first_bad_height == 1
+    assert "does not decode" in reports["bank-b"].reason
+    with pytest.raises(IntegrityError):
+        Block.decode(b'{"header":' + b"[" * 5000 + b"]" * 5000 + b"}")

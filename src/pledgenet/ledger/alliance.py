@@ -95,7 +95,7 @@ class _Config:
 def is_alliance_dir(directory: Path) -> bool:
     try:
         return json.loads((directory / CONFIG_FILE).read_text()).get("format") == FORMAT
-    except (OSError, ValueError, AttributeError):
+    except (OSError, ValueError, AttributeError, RecursionError):
         return False
 
 
