@@ -319,7 +319,7 @@ class AccessDenied(PledgenetError):
 
 class AttestationError(PledgenetError):
     code = "attestation"
-    codes = (
+    codes: tuple[str, ...] = (
         "bad_attest_arguments",
         "not_operator",
         "duplicate_dataset",
