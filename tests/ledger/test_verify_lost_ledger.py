@@ -18,10 +18,11 @@ from pathlib import Path
 import pytest
 from ledger_helpers import FOUNDERS, set_ttl
 
-from pledgenet.contracts.catalog import init_alliance, open_alliance, verify_alliance
+from pledgenet.contracts.catalog import all_contracts, init_alliance, open_alliance, verify_alliance
 from pledgenet.errors import IntegrityError
 from pledgenet.ledger.block import Block
 from pledgenet.ledger.store import BlockStore
+from pledgenet.ledger.verify import verify_peer_database
 
 CLI = [sys.executable, "-c", "from pledgenet.cli import main; main()"]
 WIDE = {**os.environ, "COLUMNS": "500"}  # one report per line, whatever the path's length
@@ -164,3 +165,13 @@ def test_a_header_nested_thousands_deep_is_reported_not_a_crash(closed_alliance:
     assert "does not decode" in reports["bank-b"].reason
     with pytest.raises(IntegrityError):
         Block.decode(b'{"header":' + b"[" * 5000 + b"]" * 5000 + b"}")
+
+
+def test_a_postgresql_store_that_does_not_answer_is_unreadable_not_tampered() -> None:
+    # Prepare: nothing listens on port 1
+    url = "postgresql://nobody@127.0.0.1:1/ledger?connect_timeout=2"
+    # Execute
+    report = verify_peer_database(url, contracts=all_contracts(), genesis_hash="00" * 32)
+    # Assert
+    assert report.unreadable and not report.ok and report.first_bad_height is None
+    assert "cannot reach" in report.reason
