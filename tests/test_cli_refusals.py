@@ -171,3 +171,13 @@ def test_views_read_a_read_only_copy(alliance_dir: Path, tmp_path: Path) -> None
     # Assert
     assert result.returncode == 0, result.stderr
     assert [header["height"] for header in json.loads(result.stdout)] == [0]
+
+
+def test_an_error_quoting_a_newline_stays_on_one_line(alliance_dir: Path) -> None:
+    # Execute
+    code, _out, err = invoke(
+        ["risk", "stress", "--dir", str(alliance_dir), "--date", "2024-01-01\nforged line"]
+    )
+    # Assert: the input is quoted escaped, not spread over lines a log reader would take for two errors
+    assert_clean_refusal(code, err)
+    assert "\\n" in err

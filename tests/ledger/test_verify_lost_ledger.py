@@ -144,7 +144,7 @@ def test_an_unreadable_database_is_reported_unreadable_not_tampered(closed_allia
         env=WIDE,
     )
     # Assert: its own exit code and words; the readable members are verified
-    assert result.returncode == 11, result.stdout + result.stderr
+    assert result.returncode == 12, result.stdout + result.stderr
     assert result.stderr.startswith("error [store_unreadable]:")
     assert "UNREADABLE" in result.stdout and "BAD" not in result.stdout
     assert "first bad height" not in result.stdout + result.stderr
