@@ -50,12 +50,14 @@ checks every code the sources raise.
     │   │   └── PeerAborted         a peer stopped mid-protocol (its failure, or its link lost) and said so
     │   ├── CuckooFailure           PSI cuckoo hashing could not place every item (rare; rerun)
     │   ├── ShareError              too few, duplicate or inconsistent secret shares
+    │   │   └── BelowThreshold      too few clients survived a secure-aggregation stage: no sum, refused
     │   ├── WeakParameters          a key or security parameter below the safe minimum
     │   └── EnvelopeError           a sealed envelope is malformed, tampered with or the key does not fit
     ├── DataError                   input data: missing columns, wrong types, empty sets
     │   ├── MissingPrice            a stock the risk engine must value has no published close (never filled)
     │   └── CorporateActionMismatch the register and the exchange disagree on a stock's splits or bonus shares
     ├── AccessDenied                an organisation is not entitled to read what it asked for
+    │   └── NotAuthenticated        no valid client credentials for this node (the API's 401)
     └── AttestationError            trusted execution: evidence, the alliance's policy, key release
         ├── EvidenceMalformed       the quote, its collateral or the evidence record does not parse
         ├── EvidenceRefused         the quote does not verify (signature, certificate chain, CRL, TCB level)
@@ -96,7 +98,7 @@ class LedgerError(PledgenetError):
 
 class MalformedTransaction(LedgerError):
     code = "malformed"
-    codes: tuple[str, ...] = ("too_large", "wrong_alliance")
+    codes: tuple[str, ...] = ("too_large", "wrong_alliance", "foreign_submitter")
 
 
 class InvalidSignature(LedgerError):
@@ -114,10 +116,24 @@ class IdentityError(LedgerError):
         "certificate_revoked",
         "forged_certificate",
         "malformed_certificate",
+        "root_expired",
+        "root_not_yet_valid",
         "unknown_issuer",
         "unknown_role",
         "unknown_signer",
         "wrong_certificate",
+        # client certificates a member issues for its node's API (crypto.client_credential)
+        "bad_client_name",
+        "client_issuer_key_mismatch",
+        "not_a_client_certificate",
+        "client_of_no_member",
+        "client_certificate_unknown_issuer",
+        "client_certificate_bad_issuer_key",
+        "client_certificate_forged",
+        "client_certificate_malformed",
+        "client_certificate_not_yet_valid",
+        "client_certificate_expired",
+        "client_certificate_revoked",
     )
 
 
@@ -153,6 +169,7 @@ class StoreUnreadable(LedgerError):
 
 class NotFound(LedgerError):
     code = "not_found"
+    codes: tuple[str, ...] = ("not_committed", "no_closes")
 
 
 class OrderingUnavailable(LedgerError):
@@ -273,7 +290,13 @@ class KeyMismatch(PrivacyError):
 
 class EncodingOverflow(PrivacyError):
     code = "encoding_overflow"
-    codes: tuple[str, ...] = ("bad_codec", "bad_layout", "bad_shape")
+    codes: tuple[str, ...] = (
+        "bad_codec",
+        "bad_layout",
+        "bad_shape",
+        "ring_overflow",
+        "aggregate_out_of_bounds",
+    )
 
 
 class ProtocolError(PrivacyError):
@@ -292,8 +315,13 @@ class ShareError(PrivacyError):
     code = "share"
 
 
+class BelowThreshold(ShareError):
+    code = "below_threshold"
+
+
 class WeakParameters(PrivacyError):
     code = "weak_parameters"
+    codes: tuple[str, ...] = ("bad_ring", "bad_secagg", "ring_too_small")
 
 
 class EnvelopeError(PrivacyError):
@@ -315,6 +343,24 @@ class CorporateActionMismatch(DataError):
 
 class AccessDenied(PledgenetError):
     code = "access_denied"
+    codes: tuple[str, ...] = ("not_this_member",)
+
+
+class NotAuthenticated(AccessDenied):
+    code = "not_authenticated"
+    codes: tuple[str, ...] = (
+        "no_credentials",
+        "bad_nonce",
+        "bad_timestamp",
+        "stale_request",
+        "bad_request_signature",
+        "replayed_request",
+        "no_session",
+        "session_revoked",
+        "csrf",
+        "malformed_credential",
+        "credential_key_mismatch",
+    )
 
 
 class AttestationError(PledgenetError):

@@ -11,5 +11,6 @@ from pledgenet.cli import (  # noqa: F401  (imported for their side effect: regi
     pledge,  # pledge (operations, show/list/contract/events), holdings, stats weekly
     register_admin,  # security, account
     risk,  # risk contracts/views/stress/cascade/alerts/report
+    serve,  # serve, client-key issue/revoke
     sim,  # sim calibrate/register
 )
