@@ -113,7 +113,7 @@ def test_every_command_parses_its_arguments_or_refuses_them(path: tuple[str, ...
     words = texts | ints | st.sampled_from([opt for param in command.params for opt in param.opts])
 
     # Execute / Assert: click parses the words or raises its usage error, whatever they are
-    @settings(max_examples=15, deadline=None)
+    @settings(max_examples=10, deadline=None)
     @given(argv=st.lists(words, max_size=6))
     def parse(argv: list[str]) -> None:
         try:
@@ -129,7 +129,7 @@ def test_every_command_parses_its_arguments_or_refuses_them(path: tuple[str, ...
 @pytest.mark.parametrize("path", RUN, ids=" ".join)
 def test_every_command_runs_or_refuses_cleanly(path: tuple[str, ...], places: dict[str, str]) -> None:
     # Execute / Assert
-    @settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=5, deadline=None, suppress_health_check=list(HealthCheck))
     @given(words=arguments(path, places))
     def run_once(words: list[str]) -> None:
         code, _out, err = invoke(words)
