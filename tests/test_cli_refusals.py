@@ -181,3 +181,35 @@ def test_an_error_quoting_a_newline_stays_on_one_line(alliance_dir: Path) -> Non
     # Assert: the input is quoted escaped, not spread over lines a log reader would take for two errors
     assert_clean_refusal(code, err)
     assert "\\n" in err
+
+
+@pytest.mark.parametrize("port", ["-1", "65536", "99999999999999999999999"])
+def test_serve_refuses_a_port_out_of_range_in_one_line(alliance_dir: Path, port: str) -> None:
+    # Execute
+    code, _out, err = invoke(["serve", "--dir", str(alliance_dir), "--as", "registrar", "--port", port])
+    # Assert
+    assert code == 3 and "port" in err, err
+    assert_clean_refusal(code, err)
+
+
+@pytest.mark.parametrize("org", ["../../etc", "x" * 300, "a/b"])
+def test_client_keys_refuse_an_org_that_is_no_organisation_id(alliance_dir: Path, org: str) -> None:
+    # Execute: the org names a folder under orgs/, so it must be an organisation id
+    revoked = invoke(["client-key", "revoke", "--dir", str(alliance_dir), "--as", org, "7"])
+    issued = invoke(
+        [
+            "client-key",
+            "issue",
+            "--dir",
+            str(alliance_dir),
+            "--as",
+            org,
+            "--out",
+            str(alliance_dir / "c.cred"),
+        ]
+    )
+    # Assert
+    for code, _out, err in (revoked, issued):
+        assert "bad_org_id" in err, err
+        assert_clean_refusal(code, err)
+    assert not (alliance_dir / "c.cred").exists()
