@@ -55,8 +55,10 @@ def decode(data: bytes) -> Any:
     """Decode canonical bytes; refuse anything that does not re-encode to the same bytes."""
     try:
         value = json.loads(data)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError included
         raise MalformedTransaction(f"not valid canonical JSON: {exc}") from None
+    except RecursionError:
+        raise MalformedTransaction("value nested too deeply") from None
     if canonical(value) != data:
         raise MalformedTransaction("encoding is not canonical (key order, spacing or number form)")
     return value

@@ -23,6 +23,7 @@ checks every code the sources raise.
     │   ├── UnknownOperation        no contract or operation of that name
     │   ├── StateDivergence         a peer computed another state root than the block header says
     │   ├── IntegrityError          a stored block or state no longer matches its hashes
+    │   ├── StoreUnreadable         a peer database cannot be read (access, lock, I/O): nothing judged
     │   ├── NotFound                no such block, transaction or key
     │   └── OrderingUnavailable     the ordering service (etcd) did not answer or refused: nothing ordered
     ├── ContractError               a business rule refused the operation (the tx is invalid, nothing changed)
@@ -171,6 +172,12 @@ class StateDivergence(LedgerError):
 
 class IntegrityError(LedgerError):
     code = "integrity"
+
+
+class StoreUnreadable(LedgerError):
+    """The file could not be read at all; unlike ``IntegrityError`` this says nothing about its content."""
+
+    code = "store_unreadable"
 
 
 class NotFound(LedgerError):

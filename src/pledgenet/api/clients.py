@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 
 from pledgenet.crypto.client_credential import ClientCredential, issue_client_credential
-from pledgenet.crypto.identity import load_certificate
+from pledgenet.crypto.identity import check_org_id, load_certificate
 from pledgenet.crypto.keystore import Member
 from pledgenet.errors import ConfigError, NotFound
 
@@ -22,6 +22,7 @@ REVOKED_FILE = "revoked.json"
 
 
 def clients_dir(directory: Path, org: str) -> Path:
+    check_org_id(org)  # a path component: no '..', no '/', at most 63 characters
     return Path(directory) / "orgs" / org / "clients"
 
 
@@ -29,7 +30,7 @@ def issue(
     directory: Path, org: str, *, name: str, now_ms: int, days: int = 365, out: Path | None = None
 ) -> ClientCredential:
     """Issue ``name`` a credential from ``org``'s keys in ``directory``; write it to ``out`` (0600)."""
-    member_dir = Path(directory) / "orgs" / org
+    member_dir = clients_dir(directory, org).parent
     if not (member_dir / "signing.key").exists():
         raise NotFound(f"no keys of member {org!r} in {directory}")
     member = Member.load(org, member_dir)

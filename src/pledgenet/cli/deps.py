@@ -23,6 +23,7 @@ import typer
 from rich.console import Console
 
 from pledgenet.contracts.catalog import all_contracts, open_alliance
+from pledgenet.errors import NotFound
 from pledgenet.ledger.alliance import read_config
 from pledgenet.ledger.peer import Peer
 from pledgenet.ledger.records import TxReceipt
@@ -60,13 +61,18 @@ def member_client(directory: Path, org: str) -> Iterator[RegisterClient]:
 
 
 def member_peer(directory: Path, org: str) -> Peer:
-    """Member ``org``'s peer of the alliance in ``directory`` (the first member's when ``org`` is empty)."""
+    """Member ``org``'s peer of the alliance in ``directory`` (the first member's when ``org`` is empty),
+    opened read-only: views write nothing and also read a read-only copy."""
     config = read_config(directory)
     chosen = org or config.orgs[0]
     if chosen not in config.orgs:
         raise typer.BadParameter(f"no member {chosen!r}; members: {', '.join(config.orgs)}")
-    return Peer(directory / "orgs" / chosen / "peer.db", contracts=all_contracts(), org=chosen,
-                genesis_hash=config.genesis_hash)  # fmt: skip
+    path = directory / "orgs" / chosen / "peer.db"
+    if not path.is_file():  # a view creates nothing: an empty database would pass for a ledger
+        raise NotFound(
+            f"member {chosen!r} has no peer database at {path} (`pledgenet verify` checks them all)"
+        )
+    return Peer(path, contracts=all_contracts(), org=chosen, genesis_hash=config.genesis_hash, read_only=True)
 
 
 def print_json(value: Any, *, sort_keys: bool = True) -> None:

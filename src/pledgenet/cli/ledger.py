@@ -18,7 +18,7 @@ from pledgenet.cli.app import app
 from pledgenet.cli.deps import DirOpt, JsonOpt, OrgOpt, console, print_json
 from pledgenet.cli.sources import CredentialOpt, LedgerDirOpt, NodeOpt, ledger_source
 from pledgenet.contracts.catalog import init_alliance
-from pledgenet.errors import IntegrityError
+from pledgenet.errors import IntegrityError, StoreUnreadable
 from pledgenet.ledger.alliance import MemberSpec
 
 
@@ -71,14 +71,21 @@ def verify(directory: DirOpt, as_json: JsonOpt = False) -> None:
         for report in reports:
             if report.ok:
                 console.print(f"[green]ok[/]  {report.path}: heights 0..{report.height} verified")
+            elif report.unreadable:
+                console.print(f"[yellow]UNREADABLE[/] {report.path}: {report.reason}")
             else:
                 console.print(
                     f"[red]BAD[/] {report.path}: first bad height {report.first_bad_height}: {report.reason}"
                 )
-    bad = [report for report in reports if not report.ok]
+    bad = [report for report in reports if not report.ok and not report.unreadable]
     if bad:
         first = min(report.first_bad_height or 0 for report in bad)
         raise IntegrityError(f"verification failed; first bad height {first} ({bad[0].reason})")
+    unread = [report for report in reports if report.unreadable]
+    if unread:
+        raise StoreUnreadable(
+            f"{len(unread)} peer database(s) could not be read, so were not verified ({unread[0].reason})"
+        )
 
 
 @app.command("blocks")

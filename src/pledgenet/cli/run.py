@@ -13,6 +13,7 @@ EXIT_CODES: list[tuple[type[errors.PledgenetError], int]] = [
     (errors.ConfigError, 3),
     (errors.IntegrityError, 4),
     (errors.StateDivergence, 4),
+    (errors.StoreUnreadable, 12),
     (errors.NotFound, 5),
     (errors.AccessDenied, 6),
     (errors.DataError, 7),
@@ -22,6 +23,15 @@ EXIT_CODES: list[tuple[type[errors.PledgenetError], int]] = [
     (errors.AttestationError, 11),
     (errors.PledgenetError, 1),
 ]
+
+
+#: control characters as escapes, so that an error stays one line whatever input its message quotes
+_ONE_LINE = {code: f"\\x{code:02x}" for code in range(32)} | {9: "\\t", 10: "\\n", 13: "\\r"}
+
+
+def one_line(message: str) -> str:
+    """``message`` on one line: newlines and other control characters (from quoted input) escaped."""
+    return message.translate(_ONE_LINE)
 
 
 def exit_code_for(error: errors.PledgenetError) -> int:
@@ -40,5 +50,5 @@ def run(app: typer.Typer) -> None:
     try:
         app()
     except errors.PledgenetError as error:
-        print(f"error [{error.code}]: {error.message}", file=sys.stderr)
+        print(f"error [{error.code}]: {one_line(error.message)}", file=sys.stderr)
         sys.exit(exit_code_for(error))

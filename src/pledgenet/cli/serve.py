@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 
 from pledgenet.cli.app import app
 from pledgenet.cli.deps import AsOpt, DirOpt
+from pledgenet.errors import ConfigError
 
 client_key_app = typer.Typer(
     help="Client credentials a member issues to its own people.", no_args_is_help=True
@@ -33,7 +35,11 @@ def serve(
 
     # what is not given on the command line comes from PLEDGENET_API_* or the defaults
     given = {name: value for name, value in (("host", host), ("port", port)) if value is not None}
-    settings = ApiSettings.model_validate(given)
+    try:
+        settings = ApiSettings.model_validate(given)
+    except ValidationError as error:  # --port out of range, or a bad PLEDGENET_API_* variable
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        raise ConfigError(f"API settings refused: {problems}") from None
     backend = open_embedded(directory, org)
     try:
         application = create_app(backend, settings, revoked=lambda: clients.revoked_serials(directory, org))

@@ -57,12 +57,12 @@ ORDERER_ROLE = "orderer"
 OID_ROLES = x509.ObjectIdentifier("2.25.195959469219611365488771395177081089830.1")
 OID_ENCRYPTION_KEY = x509.ObjectIdentifier("2.25.195959469219611365488771395177081089830.2")
 
-ORG_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+ORG_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")  # fullmatch: no trailing newline
 DEFAULT_VALIDITY_DAYS = 3650
 
 
 def check_org_id(org: str) -> None:
-    if not isinstance(org, str) or not ORG_ID.match(org):
+    if not isinstance(org, str) or not ORG_ID.fullmatch(org):
         raise IdentityError(
             f"organisation id {org!r} is not valid (lowercase letters, digits, '-', '_'; at most 63)",
             code="bad_org_id",

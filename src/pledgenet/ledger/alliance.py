@@ -39,7 +39,7 @@ from pledgenet.crypto.identity import (
     save_signing_key,
 )
 from pledgenet.crypto.keystore import Member, new_member
-from pledgenet.errors import ConfigError, MalformedTransaction, NotFound
+from pledgenet.errors import ConfigError, IdentityError, IntegrityError, MalformedTransaction, NotFound
 from pledgenet.ledger.block import Block
 from pledgenet.ledger.contract_api import Contract, genesis_params
 from pledgenet.ledger.ordering.base import BatchLimits, sign_block
@@ -95,7 +95,7 @@ class _Config:
 def is_alliance_dir(directory: Path) -> bool:
     try:
         return json.loads((directory / CONFIG_FILE).read_text()).get("format") == FORMAT
-    except (OSError, ValueError, AttributeError):
+    except (OSError, ValueError, AttributeError, RecursionError):
         return False
 
 
@@ -110,7 +110,24 @@ def read_config(directory: Path) -> _Config:
             "registrar's verdicts bind their context; format 2 named the transactions register.*): create "
             "the alliance again"
         )
-    return _Config(data["alliance"], data["genesis_hash"], list(data["orgs"]), dict(data.get("limits", {})))
+    where = f"{directory / CONFIG_FILE}"
+    for name in ("alliance", "genesis_hash"):
+        if not isinstance(data.get(name), str) or not data[name]:
+            raise ConfigError(f"{where}: '{name}' must be a non-empty string")
+    orgs, limits = data.get("orgs"), data.get("limits", {})
+    if not isinstance(orgs, list) or not orgs or not all(isinstance(org, str) and org for org in orgs):
+        raise ConfigError(f"{where}: 'orgs' must be a non-empty list of organisation ids")
+    for org in orgs:
+        try:
+            check_org_id(org)
+        except IdentityError as error:
+            raise ConfigError(f"{where}: 'orgs': {error.message}") from None
+    known = set(BatchLimits.__dataclass_fields__)
+    if not isinstance(limits, dict) or not all(
+        key in known and type(value) is int and value > 0 for key, value in limits.items()
+    ):
+        raise ConfigError(f"{where}: 'limits' must map some of {sorted(known)} to positive integers")
+    return _Config(data["alliance"], data["genesis_hash"], list(orgs), dict(limits))
 
 
 class Alliance:
@@ -168,6 +185,8 @@ class Alliance:
         default one); the genesis parameters are their defaults overlaid with ``params``.
         """
         directory = Path(directory)
+        if directory.exists() and not directory.is_dir():
+            raise ConfigError(f"{directory} exists and is not a directory")
         if directory.exists() and any(directory.iterdir()):
             raise ConfigError(f"{directory} exists and is not empty")
         if not members:
@@ -179,63 +198,74 @@ class Alliance:
         alliance_id = alliance_id or f"pledgenet-{uuid.uuid4().hex[:12]}"
         now = clock()
         root_key, root_pem = issue_root(alliance_id, now_ms=now)
-        directory.mkdir(parents=True, exist_ok=True)
-        save_signing_key(directory / "root" / "root.key", root_key)
-        (directory / "root" / "root.pem").write_text(root_pem)
-        orderer_key = SigningKey.generate()
-        orderer_pem = issue_certificate(
-            root_key,
-            root_pem,
-            org=ORDERER_ID,
-            roles=[ORDERER_ROLE],
-            signing_public=orderer_key.public_bytes,
-            encryption_public=None,
-            now_ms=now,
-        )
-        save_signing_key(directory / ORDERER_ID / "signing.key", orderer_key)
-        (directory / ORDERER_ID / "certificate.pem").write_text(orderer_pem)
-        founders = []
-        for spec in members:
-            member = new_member(
-                spec.org, spec.roles, root_key=root_key, root_certificate_pem=root_pem, now_ms=now
+        created = _first_missing(directory)  # what a refused init removes again (nothing else)
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            save_signing_key(directory / "root" / "root.key", root_key)
+            (directory / "root" / "root.pem").write_text(root_pem)
+            orderer_key = SigningKey.generate()
+            orderer_pem = issue_certificate(
+                root_key,
+                root_pem,
+                org=ORDERER_ID,
+                roles=[ORDERER_ROLE],
+                signing_public=orderer_key.public_bytes,
+                encryption_public=None,
+                now_ms=now,
             )
-            member.save(directory / "orgs" / spec.org)
-            founders.append(admission_args(member, spec.roles, spec.name))
-        genesis_params_all = {**genesis_params(contracts), **(params or {})}
-        body = make_body(
-            alliance_id,
-            GENESIS_TYPE,
-            {
-                "alliance": alliance_id,
-                "root_certificate": root_pem,
-                "orderers": {ORDERER_ID: orderer_pem},
-                "members": founders,
-                "params": genesis_params_all,
-            },
-            [ROOT_SIGNER],
-            1,
-        )
-        envelope = encode_envelope(body, [root_key.sign(signing_message(body_digest(body)))])
-        genesis = sign_block(
-            alliance=alliance_id,
-            producer=ORDERER_ID,
-            key=orderer_key,
-            tip=None,
-            timestamp=now,
-            txs=[envelope],
-        )
-        limit_fields = limits.__dict__ if limits else {}
-        config = _Config(alliance_id, genesis.hash, [spec.org for spec in members], dict(limit_fields))
-        for spec in members:
-            peer = Peer(
-                directory / "orgs" / spec.org / "peer.db",
-                contracts=contracts,
-                org=spec.org,
-                genesis_hash=genesis.hash,
+            save_signing_key(directory / ORDERER_ID / "signing.key", orderer_key)
+            (directory / ORDERER_ID / "certificate.pem").write_text(orderer_pem)
+            founders = []
+            for spec in members:
+                member = new_member(
+                    spec.org, spec.roles, root_key=root_key, root_certificate_pem=root_pem, now_ms=now
+                )
+                member.save(directory / "orgs" / spec.org)
+                founders.append(admission_args(member, spec.roles, spec.name))
+            genesis_params_all = {**genesis_params(contracts), **(params or {})}
+            body = make_body(
+                alliance_id,
+                GENESIS_TYPE,
+                {
+                    "alliance": alliance_id,
+                    "root_certificate": root_pem,
+                    "orderers": {ORDERER_ID: orderer_pem},
+                    "members": founders,
+                    "params": genesis_params_all,
+                },
+                [ROOT_SIGNER],
+                1,
             )
-            peer.apply_block(genesis)
-            peer.close()
-        config.save(directory)
+            envelope = encode_envelope(body, [root_key.sign(signing_message(body_digest(body)))])
+            genesis = sign_block(
+                alliance=alliance_id,
+                producer=ORDERER_ID,
+                key=orderer_key,
+                tip=None,
+                timestamp=now,
+                txs=[envelope],
+            )
+            limit_fields = limits.__dict__ if limits else {}
+            config = _Config(alliance_id, genesis.hash, [spec.org for spec in members], dict(limit_fields))
+            for spec in members:
+                peer = Peer(
+                    directory / "orgs" / spec.org / "peer.db",
+                    contracts=contracts,
+                    org=spec.org,
+                    genesis_hash=genesis.hash,
+                )
+                try:
+                    peer.apply_block(genesis)
+                finally:
+                    peer.close()
+            config.save(directory)
+        except BaseException as error:
+            _remove_partial(directory, created)
+            if isinstance(error, OSError):
+                raise ConfigError(f"cannot create the alliance in {directory}: {error}") from None
+            if isinstance(error, IntegrityError):  # the peers refused the genesis (an unknown role, ...)
+                raise ConfigError(f"the founding members are refused: {error.message}") from None
+            raise
         return cls(directory, config, contracts=contracts, clock=clock)
 
     @classmethod
@@ -315,13 +345,18 @@ class Alliance:
         return self.submit_envelopes(envelopes)
 
     def submit_envelopes(self, envelopes: list[bytes]) -> list[TxReceipt]:
-        """Commit already signed envelopes; receipts in the same order."""
+        """Commit already signed envelopes; receipts in the same order.
+
+        A batch the orderer refuses (an envelope over the size limit, or not bytes) is refused whole and
+        nothing of it is ordered; every other envelope is judged by the peers on its own and gets a
+        receipt, a malformed one included (``valid`` false, code ``malformed``).
+        """
         ids = []
         for envelope in envelopes:
             try:
                 ids.append(parse_envelope(envelope).tx_id)
             except MalformedTransaction:  # the peers record it invalid under the raw envelope's hash
-                ids.append(raw_tx_id(envelope))
+                ids.append(raw_tx_id(envelope) if isinstance(envelope, bytes) else "")
         self.orderer.broadcast_many(envelopes)
         self.orderer.flush()
         return [self._take_receipt(tx_id) for tx_id in ids]
@@ -390,6 +425,28 @@ class Alliance:
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
         self.close()
+
+
+def _first_missing(directory: Path) -> Path | None:
+    """The outermost folder ``mkdir(parents=True)`` would create for ``directory`` (None: it exists)."""
+    missing = None
+    for folder in (directory, *directory.parents):
+        if folder.exists():
+            break
+        missing = folder
+    return missing
+
+
+def _remove_partial(directory: Path, created: Path | None) -> None:
+    """Undo a refused ``init``: remove the folders it created, or empty the folder it was given."""
+    if created is not None:
+        shutil.rmtree(created, ignore_errors=True)
+    elif directory.is_dir():
+        for child in directory.iterdir():
+            if child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child, ignore_errors=True)
+            else:
+                child.unlink(missing_ok=True)
 
 
 def admission_args(member: Member, roles: list[str], name: str) -> dict[str, Any]:

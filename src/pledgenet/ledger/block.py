@@ -77,7 +77,7 @@ class BlockHeader:
         try:
             fields = json.loads(data)
             header = cls(**fields)
-        except (ValueError, TypeError, UnicodeDecodeError):
+        except (ValueError, TypeError, RecursionError):  # UnicodeDecodeError is a ValueError
             raise IntegrityError("block header does not decode") from None
         if header.encode() != bytes(data):
             raise IntegrityError(f"block header at height {header.height} is not canonical")
@@ -124,7 +124,7 @@ class Block:
                 signature=bytes.fromhex(fields["signature"]),
                 txs=tuple(tx.encode() for tx in fields["txs"]),
             )
-        except (ValueError, TypeError, KeyError, AttributeError):
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
             raise IntegrityError("block does not decode") from None
 
 

@@ -85,8 +85,10 @@ class Peer(PeerQueries):
         genesis_hash: str | None = None,
         durability: str = "process",
         verifier: BatchVerifier | None = None,
+        read_only: bool = False,
     ) -> None:
-        self.store = open_store(path, durability=durability)
+        #: ``read_only``: for views (the CLI's), also of a read-only copy; such a peer applies no block
+        self.store = open_store(path, durability=durability, read_only=read_only)
         #: committed state values in memory, refreshed after each committed block
         self.state_cache = StateCache(self.store)
         self.org = org

@@ -13,6 +13,15 @@ from pledgenet.ledger.records import Event, KeyVersion, SignedHeader, TxReceipt,
 from pledgenet.ledger.store import Store
 
 
+def _text(value: str, what: str) -> str:
+    """``value`` when it can be stored as text; a name from a shell may hold undecodable bytes."""
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        raise NotFound(f"no {what} {value!r}: it is not valid UTF-8 text") from None
+    return value
+
+
 def _receipt(row: tuple[Any, ...]) -> TxReceipt:
     height, idx, tx_id, _envelope, tx_type, submitter, valid, code, message, result, events = row
     return TxReceipt(
@@ -40,32 +49,37 @@ class PeerQueries:
 
     def get(self, key: str) -> Any:
         """The current value of ``key``, or None."""
-        data = self.store.get(key)
+        data = self.store.get(_text(key, "key"))
         return None if data is None else json.loads(data)
 
     def range(self, prefix: str) -> list[tuple[str, Any]]:
         """Live keys starting with ``prefix``, sorted, with their values."""
-        return [(key, json.loads(value)) for key, value in self.store.range(prefix)]
+        return [(key, json.loads(value)) for key, value in self.store.range(_text(prefix, "key prefix"))]
 
     def history(self, key: str) -> list[KeyVersion]:
         """Every version of ``key``, oldest first, each with the transaction that wrote it."""
         return [
             KeyVersion(key, height, idx, tx_id, None if value is None else json.loads(value), value is None)
-            for height, idx, tx_id, value in self.store.history(key)
+            for height, idx, tx_id, value in self.store.history(_text(key, "key"))
         ]
 
     def tx(self, tx_id: str) -> TxRecord:
         """A transaction by id (the valid one when the same id also appears invalid elsewhere)."""
-        rows = self.store.tx_rows("tx_id = ? ORDER BY valid DESC, height, idx", (tx_id,))
+        rows = self.store.tx_rows(
+            "tx_id = ? ORDER BY valid DESC, height, idx", (_text(tx_id, "transaction"),)
+        )
         if not rows:
-            raise NotFound(f"no transaction {tx_id}")
+            raise NotFound(f"no transaction {tx_id!r}")
         return TxRecord(receipt=_receipt(rows[0]), envelope=bytes(rows[0][3]))
 
     def receipts_at(self, height: int) -> list[TxReceipt]:
+        if not 0 <= height <= self.height:  # also keeps integers past 64 bits away from SQLite
+            return []
         return [_receipt(row) for row in self.store.tx_rows("height = ? ORDER BY idx", (height,))]
 
     def events(self, since_height: int = 0) -> list[Event]:
         """Events of valid transactions from ``since_height`` on, in commit order."""
+        since_height = max(0, min(since_height, self.height + 1))  # SQLite integers are 64-bit
         rows = self.store.tx_rows("height >= ? AND events IS NOT NULL ORDER BY height, idx", (since_height,))
         return [
             Event(height=row[0], tx_id=row[2], name=event["name"], payload=event["payload"])
@@ -74,14 +88,16 @@ class PeerQueries:
         ]
 
     def header(self, height: int) -> SignedHeader:
-        row = self.store.block_row(height)
+        row = self.store.block_row(height) if 0 <= height <= self.height else None
         if row is None:
             raise NotFound(f"no block at height {height}")
         return SignedHeader(BlockHeader.decode(row[0]), row[1])
 
     def headers(self, start: int = 0, stop: int | None = None) -> list[SignedHeader]:
         """Signed headers of heights ``start`` .. ``stop - 1`` (to the tip by default)."""
-        end = self.height + 1 if stop is None else stop
+        top = self.height + 1
+        end = top if stop is None else max(0, min(stop, top))  # SQLite integers are 64-bit
+        start = max(0, min(start, top))
         return [SignedHeader(BlockHeader.decode(h), s) for h, s in self.store.headers(start, end)]
 
     def block(self, height: int) -> Block:
@@ -119,7 +135,7 @@ class PeerQueries:
 
     def key_proof(self, key: str) -> KeyProof:
         """Proof of the latest write of ``key`` (its current value, or its deletion)."""
-        versions = self.store.history(key)
+        versions = self.store.history(_text(key, "key"))
         if not versions:
             raise NotFound(f"key {key!r} was never written")
         height = versions[-1][0]

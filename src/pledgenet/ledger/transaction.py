@@ -25,14 +25,14 @@ from typing import Any
 import orjson
 
 from pledgenet.crypto.signing import TX_DOMAIN
-from pledgenet.encoding import check_value
+from pledgenet.encoding import MAX_DEPTH, check_value
 from pledgenet.errors import MalformedTransaction
 from pledgenet.ledger import codec
 
 MAX_TX_BYTES = 64 * 1024
 MAX_SIGNERS = 16
 MAX_NONCE = 2**63 - 1
-TX_TYPE = re.compile(r"^[a-z][a-z0-9_]{0,31}\.[a-z][a-z0-9_]{0,63}$")
+TX_TYPE = re.compile(r"[a-z][a-z0-9_]{0,31}\.[a-z][a-z0-9_]{0,63}")  # fullmatch: no trailing newline
 
 _dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
 
@@ -44,41 +44,56 @@ def _no_float(text: str) -> Any:
 _loads = json.JSONDecoder(parse_float=_no_float, parse_constant=_no_float).decode
 
 
+#: how deep a value may lie in an envelope: ``args`` sits two levels down (envelope, body), and inside it
+#: the limit is the one ``make_body`` applies (``encoding.MAX_DEPTH``), so the wire accepts what a body may be
+ENVELOPE_DEPTH = MAX_DEPTH + 2
+
+
 def _decode(data: bytes) -> Any:
     """Decode an envelope: orjson on the fast path, the standard decoder above where it matters.
 
     orjson reads a float (``1.5``) and also an integer beyond 64 bits as a Python float, so any float in
     its result sends the text to the standard decoder, whose verdict stands (``_no_float`` refuses real
-    floats, big integers decode exactly); so does text orjson refuses (``NaN``, lone surrogate escapes).
+    floats, big integers decode exactly); so does text orjson refuses (``NaN``, lone surrogate escapes,
+    nesting past its own limit of 1,024). Whatever decodes must lie within ``ENVELOPE_DEPTH``. The
+    decoders raise ``ValueError`` (orjson's ``JSONDecodeError``, the standard library's, a number past
+    Python's digit limit, ``UnicodeDecodeError``) and ``RecursionError`` (the standard decoder recurses
+    once per level): exactly those become ``MalformedTransaction``.
     """
     try:
         try:
             value = orjson.loads(data)
         except orjson.JSONDecodeError:
-            return _loads(data.decode())
+            value = _loads(data.decode())
+            _holds_float(value)  # checks the depth
+            return value
         if _holds_float(value):
-            return _loads(data.decode())
+            value = _loads(data.decode())
+            _holds_float(value)
         return value
-    except MalformedTransaction:
-        raise
-    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+    except RecursionError:
+        raise MalformedTransaction(f"value nested too deeply (the limit is {MAX_DEPTH} levels)") from None
+    except ValueError as exc:
         raise MalformedTransaction(f"not valid JSON: {exc}") from None
 
 
 def _holds_float(value: Any) -> bool:
-    """True when a decoded value holds a float anywhere (leaves are checked in place, containers queued)."""
+    """True when a decoded envelope holds a float anywhere (leaves are checked in place, containers
+    queued); raises ``MalformedTransaction`` when it holds a value deeper than ``ENVELOPE_DEPTH``."""
     if type(value) is float:
         return True
-    pending = [value] if type(value) in (dict, list) else []
+    pending = [(value, 0)] if type(value) in (dict, list) else []
     while pending:
-        container = pending.pop()
+        container, depth = pending.pop()
+        if depth >= ENVELOPE_DEPTH and container:  # its items would lie past the limit
+            raise MalformedTransaction(f"value nested too deeply (the limit is {MAX_DEPTH} levels)")
         for item in container.values() if type(container) is dict else container:
             kind = type(item)
             if kind is str or kind is int or kind is bool or item is None:
                 continue
             if kind is float:
                 return True
-            pending.append(item)
+            pending.append((item, depth + 1))
     return False
 
 
@@ -151,7 +166,7 @@ def _check_body(body: Any) -> None:
         missing, extra = sorted(_BODY_FIELDS - set(body)), sorted(set(body) - _BODY_FIELDS)
         raise MalformedTransaction(f"body fields wrong (missing {missing}, unexpected {extra})")
     tx_type, signers, nonce = body["type"], body["signers"], body["nonce"]
-    if not isinstance(tx_type, str) or not TX_TYPE.match(tx_type):
+    if not isinstance(tx_type, str) or not TX_TYPE.fullmatch(tx_type):
         raise MalformedTransaction(f"type {tx_type!r} is not '<contract>.<operation>'")
     if not isinstance(body["alliance"], str) or not body["alliance"]:
         raise MalformedTransaction("alliance must be a non-empty string")
@@ -194,6 +209,8 @@ def parse_envelope(data: bytes) -> Transaction:
         body_bytes = codec.dumps(body)
     except ValueError:  # a lone surrogate escape decodes to text that has no UTF-8 form
         raise MalformedTransaction("a string holds an unpaired surrogate (not valid Unicode)") from None
+    except RecursionError:  # not reached within ENVELOPE_DEPTH; kept so no input can escape as a crash
+        raise MalformedTransaction(f"value nested too deeply (the limit is {MAX_DEPTH} levels)") from None
     canonical = b'{"body":' + body_bytes + b',"signatures":' + codec.dumps(signatures) + b"}"
     if canonical != data:
         raise MalformedTransaction("encoding is not canonical (key order, spacing or number form)")

@@ -7,30 +7,43 @@ signature, re-executes every contract and re-derives the state root, halting on 
 stored outcomes, writes, effects root and state root of that height must equal the replayed ones.
 Finally the stored world state must equal the replayed one; a state row that differs names the height
 of the write it claims (or should have). The genesis block must hash to the alliance's genesis hash.
+
+A database that is missing or holds no block fails at height 0 (its genesis is missing), and
+``verify_alliance`` compares the members' heights: one that ends below another is reported as lagging.
+A database that cannot be read at all (permissions, a lock, a disk error) is reported ``unreadable``,
+never as tampering; a read-only copy is read as it is (``ledger.readonly``).
 """
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
+
 from pledgenet.crypto.signing import BatchVerifier
-from pledgenet.errors import IntegrityError, PledgenetError
+from pledgenet.errors import IntegrityError, PledgenetError, StoreUnreadable
 from pledgenet.ledger.alliance import read_config
 from pledgenet.ledger.block import Block, BlockHeader
 from pledgenet.ledger.contract_api import Contract
 from pledgenet.ledger.peer import Peer
+from pledgenet.ledger.readonly import unreadable
 from pledgenet.ledger.store import DATABASE_ERRORS, Store, is_postgres_url, open_store
 from pledgenet.ledger.writeset import height_of
 
 
 @dataclass(frozen=True)
 class VerifyReport:
+    """One member's verdict. ``unreadable``: the file could not be read (access, lock, I/O), so nothing
+    was judged; that is not evidence of tampering, and ``first_bad_height`` stays ``None``."""
+
     path: str
     ok: bool
     height: int
     first_bad_height: int | None = None
     reason: str = ""
+    unreadable: bool = False
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -39,6 +52,7 @@ class VerifyReport:
             "height": self.height,
             "first_bad_height": self.first_bad_height,
             "reason": self.reason,
+            "unreadable": self.unreadable,
         }
 
 
@@ -51,19 +65,26 @@ def verify_peer_database(
         return VerifyReport(str(path), False, -1, 0, "the peer database is missing")
     try:
         stored = open_store(path, read_only=True)
-        heights = stored.heights()
-    except DATABASE_ERRORS as exc:
-        return VerifyReport(str(path), False, -1, 0, f"the database does not open: {exc}")
+    except StoreUnreadable as exc:
+        return VerifyReport(str(path), False, -1, None, exc.message, unreadable=True)
     except IntegrityError as exc:
         return VerifyReport(str(path), False, -1, 0, f"the database does not open: {exc}")
-    top = max(heights, default=-1)
     path = stored.path
     fresh = Peer(":memory:", contracts=contracts, genesis_hash=genesis_hash, verifier=verifier)
+    top = -1
     try:
-        bad = _replay(stored, fresh, heights)
+        heights = stored.heights()
+        top = max(heights, default=-1)
+        bad = (
+            _replay(stored, fresh, heights)
+            if heights
+            else (0, "the database holds no block: genesis missing")
+        )
         if bad is None:
             bad = _compare_state(stored, fresh)
     except DATABASE_ERRORS as exc:
+        if _unreadable(exc):
+            return VerifyReport(str(path), False, top, None, f"cannot read {path}: {exc}", unreadable=True)
         bad = (0, f"the database is damaged: {exc}")
     finally:
         fresh.close()
@@ -71,6 +92,13 @@ def verify_peer_database(
     if bad is None:
         return VerifyReport(str(path), True, top)
     return VerifyReport(str(path), False, top, bad[0], bad[1])
+
+
+def _unreadable(error: BaseException) -> bool:
+    """An access or I/O problem (the file, or the PostgreSQL server, could not be read), not damage."""
+    if isinstance(error, sqlite3.Error):
+        return unreadable(error)
+    return isinstance(error, psycopg.OperationalError)
 
 
 def _replay(stored: Store, fresh: Peer, heights: list[int]) -> tuple[int, str] | None:
@@ -122,9 +150,37 @@ def _compare_state(stored: Store, fresh: Peer) -> tuple[int, str] | None:
 def verify_alliance(directory: Path, *, contracts: list[Contract]) -> list[VerifyReport]:
     """Verify every member peer database of an embedded alliance directory."""
     config = read_config(directory)
-    return [
+    reports = [
         verify_peer_database(
             directory / "orgs" / org / "peer.db", contracts=contracts, genesis_hash=config.genesis_hash
         )
         for org in config.orgs
     ]
+    return compare_members(dict(zip(config.orgs, reports, strict=True)))
+
+
+def compare_members(reports: dict[str, VerifyReport]) -> list[VerifyReport]:
+    """Members' heights against each other: a member whose own chain checks out but ends below the most
+    advanced member's is reported as lagging (its later blocks are lost to it), naming who is ahead.
+
+    A lag is what a crash between two members' commits leaves too; opening the alliance catches the
+    member up from the others. Unreadable databases take no part (their height is unknown).
+    """
+    readable = {org: report for org, report in reports.items() if not report.unreadable}
+    if not readable:
+        return list(reports.values())
+    leader = max(readable, key=lambda org: readable[org].height)
+    top = readable[leader].height
+    checked = []
+    for org, report in reports.items():
+        if report.ok and report.height < top:
+            report = VerifyReport(
+                report.path,
+                False,
+                report.height,
+                report.height + 1,
+                f"{org} lags: it holds heights 0..{report.height}, {leader} holds 0..{top} "
+                f"({top - report.height} block(s) missing here)",
+            )
+        checked.append(report)
+    return checked

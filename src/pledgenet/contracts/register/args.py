@@ -12,7 +12,7 @@ from typing import Any
 
 from pledgenet.errors import BadRegisterArguments
 
-_IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
+_IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")  # fullmatch: no trailing newline
 
 
 def text(args: Mapping[str, Any], name: str, *, default: str | None = None, limit: int = 200) -> str:
@@ -26,7 +26,7 @@ def text(args: Mapping[str, Any], name: str, *, default: str | None = None, limi
 def identifier(args: Mapping[str, Any], name: str, *, default: str | None = None) -> str:
     """A code, account or record number: letters, digits and ``._:-``, used inside state keys."""
     value = args.get(name, default)
-    if type(value) is not str or not _IDENTIFIER.match(value):
+    if type(value) is not str or not _IDENTIFIER.fullmatch(value):
         raise BadRegisterArguments(f"{name!r} must be 1-64 letters, digits or '._:-' (got {value!r})")
     return value
 

@@ -23,6 +23,16 @@ def wall_clock_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
+def _check_admissible(envelope: bytes) -> None:
+    """What the orderer refuses outright (everything else is judged by the peers, inside the block)."""
+    if not isinstance(envelope, bytes):
+        raise MalformedTransaction("an envelope is bytes")
+    if len(envelope) > MAX_TX_BYTES:
+        raise MalformedTransaction(
+            f"transaction is {len(envelope)} bytes; the limit is {MAX_TX_BYTES}", code="too_large"
+        )
+
+
 class SoloOrderer(Orderer):
     def __init__(
         self,
@@ -51,12 +61,7 @@ class SoloOrderer(Orderer):
         return len(self._pending)
 
     def broadcast(self, envelope: bytes) -> list[Block]:
-        if not isinstance(envelope, bytes):
-            raise MalformedTransaction("an envelope is bytes")
-        if len(envelope) > MAX_TX_BYTES:
-            raise MalformedTransaction(
-                f"transaction is {len(envelope)} bytes; the limit is {MAX_TX_BYTES}", code="too_large"
-            )
+        _check_admissible(envelope)
         if not self._pending:
             self._oldest_ms = self.clock()
         self._pending.append(envelope)
@@ -64,7 +69,13 @@ class SoloOrderer(Orderer):
         return self.cut_due()
 
     def broadcast_many(self, envelopes: list[bytes]) -> list[Block]:
-        """Accept many envelopes; cuts full blocks as they fill (the fast path of ``submit_many``)."""
+        """Accept many envelopes; cuts full blocks as they fill (the fast path of ``submit_many``).
+
+        The batch is accepted or refused whole: every envelope is checked before the first is queued, so a
+        refused batch leaves nothing pending to be committed later with someone else's submission.
+        """
+        for envelope in envelopes:
+            _check_admissible(envelope)
         blocks: list[Block] = []
         for envelope in envelopes:
             blocks.extend(self.broadcast(envelope))

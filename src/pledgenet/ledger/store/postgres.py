@@ -25,7 +25,7 @@ from typing import Any
 
 import psycopg
 
-from pledgenet.errors import ConfigError, IntegrityError
+from pledgenet.errors import ConfigError, IntegrityError, StoreUnreadable
 from pledgenet.ledger.store.base import BlockRow, Store, prefix_upper
 from pledgenet.ledger.writeset import NO_POSITION, height_of, index_of, position
 
@@ -73,6 +73,8 @@ class PostgresStore(Store):
         self.path = _redacted(url)
         try:
             self.db = psycopg.connect(url, autocommit=True)
+        except psycopg.OperationalError as exc:  # the server did not answer or let us in: not damage
+            raise StoreUnreadable(f"cannot reach the peer database {self.path}: {exc}") from None
         except psycopg.Error as exc:
             raise IntegrityError(f"cannot open the peer database {self.path}: {exc}") from None
         try:

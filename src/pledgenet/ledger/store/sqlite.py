@@ -34,8 +34,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pledgenet.errors import ConfigError, IntegrityError
+from pledgenet.errors import ConfigError, IntegrityError, StoreUnreadable
 from pledgenet.ledger.checkpoint import BACKSTOP_PAGES, Checkpointer
+from pledgenet.ledger.readonly import ReadOnlyDatabase, unreadable
 from pledgenet.ledger.store.base import BlockRow, Store, prefix_upper
 from pledgenet.ledger.writeset import NO_POSITION, height_of, index_of, position
 
@@ -82,9 +83,11 @@ class BlockStore(Store):
             raise ConfigError(f"durability must be one of {sorted(DURABILITY)}")
         self.path = str(path)
         self.checkpointer: Checkpointer | None = None
+        self._read_only: ReadOnlyDatabase | None = None
         try:
-            if read_only:
-                self.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None)
+            if read_only:  # also on a read-only mount (``ledger.readonly``)
+                self._read_only = ReadOnlyDatabase(self.path)
+                self.db = self._read_only.db
                 self._refuse_earlier_layout()
             else:
                 self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
@@ -96,12 +99,26 @@ class BlockStore(Store):
                     self.checkpointer = Checkpointer(self.path)
                 self.db.executescript(SCHEMA)
             self.db.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
-        except sqlite3.DatabaseError as exc:
+        except sqlite3.Error as exc:
+            if self._read_only is not None:
+                self._read_only.close()
+            if unreadable(exc):
+                raise StoreUnreadable(
+                    f"cannot use the peer database {self.path} (an access or I/O problem, not damage): {exc}"
+                ) from None
             raise IntegrityError(f"cannot open the peer database {self.path}: {exc}") from None
+        except OSError as exc:  # copying a database beside its WAL (``ledger.readonly``)
+            raise StoreUnreadable(f"cannot read the peer database {self.path}: {exc}") from None
+        except IntegrityError:  # an earlier layout
+            if self._read_only is not None:
+                self._read_only.close()
+            raise
 
     def close(self) -> None:
         if self.checkpointer is not None:
             self.checkpointer.close()
+        if self._read_only is not None:
+            self._read_only.close()
         self.db.close()
 
     def _refuse_earlier_layout(self) -> None:
