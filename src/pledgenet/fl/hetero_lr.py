@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 
 from pledgenet.errors import DataError, ProtocolError
+from pledgenet.fl import hetero_lr_shared as shared
 from pledgenet.fl import label_dp
 from pledgenet.fl.data import PartyData
 from pledgenet.fl.net.channel import Channel
@@ -73,21 +74,34 @@ def approx_sigmoid(z: np.ndarray) -> np.ndarray:
     return SIGMOID_FLOOR + (SLOPE_CHANGES[:, None] * hinge).sum(axis=0) / (1 << SLOPE_BITS)
 
 
+PRIVACY_MODES = ("shared", "label_dp")
+DEFAULT_RATES = {"shared": 0.5, "label_dp": 0.01}  # SGD's step on shares; Adam's step
+
+
 @dataclass(frozen=True)
 class LRParams:
     epochs: int = 10
     batch_size: int = 1024
-    learning_rate: float = 0.01
+    #: None: 0.5 for ``shared`` (plain SGD), 0.01 for ``label_dp`` (Adam)
+    learning_rate: float | None = None
     l2: float = 0.0
     l1: float = 0.0
     tolerance: float = 1e-4
     seed: int = 0
+    #: ``shared``: weights and gradients stay secret-shared (exact, labels private; SGD, L2 only, every
+    #: epoch runs); ``label_dp``: each party opens its own gradient, a host's with the guest's Gaussian
+    #: noise (Adam, L1, early stopping; AUC cost of the noise)
+    privacy: str = "shared"
     #: label-DP noise on each host's gradient: standard deviation over the host's row-norm bound
     noise_multiplier: float = 4.0
     delta: float = 1e-5
 
     def __post_init__(self) -> None:
-        rates = (self.learning_rate, self.l1, self.l2, self.tolerance, self.noise_multiplier, self.delta)
+        if self.privacy not in PRIVACY_MODES:
+            raise DataError(f"privacy is one of {', '.join(PRIVACY_MODES)}, not {self.privacy!r}")
+        if self.learning_rate is None:
+            object.__setattr__(self, "learning_rate", DEFAULT_RATES[self.privacy])
+        rates = (self.rate, self.l1, self.l2, self.tolerance, self.noise_multiplier, self.delta)
         if not all(math.isfinite(value) for value in rates):
             raise DataError(
                 "learning_rate, l1, l2, tolerance, noise_multiplier, delta must be finite numbers"
@@ -96,8 +110,16 @@ class LRParams:
             raise DataError(
                 "noise_multiplier > 0 (a host's gradient is opened only with noise) and 0 < delta < 1"
             )
-        if self.epochs < 1 or self.batch_size < 8 or self.learning_rate <= 0 or self.l1 < 0 or self.l2 < 0:
+        if self.epochs < 1 or self.batch_size < 8 or self.rate <= 0 or self.l1 < 0 or self.l2 < 0:
             raise DataError("epochs >= 1, batch_size >= 8, learning_rate > 0, l1 and l2 >= 0")
+        if self.privacy == "shared" and (self.l1 or self.rate > 4 or self.l2 > 1):
+            raise DataError("privacy 'shared' takes no l1 (use 'label_dp'), learning_rate <= 4 and l2 <= 1")
+
+    @property
+    def rate(self) -> float:
+        """The learning rate, resolved."""
+        assert self.learning_rate is not None  # set in __post_init__
+        return self.learning_rate
 
 
 def encode(values: np.ndarray, bits: int) -> np.ndarray:
@@ -124,14 +146,18 @@ def _batches(rows: int, batch_size: int, permutation: np.ndarray) -> list[np.nda
     return [permutation[i : i + batch_size] for i in range(0, rows - batch_size + 1, batch_size)]
 
 
-def _dealer_batch(tape: Tape, batch: np.ndarray, dims: list[int]) -> None:
-    """The dealer's draws for one batch: the same calls, in the same order, as :func:`_residual` and
-    :meth:`Ring.cross_products` make at every party."""
-    rows, knots = len(batch), len(KNOTS)
+def dealer_residual(tape: Tape, rows: int) -> None:
+    """The dealer's draws for :func:`_residual` on ``rows`` values, in the order the parties make them."""
+    knots = len(KNOTS)
     tape.mask(rows)
     tape.dabit_products((knots, rows))
     for planes in (4, 2, 1):
         tape.and_triple((planes, knots, -(-rows // 8)), 2 if planes > 1 else 1)
+
+
+def _dealer_batch(tape: Tape, batch: np.ndarray, dims: list[int]) -> None:
+    """The dealer's draws for one label-DP batch: :func:`_residual`, then :meth:`Ring.cross_products`."""
+    dealer_residual(tape, len(batch))
     tape.matrix_triples(None, batch, dims)
 
 
@@ -150,13 +176,20 @@ def serve_dealer(channel: Channel, guest: str, hosts: str | list[str]) -> None:
     rows, batch_size, dims = int(setup["rows"]), int(setup["batch_size"]), [int(d) for d in setup["dims"]]
     tape = Tape({i: Stream(seed, _LABEL) for i, seed in enumerate(seeds)}, dealer=True)
     tape.draw_matrix_masks(dims, rows)
+    params = LRParams(**setup["params"])
+    plan = None
+    if params.privacy == "shared":
+        plan = shared.shifts(dims, [int(b) for b in setup["bits"]], params)
     while True:
         order = channel.recv(guest, "sslr.epoch")
         if order.get("stop"):
             return
         permutation = _check_permutation(order.get("permutation"), rows)
         for batch in _batches(rows, batch_size, permutation):
-            _dealer_batch(tape, batch, dims)
+            if plan is None:
+                _dealer_batch(tape, batch, dims)
+            else:
+                shared.dealer_batch(tape, batch, dims, plan)
             for index, name in enumerate(parties):
                 channel.send(name, "sslr.corr", {"values": tape.produced[index]})
                 tape.produced[index] = []
@@ -189,9 +222,9 @@ def _adam_step(
     state["v"] = 0.999 * state["v"] + 0.001 * gradient**2
     m_hat = state["m"] / (1 - 0.9 ** state["t"])
     v_hat = state["v"] / (1 - 0.999 ** state["t"])
-    updated = weights - params.learning_rate * m_hat / (np.sqrt(v_hat) + 1e-8)
+    updated = weights - params.rate * m_hat / (np.sqrt(v_hat) + 1e-8)
     if params.l1:
-        shrink = params.learning_rate * params.l1
+        shrink = params.rate * params.l1
         penalised = updated[:-1] if state["intercept"] else updated
         penalised[:] = np.sign(penalised) * np.maximum(np.abs(penalised) - shrink, 0.0)
     return updated
@@ -225,11 +258,23 @@ def fit_lr_guest(
     reports = [_host_report(channel.recv(h, "sslr.dims"), h) for h in hosts]
     dims = [features.shape[1]] + [report["dims"] for report in reports]
     parties = [channel.party, *hosts]
-    setup = {"parties": parties, "dims": dims, "rows": data.rows, "batch_size": params.batch_size}
+    all_bits = [bits] + [report["bits"] for report in reports]
+    if params.privacy == "shared":
+        shared.shifts(dims, all_bits, params)  # refuses a learning rate out of range before anything runs
+    setup = {
+        "parties": parties,
+        "dims": dims,
+        "bits": all_bits,
+        "rows": data.rows,
+        "batch_size": params.batch_size,
+        "params": asdict(params),
+    }
     channel.broadcast([*hosts, dealer], "sslr.setup", setup)
     ring = _ring(channel, parties, 0, seed, dims, data.rows)
     noise = _NoiseSource(reports, params, secrets.randbits(128) if noise_seed is None else noise_seed)
-    weights, epochs_run = _train(ring, dealer, features, bits, data.labels.astype(np.float64), params, noise)
+    plan = shared.shifts(dims, all_bits, params) if params.privacy == "shared" else None
+    labels = data.labels.astype(np.float64)
+    weights, epochs_run = _train(ring, dealer, features, bits, labels, params, noise, plan)
     return {
         "kind": "hetero-lr",
         "params": asdict(params),
@@ -237,13 +282,23 @@ def fit_lr_guest(
         "hosts": hosts,
         "weights": dict(zip(data.feature_names, weights[:-1].tolist(), strict=True)),
         "intercept": float(weights[-1]),
-        "privacy": {
+        "privacy": _privacy_summary(params, epochs_run, hosts, reports),
+    }
+
+
+def _privacy_summary(
+    params: LRParams, epochs_run: int, hosts: list[str], reports: list[dict[str, Any]]
+) -> dict[str, Any]:
+    if params.privacy == "shared":
+        return {
+            "mechanism": "secret-shared weights and gradients; each party opens only its own final weights",
+        }
+    return {
             "mechanism": "label-DP Gaussian noise on each host's gradient",
             "noise_multiplier": params.noise_multiplier,
             "delta": params.delta,
             "epsilon_per_host": label_dp.epsilon(params.noise_multiplier, epochs_run, params.delta),
             "row_norm_bounds": {h: report["norm_bound"] for h, report in zip(hosts, reports, strict=True)},
-        },
     }
 
 
@@ -282,17 +337,24 @@ def fit_lr_host(channel: Channel, data: PartyData, guest: str, dealer: str) -> d
         raise ProtocolError("guest and host hold different numbers of aligned rows")
     params = LRParams(**agreed["params"])
     feature_bits(data.features, params.batch_size)  # refuses unencodable values before anything else
-    bound = label_dp.row_norm_bound(data.features)
-    bits = feature_bits(data.features, params.batch_size, params.noise_multiplier * bound)
+    if params.privacy == "shared":  # no noise, no row-norm bound to report
+        bound, bits = 1.0, feature_bits(data.features, params.batch_size)
+    else:
+        bound = label_dp.row_norm_bound(data.features)
+        bits = feature_bits(data.features, params.batch_size, params.noise_multiplier * bound)
     report = {"dims": data.features.shape[1], "bits": bits, "norm_bound": bound}
     channel.send(guest, "sslr.dims", report)
     setup = channel.recv(guest, "sslr.setup")
     parties, dims = list(setup["parties"]), [int(d) for d in setup["dims"]]
-    if channel.party not in parties[1:] or dims[parties.index(channel.party)] != data.features.shape[1]:
+    mine = parties.index(channel.party) if channel.party in parties[1:] else 0
+    if not mine or dims[mine] != data.features.shape[1] or int(setup["bits"][mine]) != bits:
         raise ProtocolError("the guest's setup does not list this host with its feature count")
     index = parties.index(channel.party)
     ring = _ring(channel, parties, index, seed, dims, data.rows)
-    weights, epochs_run = _train(ring, dealer, data.features, bits, None, params)
+    plan = None
+    if params.privacy == "shared":
+        plan = shared.shifts(dims, [int(b) for b in setup["bits"]], params)
+    weights, epochs_run = _train(ring, dealer, data.features, bits, None, params, None, plan)
     return {
         "kind": "hetero-lr",
         "epochs_run": epochs_run,
@@ -314,12 +376,15 @@ def _train(
     labels: np.ndarray | None,
     params: LRParams,
     noise: _NoiseSource | None = None,
+    plan: dict[str, Any] | None = None,
 ) -> tuple[np.ndarray, int]:
     channel, guest = ring.channel, ring.parties[0]
     hosts = ring.parties[1:]
     rows, dims = features.shape
     encoded = encode(features, bits)
     ring.share_features(encoded)
+    if plan is not None:
+        return _train_shared(ring, dealer, encoded, labels, params, plan), params.epochs
     weights = np.zeros(dims)
     state: dict[str, Any] = {"t": 0, "m": np.zeros(dims), "v": np.zeros(dims), "intercept": ring.leader}
     shuffle = np.random.default_rng(params.seed)
@@ -363,6 +428,33 @@ def _train(
     if ring.leader:
         channel.send(dealer, "sslr.epoch", {"stop": True})
     return weights, epochs_run
+
+
+def _train_shared(
+    ring: Ring,
+    dealer: str,
+    encoded: np.ndarray,
+    labels: np.ndarray | None,
+    params: LRParams,
+    plan: dict[str, Any],
+) -> np.ndarray:
+    """Every epoch runs (nothing about the weights is opened to decide a stop): the guest sends all the
+    batch orders first, then the stop the dealer and the hosts wait for."""
+    channel, guest, rows = ring.channel, ring.parties[0], len(encoded)
+    orders: list[np.ndarray] = []
+    if ring.leader:
+        shuffle = np.random.default_rng(params.seed)
+        for _epoch in range(params.epochs):
+            orders.append(shuffle.permutation(rows))
+            channel.broadcast([*ring.parties[1:], dealer], "sslr.epoch", {"permutation": orders[-1]})
+        channel.broadcast([*ring.parties[1:], dealer], "sslr.epoch", {"stop": True})
+    else:
+        while not (message := channel.recv(guest, "sslr.epoch")).get("stop"):
+            orders.append(_check_permutation(message.get("permutation"), rows))
+            if len(orders) > params.epochs:
+                raise ProtocolError("the guest sent more epochs than its parameters say")
+    batches = [_batches(rows, params.batch_size, order) for order in orders]
+    return shared.train(ring, dealer, encoded, labels, params, plan, batches)
 
 
 def predict_lr_guest(
