@@ -294,11 +294,11 @@ def _privacy_summary(
             "mechanism": "secret-shared weights and gradients; each party opens only its own final weights",
         }
     return {
-            "mechanism": "label-DP Gaussian noise on each host's gradient",
-            "noise_multiplier": params.noise_multiplier,
-            "delta": params.delta,
-            "epsilon_per_host": label_dp.epsilon(params.noise_multiplier, epochs_run, params.delta),
-            "row_norm_bounds": {h: report["norm_bound"] for h, report in zip(hosts, reports, strict=True)},
+        "mechanism": "label-DP Gaussian noise on each host's gradient",
+        "noise_multiplier": params.noise_multiplier,
+        "delta": params.delta,
+        "epsilon_per_host": label_dp.epsilon(params.noise_multiplier, epochs_run, params.delta),
+        "row_norm_bounds": {h: report["norm_bound"] for h, report in zip(hosts, reports, strict=True)},
     }
 
 
