@@ -84,8 +84,9 @@ def _plaintext_sgd(breast, hosts) -> np.ndarray:  # type: ignore[no-untyped-def]
 
 
 def _plaintext_label_dp(breast, hosts) -> np.ndarray:  # type: ignore[no-untyped-def]
-    """The label-DP mode's update rule (σ̂, Adam, batch order, full batches only, the guest's label-DP noise on each
-    host's gradient) on the joined plaintext data: guest, intercept, then each host's features."""
+    """The label-DP mode's update rule (σ̂, Adam, batch order, full batches only, the guest's label-DP
+    noise on each host's gradient) on the joined plaintext data: guest, intercept, then each host's
+    features."""
     host_features = [train.features for train, _test in hosts.values()]
     x = np.hstack([breast["guest_train"].features, np.ones((breast["guest_train"].rows, 1)), *host_features])
     y = breast["guest_train"].labels.astype(np.float64)

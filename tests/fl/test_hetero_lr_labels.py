@@ -13,7 +13,6 @@ import pytest
 
 from pledgenet.errors import DataError
 from pledgenet.fl import hetero_lr, label_dp
-from pledgenet.fl.sharing import fixed
 from pledgenet.fl.hetero_lr import (
     RESIDUAL_BITS,
     LRParams,
@@ -24,6 +23,7 @@ from pledgenet.fl.hetero_lr import (
     serve_dealer,
 )
 from pledgenet.fl.net.channel import MemoryHub, Transcript
+from pledgenet.fl.sharing import fixed
 from pledgenet.fl.sharing.ring import Ring
 
 PARAMS = LRParams(epochs=2, batch_size=8, learning_rate=0.01, privacy="label_dp")

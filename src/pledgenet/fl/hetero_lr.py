@@ -41,37 +41,43 @@ from pledgenet.errors import DataError, ProtocolError
 from pledgenet.fl import hetero_lr_shared as shared
 from pledgenet.fl import label_dp
 from pledgenet.fl.data import PartyData
+from pledgenet.fl.lr_sigmoid import (
+    KNOTS,
+    RESIDUAL_BITS,
+    SIGMOID_FLOOR,
+    SLOPE_BITS,
+    SLOPE_CHANGES,
+    Z_BITS,
+    approx_sigmoid,
+    dealer_residual,
+    decode,
+    encode,
+)
+from pledgenet.fl.lr_sigmoid import residual as _residual
 from pledgenet.fl.net.channel import Channel
 from pledgenet.fl.sharing.ring import Ring, Stream, Tape
 
-Z_BITS = 16  # fractional bits of the linear predictor
-SLOPE_BITS = 6  # slopes of the interpolated σ are multiples of 2^-6
-RESIDUAL_BITS = Z_BITS + SLOPE_BITS
+__all__ = [
+    "KNOTS",
+    "RESIDUAL_BITS",
+    "SIGMOID_FLOOR",
+    "SLOPE_BITS",
+    "SLOPE_CHANGES",
+    "Z_BITS",
+    "LRParams",
+    "approx_sigmoid",
+    "decode",
+    "encode",
+    "feature_bits",
+    "fit_lr_guest",
+    "fit_lr_host",
+    "predict_lr_guest",
+    "serve_dealer",
+    "serve_lr_host_prediction",
+]
+
 MAX_FEATURE_BITS = 16
-KNOTS = (-5.0, -2.5, -1.0, 1.0, 2.5, 5.0)
 _LABEL = b"pledgenet-sslr-v2"
-
-
-def _sigmoid_segments() -> tuple[np.ndarray, float]:
-    """Slope changes at each knot (integers, units of 2^-SLOPE_BITS) and the value left of the first."""
-    knots = np.array(KNOTS)
-    values = 1.0 / (1.0 + np.exp(-knots))
-    slopes = np.rint(np.diff(values) / np.diff(knots) * (1 << SLOPE_BITS)).astype(np.int64)
-    changes = np.diff(np.concatenate([[0], slopes, [0]]))
-    below_zero = sum(
-        slopes[i] * (min(knots[i + 1], 0.0) - knots[i]) for i in range(len(slopes)) if knots[i] < 0
-    )
-    return changes, 0.5 - below_zero / (1 << SLOPE_BITS)  # σ̂(0) = 1/2 exactly
-
-
-SLOPE_CHANGES, SIGMOID_FLOOR = _sigmoid_segments()
-
-
-def approx_sigmoid(z: np.ndarray) -> np.ndarray:
-    """The σ̂ the protocol computes on shares, in plaintext (reference for tests and docs)."""
-    z = np.asarray(z, dtype=np.float64)
-    hinge = np.maximum(z[None, :] - np.array(KNOTS)[:, None], 0.0)
-    return SIGMOID_FLOOR + (SLOPE_CHANGES[:, None] * hinge).sum(axis=0) / (1 << SLOPE_BITS)
 
 
 PRIVACY_MODES = ("shared", "label_dp")
@@ -122,14 +128,6 @@ class LRParams:
         return self.learning_rate
 
 
-def encode(values: np.ndarray, bits: int) -> np.ndarray:
-    return np.rint(np.asarray(values, dtype=np.float64) * float(1 << bits)).astype(np.int64).view(np.uint64)
-
-
-def decode(values: np.ndarray, bits: int) -> np.ndarray:
-    return values.view(np.int64).astype(np.float64) / float(1 << bits)
-
-
 def feature_bits(features: np.ndarray, batch_size: int, noise_scale: float = 0.0) -> int:
     """Fractional bits for this party's features so that ``Σ_batch |x|·|d|`` plus the label-DP noise
     (``noise_scale``: its standard deviation, truncated at ``label_dp.TAIL``) cannot wrap the ring."""
@@ -144,15 +142,6 @@ def feature_bits(features: np.ndarray, batch_size: int, noise_scale: float = 0.0
 def _batches(rows: int, batch_size: int, permutation: np.ndarray) -> list[np.ndarray]:
     """Full batches only: a partial last batch (down to one row) would show a host its residuals."""
     return [permutation[i : i + batch_size] for i in range(0, rows - batch_size + 1, batch_size)]
-
-
-def dealer_residual(tape: Tape, rows: int) -> None:
-    """The dealer's draws for :func:`_residual` on ``rows`` values, in the order the parties make them."""
-    knots = len(KNOTS)
-    tape.mask(rows)
-    tape.dabit_products((knots, rows))
-    for planes in (4, 2, 1):
-        tape.and_triple((planes, knots, -(-rows // 8)), 2 if planes > 1 else 1)
 
 
 def _dealer_batch(tape: Tape, batch: np.ndarray, dims: list[int]) -> None:
@@ -177,9 +166,7 @@ def serve_dealer(channel: Channel, guest: str, hosts: str | list[str]) -> None:
     tape = Tape({i: Stream(seed, _LABEL) for i, seed in enumerate(seeds)}, dealer=True)
     tape.draw_matrix_masks(dims, rows)
     params = LRParams(**setup["params"])
-    plan = None
-    if params.privacy == "shared":
-        plan = shared.shifts(dims, [int(b) for b in setup["bits"]], params)
+    plan = _plan(params, dims, [int(b) for b in setup["bits"]])
     while True:
         order = channel.recv(guest, "sslr.epoch")
         if order.get("stop"):
@@ -195,23 +182,18 @@ def serve_dealer(channel: Channel, guest: str, hosts: str | list[str]) -> None:
                 tape.produced[index] = []
 
 
+def _plan(params: LRParams, dims: list[int], bits: list[int]) -> dict[str, Any] | None:
+    """The shared mode's public shifts (None in the label-DP mode)."""
+    if params.privacy != "shared":
+        return None
+    return shared.shifts(dims, bits, params.rate, params.batch_size, params.l2)
+
+
 def _check_permutation(value: Any, rows: int) -> np.ndarray:
     permutation = np.asarray(value, dtype=np.int64)
     if permutation.shape != (rows,) or not np.array_equal(np.sort(permutation), np.arange(rows)):
         raise ProtocolError("the guest's batch order is not a permutation of the rows")
     return permutation
-
-
-def _residual(ring: Ring, z: np.ndarray, labels: np.ndarray | None) -> np.ndarray:
-    """This party's share of d = σ̂(z) − y (``RESIDUAL_BITS`` fractional bits; labels only at the guest)."""
-    knots = encode(np.array(KNOTS), Z_BITS)
-    above, above_times_z = ring.hinge_terms(z, knots)  # [z ≥ k] and [z ≥ k]·z, (knots, rows)
-    changes = SLOPE_CHANGES.astype(np.int64).view(np.uint64)
-    hinges = above_times_z - knots[:, None] * above  # [z ≥ k]·(z − k)
-    share = (changes[:, None] * hinges).sum(axis=0, dtype=np.uint64)
-    if labels is not None:
-        share += encode(np.full(len(z), SIGMOID_FLOOR), RESIDUAL_BITS) - encode(labels, RESIDUAL_BITS)
-    return share
 
 
 def _adam_step(
@@ -259,8 +241,7 @@ def fit_lr_guest(
     dims = [features.shape[1]] + [report["dims"] for report in reports]
     parties = [channel.party, *hosts]
     all_bits = [bits] + [report["bits"] for report in reports]
-    if params.privacy == "shared":
-        shared.shifts(dims, all_bits, params)  # refuses a learning rate out of range before anything runs
+    plan = _plan(params, dims, all_bits)  # refuses a learning rate out of range before the setup goes out
     setup = {
         "parties": parties,
         "dims": dims,
@@ -272,7 +253,6 @@ def fit_lr_guest(
     channel.broadcast([*hosts, dealer], "sslr.setup", setup)
     ring = _ring(channel, parties, 0, seed, dims, data.rows)
     noise = _NoiseSource(reports, params, secrets.randbits(128) if noise_seed is None else noise_seed)
-    plan = shared.shifts(dims, all_bits, params) if params.privacy == "shared" else None
     labels = data.labels.astype(np.float64)
     weights, epochs_run = _train(ring, dealer, features, bits, labels, params, noise, plan)
     return {
@@ -351,9 +331,7 @@ def fit_lr_host(channel: Channel, data: PartyData, guest: str, dealer: str) -> d
         raise ProtocolError("the guest's setup does not list this host with its feature count")
     index = parties.index(channel.party)
     ring = _ring(channel, parties, index, seed, dims, data.rows)
-    plan = None
-    if params.privacy == "shared":
-        plan = shared.shifts(dims, [int(b) for b in setup["bits"]], params)
+    plan = _plan(params, dims, [int(b) for b in setup["bits"]])
     weights, epochs_run = _train(ring, dealer, data.features, bits, None, params, None, plan)
     return {
         "kind": "hetero-lr",
@@ -454,7 +432,7 @@ def _train_shared(
             if len(orders) > params.epochs:
                 raise ProtocolError("the guest sent more epochs than its parameters say")
     batches = [_batches(rows, params.batch_size, order) for order in orders]
-    return shared.train(ring, dealer, encoded, labels, params, plan, batches)
+    return shared.train(ring, dealer, encoded, labels, plan, batches, _residual)
 
 
 def predict_lr_guest(

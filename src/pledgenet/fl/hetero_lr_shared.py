@@ -21,38 +21,37 @@ truncation (2^-20 on a weight per step), so the weights track the plaintext rule
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 from pledgenet.errors import DataError, ProtocolError
+from pledgenet.fl.lr_sigmoid import RESIDUAL_BITS, Z_BITS, dealer_residual, decode
 from pledgenet.fl.sharing import fixed
 from pledgenet.fl.sharing.ring import Ring, Tape
 
-if TYPE_CHECKING:
-    from pledgenet.fl.hetero_lr import LRParams
+Residual = Callable[[Ring, np.ndarray, "np.ndarray | None"], np.ndarray]
 
 WEIGHT_BITS = 20  # fractional bits of a shared weight
 GRADIENT_DROP = 16  # bits dropped from X_mᵀ·d before the step (it is below 2^61, so then below 2^45)
 
 
-def shifts(dims: list[int], bits: list[int], params: LRParams) -> dict[str, Any]:
+def shifts(dims: list[int], bits: list[int], rate: float, batch_size: int, l2: float) -> dict[str, Any]:
     """Public per-element shifts and the step's integers, the same at every party and at the dealer."""
-    from pledgenet.fl.hetero_lr import RESIDUAL_BITS, Z_BITS
-
-    eta = params.rate / params.batch_size
+    eta = rate / batch_size
     exponent = 15 - math.floor(math.log2(eta))
     mantissa = round(eta * 2.0**exponent)  # in [2^15, 2^16]
     steps = [exponent + b + RESIDUAL_BITS - GRADIENT_DROP - WEIGHT_BITS for b in bits]
     if min(steps) < 1 or max(steps) > 62:
-        raise DataError(f"learning_rate {params.rate} is out of range for batch {params.batch_size}")
+        raise DataError(f"learning_rate {rate} is out of range for batch {batch_size}")
     penalties = []
     for m, (dim, step) in enumerate(zip(dims, steps, strict=True)):
-        penalty = np.full(dim, round(params.rate * params.l2 * 2.0**step), dtype=np.int64)
+        penalty = np.full(dim, round(rate * l2 * 2.0**step), dtype=np.int64)
         if m == 0:
             penalty[-1] = 0  # the guest's intercept is not penalised
         penalties.append(penalty.view(np.uint64))
-    rows = params.batch_size
+    rows = batch_size
     return {
         "z": np.concatenate([np.full(rows, b + WEIGHT_BITS - Z_BITS) for b in bits]),
         "gradient": np.full(sum(dims), GRADIENT_DROP),
@@ -64,8 +63,6 @@ def shifts(dims: list[int], bits: list[int], params: LRParams) -> dict[str, Any]
 
 def dealer_batch(tape: Tape, batch: np.ndarray, dims: list[int], plan: dict[str, Any]) -> None:
     """The dealer's draws for one batch, in the order :func:`train` consumes them."""
-    from pledgenet.fl.hetero_lr import dealer_residual
-
     tape.weight_triples(None, batch, dims)
     tape.truncation_pair(plan["z"])
     dealer_residual(tape, len(batch))
@@ -84,13 +81,12 @@ def train(
     dealer: str,
     encoded: np.ndarray,
     labels: np.ndarray | None,
-    params: LRParams,
     plan: dict[str, Any],
     batches: list[list[np.ndarray]],
+    residual: Residual,
 ) -> np.ndarray:
-    """Run every epoch's batches on shares; returns this party's own weights (opened to it alone)."""
-    from pledgenet.fl.hetero_lr import _residual, decode
-
+    """Run every epoch's batches on shares; returns this party's own weights (opened to it alone).
+    ``residual`` computes this party's share of ``σ̂(z) − y`` (:func:`lr_sigmoid.residual`)."""
     channel, dims = ring.channel, ring.dims
     weights = {m: np.zeros(d, dtype=np.uint64) for m, d in enumerate(dims)}
     for epoch in batches:
@@ -99,7 +95,7 @@ def train(
             parts = fixed.weight_products(ring, encoded[batch], weights, batch)
             z_parts = fixed.truncate(ring, np.concatenate([parts[m] for m in range(len(dims))]), plan["z"])
             z = z_parts.reshape(len(dims), len(batch)).sum(axis=0, dtype=np.uint64)
-            d = _residual(ring, z, None if labels is None else labels[batch])
+            d = residual(ring, z, None if labels is None else labels[batch])
             products = fixed.gradient_products(ring, encoded[batch], d, batch)
             gradient = np.concatenate([products[m] for m in range(len(dims))])
             gradient = fixed.truncate(ring, gradient, plan["gradient"])
