@@ -6,23 +6,26 @@ numpy products. The construction is SecureML's (Mohassel & Zhang 2017) with a tr
 SecretFlow's SS-LR runs in (SPU semi2k with a trusted beaver provider), for n data parties
 (:mod:`pledgenet.fl.sharing.ring`):
 
-* the guest (party 0: labels, features X_G plus an intercept column) and each host h (features X_h) keep
-  their own weights; the linear predictor z = Σ X_p·w_p is additively shared for free (each holds its
-  part, encoded with ``Z_BITS`` fractional bits);
+* the guest (party 0: labels, features X_G plus an intercept column) and each host h (features X_h); the
+  linear predictor z = Σ X_p·w_p is additively shared (``Z_BITS`` fractional bits);
 * σ(z) is a piecewise-linear interpolation of the logistic function at the knots ±1, ±2.5, ±5, constant
   0 and 1 outside (slopes in multiples of 2^-6). It needs ``[z ≥ k]`` for the six knots: exact secure
   comparisons (one opening of ``z + r``, a 5-round AND circuit) and daBits that turn each ``[z ≥ k]``
-  into shares of ``[z ≥ k]·(z − k)`` in one more round. No truncation anywhere: the residual
+  into shares of ``[z ≥ k]·(z − k)`` in one more round. No truncation in σ̂: the residual
   d = σ̂(z) − y keeps ``Z_BITS + 6`` fractional bits and |d| ≤ 1, so the gradient never wraps;
 * why not σ(z) ≈ 0.5 + z/4 (SecretFlow's default ``t1``): it trains a least-squares surrogate that lands
   ~0.006 AUC under scikit-learn on default_credit (0.0014 of that is 10 epochs not converging; exact σ
   and this interpolation land within 0.002), and a cubic diverges where |z| leaves its range;
-* each party gets ``X_pᵀ·d`` through two-party matrix triples with every other party, reconstructs only its
-  own gradient and updates its own weights (Adam, L2/L1). A host's gradient would give away the guest's
-  residuals (hence labels) when a batch holds no more rows than the host has features, so the guest adds
-  Gaussian noise to its share of every host's gradient (label-DP, :mod:`pledgenet.fl.label_dp`: the
-  budget ``ε`` at ``δ`` is in the guest's model), and only full batches are used (the partial last batch is
-  dropped).
+* ``privacy="shared"`` (the default, :mod:`pledgenet.fl.hetero_lr_shared`): the weights and every
+  ``X_pᵀ·d`` stay secret-shared (products with each party's private matrix by the dealer's matrix triples,
+  probabilistic truncation with the dealer's pairs, plain SGD with L2 on shares); each party opens only its
+  own final weights. Exact (the plaintext SGD rule to ~1e-5) and label-private;
+* ``privacy="label_dp"`` (an option: Adam, L1, early stopping, ~4× faster per epoch): each party gets
+  ``X_pᵀ·d`` through two-party matrix triples with every other party, reconstructs only its own gradient
+  and updates its own weights. A host's gradient would give away the guest's residuals (hence labels) when
+  a batch holds no more rows than the host has features, so the guest adds Gaussian noise to its share of
+  every host's gradient (label-DP, :mod:`pledgenet.fl.label_dp`: the budget ``ε`` at ``δ`` is in the
+  guest's model). In both modes only full batches are used (the partial last batch is dropped).
 
 The dealer (role ``coordinator``) never sees data: it replays each party's PRG and sends the corrections
 that make the randomness consistent. What each party learns: docs/protocols.md.
