@@ -123,7 +123,7 @@ class HeteroLogisticRegression(_FederatedEstimator):
         self.coordinator, self.id_column, self.label_column = coordinator, id_column, label_column
         self.epochs, self.batch_size, self.learning_rate = epochs, batch_size, learning_rate
         self.l2, self.l1, self.tolerance, self.seed, self.privacy = l2, l1, tolerance, seed, privacy
-        # the guest's label-DP noise: ``noise_seed`` fixes it (reproducible runs); None draws it from the OS
+        # the guest's label-DP noise (privacy="label_dp"): ``noise_seed`` fixes it; None draws it from the OS
         self.noise_multiplier, self.delta, self.noise_seed = noise_multiplier, delta, noise_seed
 
     def fit(self, X: pd.DataFrame | None = None, y: Any = None) -> HeteroLogisticRegression:
