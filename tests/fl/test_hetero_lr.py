@@ -22,7 +22,8 @@ from pledgenet.fl.hetero_lr import (
 from pledgenet.fl.net.channel import MemoryHub, Transcript
 from pledgenet.fl.sharing.ring import Ring, Stream, Tape
 
-PARAMS = LRParams(epochs=10, batch_size=64, learning_rate=0.01)
+PARAMS = LRParams(epochs=10, batch_size=64)  # privacy "shared": SGD on secret-shared weights and gradients
+DP_PARAMS = LRParams(epochs=10, batch_size=64, learning_rate=0.01, privacy="label_dp")
 NOISE_SEED = 7  # the guest's label-DP noise, fixed so the plaintext rule can replay it
 
 
@@ -41,7 +42,7 @@ def _hosts(breast, count):  # type: ignore[no-untyped-def]
     }
 
 
-def _train(run, breast, hosts, transcript=None):  # type: ignore[no-untyped-def]
+def _train(run, breast, hosts, transcript=None, params=PARAMS):  # type: ignore[no-untyped-def]
     names = list(hosts)
     hub = MemoryHub(["guest", *names, "coordinator"], transcript)
 
@@ -55,7 +56,7 @@ def _train(run, breast, hosts, transcript=None):  # type: ignore[no-untyped-def]
 
     def guest():  # type: ignore[no-untyped-def]
         model = fit_lr_guest(
-            hub.channel("guest"), breast["guest_train"], names, "coordinator", PARAMS, noise_seed=NOISE_SEED
+            hub.channel("guest"), breast["guest_train"], names, "coordinator", params, noise_seed=NOISE_SEED
         )
         return model, predict_lr_guest(hub.channel("guest"), model, breast["guest_test"], names)
 
@@ -65,19 +66,37 @@ def _train(run, breast, hosts, transcript=None):  # type: ignore[no-untyped-def]
     return out["guest"][0], out["guest"][1], {name: out[name] for name in names}
 
 
-def _plaintext_reference(breast, hosts) -> np.ndarray:  # type: ignore[no-untyped-def]
-    """The same update rule (σ̂, Adam, batch order, full batches only, the guest's label-DP noise on each
-    host's gradient) on the joined plaintext data: guest, intercept, then each host's features."""
-    host_features = [train.features for train, _test in hosts.values()]
-    x = np.hstack([breast["guest_train"].features, np.ones((breast["guest_train"].rows, 1)), *host_features])
+def _plaintext_sgd(breast, hosts) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """The shared mode's update rule (σ̂, plain SGD with the same batch order, full batches only) on the
+    joined plaintext data: guest, intercept, then each host's features."""
+    x = np.hstack(
+        [breast["guest_train"].features, np.ones((breast["guest_train"].rows, 1))]
+        + [train.features for train, _test in hosts.values()]
+    )
     y = breast["guest_train"].labels.astype(np.float64)
-    w, m, v = np.zeros(x.shape[1]), np.zeros(x.shape[1]), np.zeros(x.shape[1])
-    order, noise, step = np.random.default_rng(PARAMS.seed), np.random.default_rng(NOISE_SEED), 0
-    scales = [PARAMS.noise_multiplier * label_dp.row_norm_bound(f) for f in host_features]
+    w, order = np.zeros(x.shape[1]), np.random.default_rng(PARAMS.seed)
     for _ in range(PARAMS.epochs):
         permutation = order.permutation(len(y))
         for start in range(0, len(y) - PARAMS.batch_size + 1, PARAMS.batch_size):
             batch = permutation[start : start + PARAMS.batch_size]
+            w = w - PARAMS.rate * x[batch].T @ (approx_sigmoid(x[batch] @ w) - y[batch]) / len(batch)
+    return w
+
+
+def _plaintext_label_dp(breast, hosts) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """The label-DP mode's update rule (σ̂, Adam, batch order, full batches only, the guest's label-DP
+    noise on each host's gradient) on the joined plaintext data: guest, intercept, then each host's
+    features."""
+    host_features = [train.features for train, _test in hosts.values()]
+    x = np.hstack([breast["guest_train"].features, np.ones((breast["guest_train"].rows, 1)), *host_features])
+    y = breast["guest_train"].labels.astype(np.float64)
+    w, m, v = np.zeros(x.shape[1]), np.zeros(x.shape[1]), np.zeros(x.shape[1])
+    order, noise, step = np.random.default_rng(DP_PARAMS.seed), np.random.default_rng(NOISE_SEED), 0
+    scales = [DP_PARAMS.noise_multiplier * label_dp.row_norm_bound(f) for f in host_features]
+    for _ in range(DP_PARAMS.epochs):
+        permutation = order.permutation(len(y))
+        for start in range(0, len(y) - DP_PARAMS.batch_size + 1, DP_PARAMS.batch_size):
+            batch = permutation[start : start + DP_PARAMS.batch_size]
             total = x[batch].T @ (approx_sigmoid(x[batch] @ w) - y[batch])
             draws = [
                 label_dp.gaussian_noise(noise, scale, f.shape[1])
@@ -87,12 +106,12 @@ def _plaintext_reference(breast, hosts) -> np.ndarray:  # type: ignore[no-untype
             gradient = total / len(batch)
             step += 1
             m, v = 0.9 * m + 0.1 * gradient, 0.999 * v + 0.001 * gradient**2
-            w = w - PARAMS.learning_rate * (m / (1 - 0.9**step)) / (np.sqrt(v / (1 - 0.999**step)) + 1e-8)
+            w = w - DP_PARAMS.rate * (m / (1 - 0.9**step)) / (np.sqrt(v / (1 - 0.999**step)) + 1e-8)
     return w
 
 
-@pytest.mark.parametrize("host_count", [1, 2])
-def test_hetero_lr_matches_scikit_learn_and_the_plaintext_rule(run, breast, host_count) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(("host_count", "privacy"), [(1, "shared"), (2, "shared"), (1, "label_dp")])
+def test_hetero_lr_matches_scikit_learn_and_the_plaintext_rule(run, breast, host_count, privacy) -> None:  # type: ignore[no-untyped-def]
     # Prepare
     train = np.hstack([breast["guest_train"].features, breast["host_train"].features])
     test = np.hstack([breast["guest_test"].features, breast["host_test"].features])
@@ -100,7 +119,8 @@ def test_hetero_lr_matches_scikit_learn_and_the_plaintext_rule(run, breast, host
     baseline_auc = metrics.auc(breast["guest_test"].labels, baseline.predict_proba(test)[:, 1])
     hosts = _hosts(breast, host_count)
     # Execute
-    guest_model, scores, host_models = _train(run, breast, hosts)
+    params, reference = (PARAMS, _plaintext_sgd) if privacy == "shared" else (DP_PARAMS, _plaintext_label_dp)
+    guest_model, scores, host_models = _train(run, breast, hosts, params=params)
     # Assert: AUC within 0.005 of scikit-learn, and the weights are those of the plaintext update rule
     assert abs(metrics.auc(breast["guest_test"].labels, scores) - baseline_auc) <= 0.005
     host_weights = {name: w for model in host_models.values() for name, w in model["weights"].items()}
@@ -111,7 +131,7 @@ def test_hetero_lr_matches_scikit_learn_and_the_plaintext_rule(run, breast, host
             [host_weights[n] for n in breast["host_train"].feature_names],
         ]
     )
-    assert np.abs(federated - _plaintext_reference(breast, hosts)).max() < 1e-3
+    assert np.abs(federated - reference(breast, hosts)).max() < 1e-3
 
 
 def test_secure_hinge_terms_equal_plaintext_for_three_parties(run) -> None:  # type: ignore[no-untyped-def]

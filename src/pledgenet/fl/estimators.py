@@ -110,11 +110,12 @@ class HeteroLogisticRegression(_FederatedEstimator):
         label_column: str = "y",
         epochs: int = 10,
         batch_size: int = 1024,
-        learning_rate: float = 0.01,
+        learning_rate: float | None = None,
         l2: float = 0.0,
         l1: float = 0.0,
         tolerance: float = 1e-4,
         seed: int = 0,
+        privacy: str = "shared",
         noise_multiplier: float = 4.0,
         delta: float = 1e-5,
         noise_seed: int | None = None,
@@ -122,8 +123,8 @@ class HeteroLogisticRegression(_FederatedEstimator):
         self.channel, self.role, self.guest, self.hosts = channel, role, guest, hosts
         self.coordinator, self.id_column, self.label_column = coordinator, id_column, label_column
         self.epochs, self.batch_size, self.learning_rate = epochs, batch_size, learning_rate
-        self.l2, self.l1, self.tolerance, self.seed = l2, l1, tolerance, seed
-        # the guest's label-DP noise: ``noise_seed`` fixes it (reproducible runs); None draws it from the OS
+        self.l2, self.l1, self.tolerance, self.seed, self.privacy = l2, l1, tolerance, seed, privacy
+        # the guest's label-DP noise (privacy="label_dp"): ``noise_seed`` fixes it; None draws it from the OS
         self.noise_multiplier, self.delta, self.noise_seed = noise_multiplier, delta, noise_seed
 
     def fit(self, X: pd.DataFrame | None = None, y: Any = None) -> HeteroLogisticRegression:
@@ -146,6 +147,7 @@ class HeteroLogisticRegression(_FederatedEstimator):
             self.l1,
             self.tolerance,
             self.seed,
+            self.privacy,
             self.noise_multiplier,
             self.delta,
         )

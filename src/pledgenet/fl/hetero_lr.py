@@ -6,23 +6,26 @@ numpy products. The construction is SecureML's (Mohassel & Zhang 2017) with a tr
 SecretFlow's SS-LR runs in (SPU semi2k with a trusted beaver provider), for n data parties
 (:mod:`pledgenet.fl.sharing.ring`):
 
-* the guest (party 0: labels, features X_G plus an intercept column) and each host h (features X_h) keep
-  their own weights; the linear predictor z = Σ X_p·w_p is additively shared for free (each holds its
-  part, encoded with ``Z_BITS`` fractional bits);
+* the guest (party 0: labels, features X_G plus an intercept column) and each host h (features X_h); the
+  linear predictor z = Σ X_p·w_p is additively shared (``Z_BITS`` fractional bits);
 * σ(z) is a piecewise-linear interpolation of the logistic function at the knots ±1, ±2.5, ±5, constant
   0 and 1 outside (slopes in multiples of 2^-6). It needs ``[z ≥ k]`` for the six knots: exact secure
   comparisons (one opening of ``z + r``, a 5-round AND circuit) and daBits that turn each ``[z ≥ k]``
-  into shares of ``[z ≥ k]·(z − k)`` in one more round. No truncation anywhere: the residual
+  into shares of ``[z ≥ k]·(z − k)`` in one more round. No truncation in σ̂: the residual
   d = σ̂(z) − y keeps ``Z_BITS + 6`` fractional bits and |d| ≤ 1, so the gradient never wraps;
 * why not σ(z) ≈ 0.5 + z/4 (SecretFlow's default ``t1``): it trains a least-squares surrogate that lands
   ~0.006 AUC under scikit-learn on default_credit (0.0014 of that is 10 epochs not converging; exact σ
   and this interpolation land within 0.002), and a cubic diverges where |z| leaves its range;
-* each party gets ``X_pᵀ·d`` through two-party matrix triples with every other party, reconstructs only its
-  own gradient and updates its own weights (Adam, L2/L1). A host's gradient would give away the guest's
-  residuals (hence labels) when a batch holds no more rows than the host has features, so the guest adds
-  Gaussian noise to its share of every host's gradient (label-DP, :mod:`pledgenet.fl.label_dp`: the
-  budget ``ε`` at ``δ`` is in the guest's model), and only full batches are used (the partial last batch is
-  dropped).
+* ``privacy="shared"`` (the default, :mod:`pledgenet.fl.hetero_lr_shared`): the weights and every
+  ``X_pᵀ·d`` stay secret-shared (products with each party's private matrix by the dealer's matrix triples,
+  probabilistic truncation with the dealer's pairs, plain SGD with L2 on shares); each party opens only its
+  own final weights. Exact (the plaintext SGD rule to ~1e-5) and label-private;
+* ``privacy="label_dp"`` (an option: Adam, L1, early stopping, ~4× faster per epoch): each party gets
+  ``X_pᵀ·d`` through two-party matrix triples with every other party, reconstructs only its own gradient
+  and updates its own weights. A host's gradient would give away the guest's residuals (hence labels) when
+  a batch holds no more rows than the host has features, so the guest adds Gaussian noise to its share of
+  every host's gradient (label-DP, :mod:`pledgenet.fl.label_dp`: the budget ``ε`` at ``δ`` is in the
+  guest's model). In both modes only full batches are used (the partial last batch is dropped).
 
 The dealer (role ``coordinator``) never sees data: it replays each party's PRG and sends the corrections
 that make the randomness consistent. What each party learns: docs/protocols.md.
@@ -38,56 +41,76 @@ from typing import Any
 import numpy as np
 
 from pledgenet.errors import DataError, ProtocolError
+from pledgenet.fl import hetero_lr_shared as shared
 from pledgenet.fl import label_dp
 from pledgenet.fl.data import PartyData
+from pledgenet.fl.lr_sigmoid import (
+    KNOTS,
+    RESIDUAL_BITS,
+    SIGMOID_FLOOR,
+    SLOPE_BITS,
+    SLOPE_CHANGES,
+    Z_BITS,
+    approx_sigmoid,
+    dealer_residual,
+    decode,
+    encode,
+)
+from pledgenet.fl.lr_sigmoid import residual as _residual
 from pledgenet.fl.net.channel import Channel
 from pledgenet.fl.sharing.ring import Ring, Stream, Tape
 
-Z_BITS = 16  # fractional bits of the linear predictor
-SLOPE_BITS = 6  # slopes of the interpolated σ are multiples of 2^-6
-RESIDUAL_BITS = Z_BITS + SLOPE_BITS
+__all__ = [
+    "KNOTS",
+    "RESIDUAL_BITS",
+    "SIGMOID_FLOOR",
+    "SLOPE_BITS",
+    "SLOPE_CHANGES",
+    "Z_BITS",
+    "LRParams",
+    "approx_sigmoid",
+    "decode",
+    "encode",
+    "feature_bits",
+    "fit_lr_guest",
+    "fit_lr_host",
+    "predict_lr_guest",
+    "serve_dealer",
+    "serve_lr_host_prediction",
+]
+
 MAX_FEATURE_BITS = 16
-KNOTS = (-5.0, -2.5, -1.0, 1.0, 2.5, 5.0)
 _LABEL = b"pledgenet-sslr-v2"
 
 
-def _sigmoid_segments() -> tuple[np.ndarray, float]:
-    """Slope changes at each knot (integers, units of 2^-SLOPE_BITS) and the value left of the first."""
-    knots = np.array(KNOTS)
-    values = 1.0 / (1.0 + np.exp(-knots))
-    slopes = np.rint(np.diff(values) / np.diff(knots) * (1 << SLOPE_BITS)).astype(np.int64)
-    changes = np.diff(np.concatenate([[0], slopes, [0]]))
-    below_zero = sum(
-        slopes[i] * (min(knots[i + 1], 0.0) - knots[i]) for i in range(len(slopes)) if knots[i] < 0
-    )
-    return changes, 0.5 - below_zero / (1 << SLOPE_BITS)  # σ̂(0) = 1/2 exactly
-
-
-SLOPE_CHANGES, SIGMOID_FLOOR = _sigmoid_segments()
-
-
-def approx_sigmoid(z: np.ndarray) -> np.ndarray:
-    """The σ̂ the protocol computes on shares, in plaintext (reference for tests and docs)."""
-    z = np.asarray(z, dtype=np.float64)
-    hinge = np.maximum(z[None, :] - np.array(KNOTS)[:, None], 0.0)
-    return SIGMOID_FLOOR + (SLOPE_CHANGES[:, None] * hinge).sum(axis=0) / (1 << SLOPE_BITS)
+PRIVACY_MODES = ("shared", "label_dp")
+DEFAULT_RATES = {"shared": 0.5, "label_dp": 0.01}  # SGD's step on shares; Adam's step
 
 
 @dataclass(frozen=True)
 class LRParams:
     epochs: int = 10
     batch_size: int = 1024
-    learning_rate: float = 0.01
+    #: None: 0.5 for ``shared`` (plain SGD), 0.01 for ``label_dp`` (Adam)
+    learning_rate: float | None = None
     l2: float = 0.0
     l1: float = 0.0
     tolerance: float = 1e-4
     seed: int = 0
+    #: ``shared``: weights and gradients stay secret-shared (exact, labels private; SGD, L2 only, every
+    #: epoch runs); ``label_dp``: each party opens its own gradient, a host's with the guest's Gaussian
+    #: noise (Adam, L1, early stopping; AUC cost of the noise)
+    privacy: str = "shared"
     #: label-DP noise on each host's gradient: standard deviation over the host's row-norm bound
     noise_multiplier: float = 4.0
     delta: float = 1e-5
 
     def __post_init__(self) -> None:
-        rates = (self.learning_rate, self.l1, self.l2, self.tolerance, self.noise_multiplier, self.delta)
+        if self.privacy not in PRIVACY_MODES:
+            raise DataError(f"privacy is one of {', '.join(PRIVACY_MODES)}, not {self.privacy!r}")
+        if self.learning_rate is None:
+            object.__setattr__(self, "learning_rate", DEFAULT_RATES[self.privacy])
+        rates = (self.rate, self.l1, self.l2, self.tolerance, self.noise_multiplier, self.delta)
         if not all(math.isfinite(value) for value in rates):
             raise DataError(
                 "learning_rate, l1, l2, tolerance, noise_multiplier, delta must be finite numbers"
@@ -96,16 +119,16 @@ class LRParams:
             raise DataError(
                 "noise_multiplier > 0 (a host's gradient is opened only with noise) and 0 < delta < 1"
             )
-        if self.epochs < 1 or self.batch_size < 8 or self.learning_rate <= 0 or self.l1 < 0 or self.l2 < 0:
+        if self.epochs < 1 or self.batch_size < 8 or self.rate <= 0 or self.l1 < 0 or self.l2 < 0:
             raise DataError("epochs >= 1, batch_size >= 8, learning_rate > 0, l1 and l2 >= 0")
+        if self.privacy == "shared" and (self.l1 or self.rate > 4 or self.l2 > 1):
+            raise DataError("privacy 'shared' takes no l1 (use 'label_dp'), learning_rate <= 4 and l2 <= 1")
 
-
-def encode(values: np.ndarray, bits: int) -> np.ndarray:
-    return np.rint(np.asarray(values, dtype=np.float64) * float(1 << bits)).astype(np.int64).view(np.uint64)
-
-
-def decode(values: np.ndarray, bits: int) -> np.ndarray:
-    return values.view(np.int64).astype(np.float64) / float(1 << bits)
+    @property
+    def rate(self) -> float:
+        """The learning rate, resolved."""
+        assert self.learning_rate is not None  # set in __post_init__
+        return self.learning_rate
 
 
 def feature_bits(
@@ -151,13 +174,8 @@ def _batches(rows: int, batch_size: int, permutation: np.ndarray) -> list[np.nda
 
 
 def _dealer_batch(tape: Tape, batch: np.ndarray, dims: list[int]) -> None:
-    """The dealer's draws for one batch: the same calls, in the same order, as :func:`_residual` and
-    :meth:`Ring.cross_products` make at every party."""
-    rows, knots = len(batch), len(KNOTS)
-    tape.mask(rows)
-    tape.dabit_products((knots, rows))
-    for planes in (4, 2, 1):
-        tape.and_triple((planes, knots, -(-rows // 8)), 2 if planes > 1 else 1)
+    """The dealer's draws for one label-DP batch: :func:`_residual`, then :meth:`Ring.cross_products`."""
+    dealer_residual(tape, len(batch))
     tape.matrix_triples(None, batch, dims)
 
 
@@ -176,16 +194,28 @@ def serve_dealer(channel: Channel, guest: str, hosts: str | list[str]) -> None:
     rows, batch_size, dims = int(setup["rows"]), int(setup["batch_size"]), [int(d) for d in setup["dims"]]
     tape = Tape({i: Stream(seed, _LABEL) for i, seed in enumerate(seeds)}, dealer=True)
     tape.draw_matrix_masks(dims, rows)
+    params = LRParams(**setup["params"])
+    plan = _plan(params, dims, [int(b) for b in setup["bits"]])
     while True:
         order = channel.recv(guest, "sslr.epoch")
         if order.get("stop"):
             return
         permutation = _check_permutation(order.get("permutation"), rows)
         for batch in _batches(rows, batch_size, permutation):
-            _dealer_batch(tape, batch, dims)
+            if plan is None:
+                _dealer_batch(tape, batch, dims)
+            else:
+                shared.dealer_batch(tape, batch, dims, plan)
             for index, name in enumerate(parties):
                 channel.send(name, "sslr.corr", {"values": tape.produced[index]})
                 tape.produced[index] = []
+
+
+def _plan(params: LRParams, dims: list[int], bits: list[int]) -> dict[str, Any] | None:
+    """The shared mode's public shifts (None in the label-DP mode)."""
+    if params.privacy != "shared":
+        return None
+    return shared.shifts(dims, bits, params.rate, params.batch_size, params.l2)
 
 
 def _check_permutation(value: Any, rows: int) -> np.ndarray:
@@ -193,18 +223,6 @@ def _check_permutation(value: Any, rows: int) -> np.ndarray:
     if permutation.shape != (rows,) or not np.array_equal(np.sort(permutation), np.arange(rows)):
         raise ProtocolError("the guest's batch order is not a permutation of the rows")
     return permutation
-
-
-def _residual(ring: Ring, z: np.ndarray, labels: np.ndarray | None) -> np.ndarray:
-    """This party's share of d = σ̂(z) − y (``RESIDUAL_BITS`` fractional bits; labels only at the guest)."""
-    knots = encode(np.array(KNOTS), Z_BITS)
-    above, above_times_z = ring.hinge_terms(z, knots)  # [z ≥ k] and [z ≥ k]·z, (knots, rows)
-    changes = SLOPE_CHANGES.astype(np.int64).view(np.uint64)
-    hinges = above_times_z - knots[:, None] * above  # [z ≥ k]·(z − k)
-    share = (changes[:, None] * hinges).sum(axis=0, dtype=np.uint64)
-    if labels is not None:
-        share += encode(np.full(len(z), SIGMOID_FLOOR), RESIDUAL_BITS) - encode(labels, RESIDUAL_BITS)
-    return share
 
 
 def _adam_step(
@@ -215,9 +233,9 @@ def _adam_step(
     state["v"] = 0.999 * state["v"] + 0.001 * gradient**2
     m_hat = state["m"] / (1 - 0.9 ** state["t"])
     v_hat = state["v"] / (1 - 0.999 ** state["t"])
-    updated = weights - params.learning_rate * m_hat / (np.sqrt(v_hat) + 1e-8)
+    updated = weights - params.rate * m_hat / (np.sqrt(v_hat) + 1e-8)
     if params.l1:
-        shrink = params.learning_rate * params.l1
+        shrink = params.rate * params.l1
         penalised = updated[:-1] if state["intercept"] else updated
         penalised[:] = np.sign(penalised) * np.maximum(np.abs(penalised) - shrink, 0.0)
     return updated
@@ -251,12 +269,23 @@ def fit_lr_guest(
     reports = [_host_report(channel.recv(h, "sslr.dims"), h) for h in hosts]
     dims = [features.shape[1]] + [report["dims"] for report in reports]
     parties = [channel.party, *hosts]
-    setup = {"parties": parties, "dims": dims, "rows": data.rows, "batch_size": params.batch_size}
+    all_bits = [bits] + [report["bits"] for report in reports]
+    plan = _plan(params, dims, all_bits)  # refuses a learning rate out of range before the setup goes out
+    setup = {
+        "parties": parties,
+        "dims": dims,
+        "bits": all_bits,
+        "rows": data.rows,
+        "batch_size": params.batch_size,
+        "params": asdict(params),
+    }
     channel.broadcast([*hosts, dealer], "sslr.setup", setup)
     ring = _ring(channel, parties, 0, seed, dims, data.rows)
     noise = _NoiseSource(reports, params, secrets.randbits(128) if noise_seed is None else noise_seed)
     labels = data.labels.astype(np.float64)
-    weights, epochs_run = _train(ring, dealer, features, bits, labels, params, noise, data.feature_names)
+    weights, epochs_run = _train(
+        ring, dealer, features, bits, labels, params, noise, plan, data.feature_names
+    )
     return {
         "kind": "hetero-lr",
         "params": asdict(params),
@@ -264,13 +293,23 @@ def fit_lr_guest(
         "hosts": hosts,
         "weights": dict(zip(data.feature_names, weights[:-1].tolist(), strict=True)),
         "intercept": float(weights[-1]),
-        "privacy": {
-            "mechanism": "label-DP Gaussian noise on each host's gradient",
-            "noise_multiplier": params.noise_multiplier,
-            "delta": params.delta,
-            "epsilon_per_host": label_dp.epsilon(params.noise_multiplier, epochs_run, params.delta),
-            "row_norm_bounds": {h: report["norm_bound"] for h, report in zip(hosts, reports, strict=True)},
-        },
+        "privacy": _privacy_summary(params, epochs_run, hosts, reports),
+    }
+
+
+def _privacy_summary(
+    params: LRParams, epochs_run: int, hosts: list[str], reports: list[dict[str, Any]]
+) -> dict[str, Any]:
+    if params.privacy == "shared":
+        return {
+            "mechanism": "secret-shared weights and gradients; each party opens only its own final weights",
+        }
+    return {
+        "mechanism": "label-DP Gaussian noise on each host's gradient",
+        "noise_multiplier": params.noise_multiplier,
+        "delta": params.delta,
+        "epsilon_per_host": label_dp.epsilon(params.noise_multiplier, epochs_run, params.delta),
+        "row_norm_bounds": {h: report["norm_bound"] for h, report in zip(hosts, reports, strict=True)},
     }
 
 
@@ -310,17 +349,22 @@ def fit_lr_host(channel: Channel, data: PartyData, guest: str, dealer: str) -> d
     params = LRParams(**agreed["params"])
     names = data.feature_names
     feature_bits(data.features, params.batch_size, names=names)  # refuses unencodable values first
-    bound = label_dp.row_norm_bound(data.features)
-    bits = feature_bits(data.features, params.batch_size, params.noise_multiplier * bound, names)
+    if params.privacy == "shared":  # no noise, no row-norm bound to report
+        bound, bits = 1.0, feature_bits(data.features, params.batch_size, names=names)
+    else:
+        bound = label_dp.row_norm_bound(data.features)
+        bits = feature_bits(data.features, params.batch_size, params.noise_multiplier * bound, names)
     report = {"dims": data.features.shape[1], "bits": bits, "norm_bound": bound}
     channel.send(guest, "sslr.dims", report)
     setup = channel.recv(guest, "sslr.setup")
     parties, dims = list(setup["parties"]), [int(d) for d in setup["dims"]]
-    if channel.party not in parties[1:] or dims[parties.index(channel.party)] != data.features.shape[1]:
+    mine = parties.index(channel.party) if channel.party in parties[1:] else 0
+    if not mine or dims[mine] != data.features.shape[1] or int(setup["bits"][mine]) != bits:
         raise ProtocolError("the guest's setup does not list this host with its feature count")
     index = parties.index(channel.party)
     ring = _ring(channel, parties, index, seed, dims, data.rows)
-    weights, epochs_run = _train(ring, dealer, data.features, bits, None, params, names=data.feature_names)
+    plan = _plan(params, dims, [int(b) for b in setup["bits"]])
+    weights, epochs_run = _train(ring, dealer, data.features, bits, None, params, None, plan, names)
     return {
         "kind": "hetero-lr",
         "epochs_run": epochs_run,
@@ -342,6 +386,7 @@ def _train(
     labels: np.ndarray | None,
     params: LRParams,
     noise: _NoiseSource | None = None,
+    plan: dict[str, Any] | None = None,
     names: tuple[str, ...] = (),
 ) -> tuple[np.ndarray, int]:
     channel, guest = ring.channel, ring.parties[0]
@@ -349,6 +394,8 @@ def _train(
     rows, dims = features.shape
     encoded = encode(features, bits)
     ring.share_features(encoded)
+    if plan is not None:
+        return _train_shared(ring, dealer, encoded, labels, params, plan), params.epochs
     weights = np.zeros(dims)
     state: dict[str, Any] = {"t": 0, "m": np.zeros(dims), "v": np.zeros(dims), "intercept": ring.leader}
     shuffle = np.random.default_rng(params.seed)
@@ -392,6 +439,33 @@ def _train(
     if ring.leader:
         channel.send(dealer, "sslr.epoch", {"stop": True})
     return weights, epochs_run
+
+
+def _train_shared(
+    ring: Ring,
+    dealer: str,
+    encoded: np.ndarray,
+    labels: np.ndarray | None,
+    params: LRParams,
+    plan: dict[str, Any],
+) -> np.ndarray:
+    """Every epoch runs (nothing about the weights is opened to decide a stop): the guest sends all the
+    batch orders first, then the stop the dealer and the hosts wait for."""
+    channel, guest, rows = ring.channel, ring.parties[0], len(encoded)
+    orders: list[np.ndarray] = []
+    if ring.leader:
+        shuffle = np.random.default_rng(params.seed)
+        for _epoch in range(params.epochs):
+            orders.append(shuffle.permutation(rows))
+            channel.broadcast([*ring.parties[1:], dealer], "sslr.epoch", {"permutation": orders[-1]})
+        channel.broadcast([*ring.parties[1:], dealer], "sslr.epoch", {"stop": True})
+    else:
+        while not (message := channel.recv(guest, "sslr.epoch")).get("stop"):
+            orders.append(_check_permutation(message.get("permutation"), rows))
+            if len(orders) > params.epochs:
+                raise ProtocolError("the guest sent more epochs than its parameters say")
+    batches = [_batches(rows, params.batch_size, order) for order in orders]
+    return shared.train(ring, dealer, encoded, labels, plan, batches, _residual)
 
 
 def predict_lr_guest(

@@ -22,7 +22,7 @@ Example (``address``/``key``/``certificate`` are needed only for networked runs)
       coordinator: {role: coordinator, address: "10.0.0.3:9101", public_key: keys/coordinator.pub}
     components:
       secureboost: {n_trees: 3, max_depth: 3, max_bins: 32, key_bits: 2048}
-      hetero_lr: {epochs: 10, batch_size: 64, learning_rate: 0.01}
+      hetero_lr: {epochs: 10, batch_size: 64}
 
 The whole file is validated first (:mod:`pledgenet.fl.schema`, ``ConfigError`` naming the field);
 ``min_aligned_rows`` (100) and ``min_class_rows`` (10, per class and split) refuse jobs too small to

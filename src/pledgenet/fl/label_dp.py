@@ -1,4 +1,5 @@
-"""Label differential privacy for the gradients hetero LR opens to hosts.
+"""Label differential privacy for the gradients hetero LR opens to hosts in its ``label_dp`` mode (the
+default ``shared`` mode opens no gradient: :mod:`pledgenet.fl.hetero_lr_shared`).
 
 A host must learn its own gradient ``g_h = X_hᵀ·d`` to update its weights, and ``d = σ̂(z) − y`` carries the
 guest's labels: with a batch of no more rows than the host has features it solves ``X_hᵀ·d = g_h`` for the

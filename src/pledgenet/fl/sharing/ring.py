@@ -165,6 +165,38 @@ class Tape:
         self._complete(product, owner, target, dims)
         return vector, product
 
+    def weight_triple(self, owner: int, holder: int, batch: np.ndarray, dims: int) -> tuple[Shares, Shares]:
+        """Fresh ``b`` (``dims``) at ``holder``; ``A_owner[batch]·b`` split between ``owner`` and it."""
+        vector = self._draw(dims, only=holder)
+        product = self._draw(len(batch), only=holder)
+        target = lambda: self.matrix_masks[owner][batch] @ vector[holder]  # noqa: E731
+        self._complete(product, owner, target, len(batch))
+        return vector, product
+
+    def weight_triples(self, me: int | None, batch: np.ndarray, dims: list[int]) -> dict[int, Any]:
+        """:meth:`weight_triple` for every ordered pair, in one fixed order; for party ``me``: ``{other: (b,
+        u_owner, u_holder)}`` (``b`` masks ``me``'s share of ``other``'s weights)."""
+        out: dict[int, Any] = {}
+        for low in range(len(dims)):
+            for high in range(low + 1, len(dims)):
+                forward = self.weight_triple(low, high, batch, dims[low])
+                backward = self.weight_triple(high, low, batch, dims[high])
+                if me in (low, high):
+                    other = high if me == low else low
+                    mine, theirs = (forward, backward) if me == low else (backward, forward)
+                    out[other] = (theirs[0][me], mine[1][me], theirs[1][me])
+        return out
+
+    def truncation_pair(self, shifts: np.ndarray) -> tuple[Shares, Shares, Shares]:
+        """A uniform ``r`` mod 2^64, shares of its top bit and of ``(r mod 2^63) >> shift`` per element."""
+        count = len(shifts)
+        value = self._draw(count)
+        top = self._draw(count, skip=0)
+        self._complete(top, 0, lambda: _sum(value) >> np.uint64(63), count)
+        low = self._draw(count, skip=0)
+        self._complete(low, 0, lambda: (_sum(value) & _LOW63) >> shifts.astype(np.uint64), count)
+        return value, top, low
+
     def matrix_triples(self, me: int | None, batch: np.ndarray, dims: list[int]) -> dict[int, Any]:
         """Triples for every ordered pair, in one fixed order; for party ``me``: ``{other: (b, u_owner,
         u_holder)}`` (``b`` masks ``me``'s residual for ``other``'s product)."""
@@ -178,6 +210,9 @@ class Tape:
                     mine, theirs = (forward, backward) if me == low else (backward, forward)
                     out[other] = (theirs[0][me], mine[1][me], theirs[1][me])
         return out
+
+
+_LOW63 = np.uint64((1 << 63) - 1)
 
 
 def _and_of(left: Shares, right: Shares) -> Callable[[], np.ndarray]:
