@@ -137,6 +137,17 @@ def test_init_over_a_file_is_refused(tmp_path: Path) -> None:
     assert (tmp_path / "taken").read_text() == "mine"
 
 
+@pytest.mark.parametrize("command", [["cluster", "up"], ["cluster", "status"], ["cluster", "down"]])
+def test_cluster_commands_over_a_file_are_refused_and_leave_it(tmp_path: Path, command: list[str]) -> None:
+    # Prepare
+    (tmp_path / "taken").write_text("mine")
+    # Execute
+    code, _out, err = invoke([*command, str(tmp_path / "taken")])
+    # Assert
+    assert_clean_refusal(code, err)
+    assert (tmp_path / "taken").read_text() == "mine"
+
+
 def test_init_under_a_read_only_directory_is_a_config_error(tmp_path: Path) -> None:
     # Prepare
     locked = tmp_path / "locked"

@@ -117,9 +117,14 @@ class LocalAlliance:
     # ------------------------------------------------------------------ up
 
     def up(self, timeout_s: float = 120.0) -> LocalAlliance:
+        if self.directory.exists() and not self.directory.is_dir():
+            raise ConfigError(f"{self.directory} is not a directory")
         if self.directory.exists() and any(self.directory.iterdir()):
             raise ConfigError(f"{self.directory} exists and is not empty")
-        self.directory.mkdir(parents=True, exist_ok=True)
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise ConfigError(f"cannot create {self.directory}: {error.strerror}") from None
         init_alliance(self.alliance_dir, self.specs).close()
         self.etcd = LocalEtcdCluster(self.directory / "etcd").start()
         self.state = {"members": self.orgs, "store": self.store, "etcd": self.etcd.endpoints}
@@ -287,6 +292,8 @@ class LocalAlliance:
 
     def down(self) -> None:
         """Stop the nodes, the orderers, etcd and PostgreSQL (SIGTERM: each shuts down cleanly)."""
+        if not self.state and self.etcd is None:
+            return  # ``up`` was refused before it started anything: nothing to stop, nothing to write
         for org in self.orgs:
             self.stop_process(org)
         for name in list(self.state.get("orderers", {})):
