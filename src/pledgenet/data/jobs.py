@@ -9,8 +9,8 @@ each party's node first checks, from its own peer, that the job is accepted by a
 allows it now and that its own file still matches the version the job named; if any says no, nothing
 runs and the guest records the job ``aborted`` with the reason. Otherwise the job runs by its kind (PSI,
 vertical or horizontal training: ``pledgenet.data.job_kinds``) and the guest records the hash of each
-party's model file, the metrics, the transcript hash and the content hashes used; a failed run is recorded ``failed`` with the error's class and
-code (never its message, which may quote data).
+party's model file, the metrics, the transcript hash and the content hashes used; a failed run is
+recorded ``failed`` with the error's class and code (never its message, which may quote data).
 
 Settings a job carries (``settings``): ``id`` (the id column's name in every data party's file, default
 ``id``), ``label`` (the guest's label column, default ``y``), ``test_share``. A data party's features are
