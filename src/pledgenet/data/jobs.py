@@ -122,7 +122,7 @@ def accept_job(client: DataClient, job_id: str) -> dict[str, Any]:
     return dict(client.submit("data.accept_job", {"job": job_id}).result)
 
 
-def _party_check(client: DataClient, job: Mapping[str, Any]) -> None:
+def party_check(client: DataClient, job: Mapping[str, Any]) -> None:
     """One party's node: may it start ``job``? Raises the reason when the chain says no."""
     if job["status"] != "accepted":
         raise JobRefused(f"job {job['job']} is {job['status']}, not accepted by all", code="job_not_accepted")
@@ -189,7 +189,7 @@ def run_job(
     guest = clients[job["creator"]]
     try:
         for org in job["participants"]:
-            _party_check(clients[org], job_record(clients[org], job_id))
+            party_check(clients[org], job_record(clients[org], job_id))
     except (GrantInvalid, JobRefused, ContentMismatch) as refused:
         if job["status"] in ("proposed", "accepted"):
             reason = f"{refused.code}: {refused.message}"[:500]
