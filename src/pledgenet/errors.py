@@ -39,7 +39,8 @@ checks every code the sources raise.
     │       ├── WrongState              the pledge, contract or freeze is not in a state that allows it
     │       ├── NotAParty               the submitter is not the pledgee, custody broker or freezing court
     │       ├── EnvelopeRecipients      the sealed terms are not readable by every entitled member
-    │       ├── VerdictMismatch         the registrar's verdict on sealed terms is for another envelope
+    │       ├── VerdictMismatch         the registrar's verdict is for another envelope or another context
+    │       ├── EnvelopeMisbound        sealed terms re-attached to a registration they were not sealed for
     │       └── DisposalLimitExceeded   forced sales past the reduction rules (1% / 2% per 90 days)
     │   ├── MarketDataError         the market contract refused a price or notice (see contracts.market)
     │   └── DataGovernanceError     the data contract: catalog, grants, accesses, jobs, documents
@@ -268,10 +269,16 @@ class NotAParty(RegisterError):
 
 class EnvelopeRecipients(RegisterError):
     code = "envelope_recipients"
+    #: the registrar's verdict when a recipient's wrap does not open to the envelope's data key
+    codes: tuple[str, ...] = ("terms_unreadable",)
 
 
 class VerdictMismatch(RegisterError):
     code = "verdict_mismatch"
+
+
+class EnvelopeMisbound(RegisterError):
+    code = "envelope_binding"
 
 
 class DisposalLimitExceeded(RegisterError):

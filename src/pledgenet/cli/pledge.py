@@ -44,7 +44,9 @@ def register(
     quantity: int,
     pledgee: str,
     amount_fen: Annotated[int, typer.Option(help="financing amount in fen")],
-    price_fen: Annotated[int, typer.Option(help="previous close in fen (for the pledge rate)")],
+    price_fen: Annotated[
+        int, typer.Option(help="start price in fen (the rate uses the lower of it and the close on chain)")
+    ],
     rate_bp: int = 600,
     term_days: int = 365,
     use_of_funds: str = "01",
