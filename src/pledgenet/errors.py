@@ -318,7 +318,12 @@ class DuplicateDataRecord(DataGovernanceError):
 
 class GradingForbids(DataGovernanceError):
     code = "grading_forbids"
-    codes: tuple[str, ...] = ("plaintext_forbidden", "operation_forbidden", "purpose_required")
+    codes: tuple[str, ...] = (
+        "plaintext_forbidden",
+        "operation_forbidden",
+        "purpose_required",
+        "no_independent_approver",
+    )
 
 
 class GrantInvalid(DataGovernanceError):
@@ -333,6 +338,7 @@ class GrantInvalid(DataGovernanceError):
         "operation_not_granted",
         "columns_not_granted",
         "uses_exhausted",
+        "worker_not_granted",
     )
 
 

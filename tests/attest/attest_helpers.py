@@ -70,3 +70,45 @@ def set_params(alliance: Alliance, params: dict[str, Any]) -> None:
 
 def refused(receipt: TxReceipt, code: str) -> bool:
     return not receipt.valid and receipt.code == code
+
+
+def catalogue(
+    alliance: Alliance,
+    owner: str,
+    dataset: str,
+    rows: list[dict[str, Any]],
+    *,
+    grantee: str = "registrar",
+    workers: list[str] | None = None,
+    approve: bool = True,
+    lifetime_ms: int = 30 * 86_400_000,
+) -> str:
+    """Put ``rows`` in the data catalog as ``owner``'s level-2 dataset and give ``grantee`` a grant of
+    attested compute on it (approved by the owner unless ``approve`` is false); the grant's id."""
+    from pledgenet.data.client import DataClient
+
+    columns = sorted(rows[0])
+    path = alliance.directory / f"{dataset}.csv"
+    path.write_text(
+        "\n".join([",".join(columns), *(",".join(str(row[c]) for c in columns) for row in rows)]) + "\n"
+    )
+    client = DataClient(alliance, owner)
+    client.register(dataset, path, title=dataset, description="attested compute input", level=2)
+    ids = [column["id"] for column in client.dataset(dataset)["schema"]]
+    args: dict[str, Any] = {"columns": ids, "purpose": "statistics", "operations": ["attested_compute"]}
+    receipt = alliance.submit(
+        "data.request_grant",
+        {**args, "dataset": dataset, "expires_at": alliance_now(alliance) + lifetime_ms, "max_uses": 5}
+        | ({} if workers is None else {"workers": workers}),
+        [grantee],
+    )
+    assert receipt.valid, receipt.message
+    grant = str(receipt.result["grant"])
+    if approve:
+        assert alliance.submit("data.approve_grant", {"grant": grant}, [owner]).valid
+    return grant
+
+
+def alliance_now(alliance: Alliance) -> int:
+    peer = alliance.peer("registrar")
+    return int(peer.block(peer.height).header.timestamp)

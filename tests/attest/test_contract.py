@@ -11,6 +11,7 @@ import pytest
 from attest_helpers import (
     PAIR_TIME,
     Clock,
+    catalogue,
     evidence,
     new_alliance,
     quote,
@@ -141,20 +142,21 @@ def test_removing_a_measurement_revokes_its_workers_at_the_next_block(alliance: 
     set_params(alliance, {**SGX_POLICY, "attest.measurements": [SGX_ENTRY]})
     assert register_sgx(alliance).valid
     owner = DataOwner(alliance, "bank-b")
+    grant = catalogue(alliance, "bank-b", "bank-loans", [{"amount_fen": 1}])
     assert owner.register(SealedDataset.seal("bank-loans", [{"amount_fen": 1}]), ["stats-sgx"]).valid
     first = alliance.submit(
-        "attest.request_key", {"worker": "stats-sgx", "dataset": "bank-loans"}, ["registrar"]
+        "attest.request_key", {"worker": "stats-sgx", "dataset": "bank-loans", "grant": grant}, ["registrar"]
     )
     [released] = owner.release_pending()
     second = alliance.submit(
-        "attest.request_key", {"worker": "stats-sgx", "dataset": "bank-loans"}, ["registrar"]
+        "attest.request_key", {"worker": "stats-sgx", "dataset": "bank-loans", "grant": grant}, ["registrar"]
     )
 
     # Execute
     set_params(alliance, {"attest.measurements": []})
     [answer] = owner.release_pending()
     third = alliance.submit(
-        "attest.request_key", {"worker": "stats-sgx", "dataset": "bank-loans"}, ["registrar"]
+        "attest.request_key", {"worker": "stats-sgx", "dataset": "bank-loans", "grant": grant}, ["registrar"]
     )
 
     # Assert: the release before went through; after the vote, the pending request and a new one are refused
@@ -176,15 +178,20 @@ def test_an_expired_registration_is_refused_until_renewed(alliance: Alliance, cl
         alliance, {**SGX_POLICY, "attest.measurements": [SGX_ENTRY], "attest.registration_ttl_ms": 60_000}
     )
     assert register_sgx(alliance).valid
+    grant = catalogue(alliance, "bank-b", "d1", [{"x": 1}])
     assert DataOwner(alliance, "bank-b").register(SealedDataset.seal("d1", [{"x": 1}]), ["stats-sgx"]).valid
     clock.advance(61_000)
 
     # Execute
-    stale = alliance.submit("attest.request_key", {"worker": "stats-sgx", "dataset": "d1"}, ["registrar"])
+    stale = alliance.submit(
+        "attest.request_key", {"worker": "stats-sgx", "dataset": "d1", "grant": grant}, ["registrar"]
+    )
     hijack = alliance.submit("attest.register_worker", {"worker": "stats-sgx", "public_key": sgx_report_key(),
                              "evidence": evidence("sgx_quote", "sgx")}, ["broker-a"])  # fmt: skip
     renewed = register_sgx(alliance)
-    fresh = alliance.submit("attest.request_key", {"worker": "stats-sgx", "dataset": "d1"}, ["registrar"])
+    fresh = alliance.submit(
+        "attest.request_key", {"worker": "stats-sgx", "dataset": "d1", "grant": grant}, ["registrar"]
+    )
 
     # Assert
     assert (
@@ -197,17 +204,22 @@ def test_an_expired_registration_is_refused_until_renewed(alliance: Alliance, cl
 
 def test_a_request_from_an_unattested_worker_is_refused_and_recorded(alliance: Alliance) -> None:
     # Prepare
+    grant = catalogue(alliance, "bank-b", "d1", [{"x": 1}])
     assert DataOwner(alliance, "bank-b").register(SealedDataset.seal("d1", [{"x": 1}]), ["ghost"]).valid
 
     # Execute
-    receipt = alliance.submit("attest.request_key", {"worker": "ghost", "dataset": "d1"}, ["registrar"])
+    receipt = alliance.submit(
+        "attest.request_key", {"worker": "ghost", "dataset": "d1", "grant": grant}, ["registrar"]
+    )
 
     # Assert
     assert receipt.valid
     [record] = requests(alliance.peer("bank-b"))
     assert record["status"] == "refused" and record["reason"].startswith("not_registered")
     assert record["label"] == "not attested"
-    assert [event["name"] for event in receipt.events] == ["attest.key_refused"]
+    assert [event["name"] for event in receipt.events] == ["data.use", "attest.key_refused"]
+    [use] = [value for _key, value in alliance.peer("bank-b").range("data/use/d1/")]
+    assert use["outcome"] == "refused" and use["reason"] == "not_registered" and use["worker"] == "ghost"
 
 
 @pytest.mark.parametrize(
@@ -240,6 +252,7 @@ def test_a_registration_ends_with_its_collateral_and_stale_collateral_is_refused
     with new_alliance(tmp_path / "a", clock) as alliance:
         set_params(alliance, {**SGX_POLICY, "attest.measurements": [SGX_ENTRY]})
         registered = register_sgx(alliance)
+        grant = catalogue(alliance, "bank-b", "d1", [{"x": 1}])
         assert (
             DataOwner(alliance, "bank-b").register(SealedDataset.seal("d1", [{"x": 1}]), ["stats-sgx"]).valid
         )
@@ -247,7 +260,7 @@ def test_a_registration_ends_with_its_collateral_and_stale_collateral_is_refused
 
         # Execute
         request = alliance.submit(
-            "attest.request_key", {"worker": "stats-sgx", "dataset": "d1"}, ["registrar"]
+            "attest.request_key", {"worker": "stats-sgx", "dataset": "d1", "grant": grant}, ["registrar"]
         )
         renewal = register_sgx(alliance)
 

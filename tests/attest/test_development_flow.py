@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from attest_helpers import Clock, new_alliance, refused, set_params
+from attest_helpers import Clock, catalogue, new_alliance, refused, set_params
 
 from pledgenet.attest.compute import DataOwner, SealedDataset, Worker, joint_statistics, open_dataset
 from pledgenet.attest.views import jobs, releases, workers
@@ -46,9 +46,16 @@ def test_the_development_flow_runs_end_to_end_and_says_not_attested(tmp_path: Pa
 
         # Execute: register, announce, request, release, open, compute, record
         registered = worker.register(alliance, worker.none_evidence())
+        grants = [
+            catalogue(alliance, "bank-b", bank_data.dataset, BANK_ROWS),
+            catalogue(alliance, "broker-a", broker_data.dataset, BROKER_ROWS),
+        ]
         assert bank.register(bank_data, ["dev-stats"]).valid
         assert broker.register(broker_data, ["dev-stats"]).valid
-        asked = [worker.request_key(alliance, data.dataset) for data in (bank_data, broker_data)]
+        asked = [
+            worker.request_key(alliance, data.dataset, grant)
+            for data, grant in zip((bank_data, broker_data), grants, strict=True)
+        ]
         answered = bank.release_pending() + broker.release_pending()
         peer = alliance.peer("registrar")
         tables = {
@@ -80,13 +87,14 @@ def test_leaving_development_revokes_none_workers_and_records_the_refusal(tmp_pa
         set_params(alliance, {"attest.policy": "development"})
         worker = Worker("dev-stats", "registrar")
         assert worker.register(alliance, worker.none_evidence()).valid
+        grant = catalogue(alliance, "bank-b", "d", [{"x": 1}])
         assert (
             DataOwner(alliance, "bank-b").register(SealedDataset.seal("d", [{"x": 1}]), ["dev-stats"]).valid
         )
 
         # Execute
         set_params(alliance, {"attest.policy": "production"})
-        receipt = worker.request_key(alliance, "d")
+        receipt = worker.request_key(alliance, "d", grant)
         job = worker.record_job(alliance, "j", ["d"], {"n": 1})
 
         # Assert
@@ -102,8 +110,9 @@ def test_a_released_key_opens_only_inside_its_worker(tmp_path: Path) -> None:
         worker, impostor = Worker("dev-stats", "registrar"), Worker("dev-stats", "registrar")
         assert worker.register(alliance, worker.none_evidence()).valid
         owner = DataOwner(alliance, "bank-b")
+        grant = catalogue(alliance, "bank-b", "d", [{"x": 1}])
         assert owner.register(SealedDataset.seal("d", [{"x": 1}]), ["dev-stats"]).valid
-        request = worker.request_key(alliance, "d")
+        request = worker.request_key(alliance, "d", grant)
         owner.release_pending()
 
         # Execute / Assert: the worker opens it; another key (same worker id) does not; the chain shows no key
@@ -121,17 +130,18 @@ def test_the_datasets_allow_list_decides_which_workers_may_ask(tmp_path: Path) -
         worker = Worker("dev-stats", "registrar")
         assert worker.register(alliance, worker.none_evidence()).valid
         owner = DataOwner(alliance, "bank-b")
+        grant = catalogue(alliance, "bank-b", "d", [{"x": 1}])
         assert owner.register(SealedDataset.seal("d", [{"x": 1}]), ["someone-else"]).valid
 
         # Execute
-        before = worker.request_key(alliance, "d")
+        before = worker.request_key(alliance, "d", grant)
         by_stranger = alliance.submit(
             "attest.allow_workers", {"dataset": "d", "workers": ["dev-stats"]}, ["broker-a"]
         )
         allowed = alliance.submit(
             "attest.allow_workers", {"dataset": "d", "workers": ["dev-stats"]}, ["bank-b"]
         )
-        after = worker.request_key(alliance, "d")
+        after = worker.request_key(alliance, "d", grant)
 
         # Assert
         assert before.result["status"] == "refused" and before.result["reason"].startswith("not_allowed")

@@ -3,9 +3,10 @@
 - ``SealedDataset``: a data owner encrypts a dataset once (AES-256-GCM, a fresh 32-byte key); the chain
   holds only the hash of its ciphertext, the ciphertext travels to the worker by any channel.
 - ``DataOwner.release_pending``: for each pending key request on its datasets, the owner's node reads the
-  worker's status from its own peer and, if the chain shows it valid now, seals the dataset key to the
-  worker's X25519 key (``crypto.envelope``) and submits ``attest.release_key``; otherwise it submits the
-  release without a key and the contract records the refusal with the chain's reason.
+  worker's status and the request's ``data`` grant from its own peer and, if the chain shows both valid
+  now (and its allow-list names the worker), seals the dataset key to the worker's X25519 key
+  (``crypto.envelope``) and submits ``attest.release_key``; otherwise it submits the release without a
+  key and the contract records the refusal with the chain's reason.
 - ``Worker``: holds the X25519 key pair whose public half its evidence's report data commits to (first 32
   bytes: the key; last 32: free for the enclave), opens released keys, runs a job and records its result.
   On real hardware this object lives inside the enclave or TD and takes its quote from an adapter
@@ -24,6 +25,8 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from pledgenet.contracts.attest import DATASET, KEY_PURPOSE, RELEASE, REQUEST, WORKER
+from pledgenet.contracts.data import keys
+from pledgenet.contracts.data.grants import use_problem
 from pledgenet.crypto import envelope
 from pledgenet.crypto.attestation.adapters import QuoteSource
 from pledgenet.crypto.attestation.evidence import NONE, load_collateral
@@ -89,7 +92,19 @@ class DataOwner:
             args: dict[str, Any] = {"request": request["id"]}
             status = worker_status_now(peer, request["worker"])
             dataset = peer.get(DATASET + request["dataset"])
-            if status.valid and request["worker"] in dataset["workers"] and request["dataset"] in self.keys:
+            granted = use_problem(
+                grant := peer.get(keys.grant(request["grant"])),
+                dataset=request["dataset"],
+                at=peer.last_timestamp,
+                user=request["requester"],
+                operation="attested_compute",
+                purpose="" if grant is None else grant["purpose"],
+                columns=[] if grant is None else list(grant["columns"]),
+                counted=True,
+                worker=request["worker"],
+            )
+            allowed = status.valid and granted is None and request["worker"] in dataset["workers"]
+            if allowed and request["dataset"] in self.keys:
                 worker = peer.get(WORKER + request["worker"])
                 record = {"dataset": request["dataset"], "key": self.keys[request["dataset"]].hex()}
                 args["envelope"] = envelope.seal(
@@ -131,8 +146,9 @@ class Worker:
         args = {"worker": self.worker, "public_key": self.public_key, "evidence": evidence}
         return submitter.submit("attest.register_worker", args, [self.operator])
 
-    def request_key(self, submitter: Submitter, dataset: str) -> TxReceipt:
-        args = {"worker": self.worker, "dataset": dataset}
+    def request_key(self, submitter: Submitter, dataset: str, grant: str) -> TxReceipt:
+        """Ask for ``dataset``'s key under ``grant`` (a ``data`` grant of attested compute)."""
+        args = {"worker": self.worker, "dataset": dataset, "grant": grant}
         return submitter.submit("attest.request_key", args, [self.operator])
 
     def dataset_key(self, peer: Any, request_id: str) -> bytes:

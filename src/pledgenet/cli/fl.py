@@ -56,13 +56,18 @@ def run(
 ) -> None:
     """Run a job: ``--simulate`` runs every party here; ``--party NAME`` runs one party of a networked job;
     ``--job ID --dir D --as ORG`` runs a job created and accepted on the chain (every party's node here),
-    refused unless the chain says yes, its outcome recorded there."""
+    refused unless the chain says yes, its outcome recorded there; ``JOB_FILE --party ORG --job ID --dir D``
+    runs one party of a chain job over the network (addresses and keys from the job file), refused unless
+    the chain says yes."""
     from pledgenet.fl.horizontal import job as horizontal
     from pledgenet.fl.job import load_job
     from pledgenet.fl.job import simulate as simulate_job
     from pledgenet.fl.net.job import run_networked
 
     console = Console()
+    if job_id and party:
+        _run_chain_party(console, job_id, job_file, directory, party)
+        return
     if job_id:
         _run_chain_job(console, job_id, directory, org, output)
         return
@@ -107,3 +112,30 @@ def _run_chain_job(console: Console, job_id: str, directory: Path | None, org: s
         alliance.close()
     console.print_json(json.dumps(outcome))
     console.print(f"job {job_id} finished and recorded; model files in {output / job_id}")
+
+
+def _run_chain_party(
+    console: Console, job_id: str, job_file: Path | None, directory: Path | None, party: str
+) -> None:
+    from pledgenet.contracts.catalog import open_alliance
+    from pledgenet.data.client import DataClient
+    from pledgenet.data.job_party import run_chain_party
+    from pledgenet.fl.horizontal import job as horizontal
+    from pledgenet.fl.job import load_job
+
+    if job_file is None or directory is None:
+        raise ConfigError(
+            "--party ORG --job ID needs the job file (network and keys) and --dir (the alliance)"
+        )
+    job = (
+        horizontal.load_horizontal_job(job_file) if horizontal.is_horizontal(job_file) else load_job(job_file)
+    )
+    alliance = open_alliance(directory)
+    try:
+        with _bars(console) as progress:
+            results = run_chain_party(DataClient(alliance, party), job_id, job, progress)
+    finally:
+        alliance.close()
+    if results:
+        console.print_json(json.dumps(results))
+    console.print(f"{party}: job {job_id} done; its model files are in {job.output}")

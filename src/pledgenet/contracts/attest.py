@@ -13,8 +13,9 @@ State::
                                   "expires_at", "height"}
     attest/collateral/<sha256>   {"hash", "size", "registered_by", "valid_until", "first_height"}
     attest/dataset/<dataset>     {"dataset", "owner", "data_hash", "workers", "registered_at"}
-    attest/request/<tx id>       {"id", "dataset", "worker", "requester", "owner", "status"
-                                  (pending / released / refused), "reason", "requested_at", "height", ...}
+    attest/request/<tx id>       {"id", "dataset", "worker", "requester", "grant", "use", "owner",
+                                  "status" (pending / released / refused), "reason", "requested_at",
+                                  "height", ...}
     attest/release/<request id>  {"request", "dataset", "worker", "owner", "envelope", "label", ...}
     attest/job/<job>             {"job", "worker", "operator", "datasets", "result_hash", "measurement",
                                   "measurement_name", "evidence_type", "label", "recorded_at", "height"}
@@ -23,9 +24,20 @@ The quote and collateral are not kept in state: they stay in the registering tra
 holds the block), and state keeps their hashes. A registration transaction with an SGX quote and its
 collateral is about 30 KB of the 64 KiB limit (see docs/attestation.md).
 
-A key request is recorded whatever its outcome: refused when the worker's attestation is not valid at
-that block or the dataset's allow-list does not name it, pending otherwise; the owner's release records
-the wrapped key, or a refusal if the worker lost its attestation in between.
+A key request names the ``data`` grant it relies on and is recorded whatever its outcome: refused when
+the worker's attestation is not valid at that block, the dataset's allow-list does not name it, or the
+grant does not allow ``attested_compute`` on that dataset by the worker's operator on that worker now
+(``data.grants.use_problem``: approved, unexpired, unrevoked, uses left, the worker among the grant's
+``workers`` when it names them); pending otherwise. Either way the data contract's log gets the use
+(``data.uses.record_use``: served, counting one of the grant's uses, or refused with its reason). The
+owner's release checks all of it again at its own block and records the wrapped key, or a refusal with
+the reason (a grant revoked or expired in between, a worker that lost its attestation).
+
+An attest dataset is a ``data`` catalog dataset (same id, same owner) whose sealed ciphertext the owner
+announces here. Its allow-list of workers is kept beside the grant: the grant is the alliance's decision
+(who, for what, until when, approved under the grading); the allow-list is the owner's operational lock
+(the workers its node ships the ciphertext to), changeable at once without a new approval round. Both
+must allow a release.
 """
 
 from __future__ import annotations
@@ -33,9 +45,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from pledgenet.contracts.attest_state import WORKER, policy, status_of
+from pledgenet.contracts.data import common as data_common
+from pledgenet.contracts.data import keys as data_keys
+from pledgenet.contracts.data.grants import USE_REASONS, use_problem
+from pledgenet.contracts.data.uses import record_use
 from pledgenet.crypto.attestation.evidence import NONE, SGX, TDX, load_collateral, none_evidence, verify
-from pledgenet.crypto.attestation.policy import DEFAULT_PARAMS, Policy, judge
-from pledgenet.crypto.attestation.status import WorkerStatus, worker_status
+from pledgenet.crypto.attestation.policy import DEFAULT_PARAMS, judge
 from pledgenet.crypto.envelope import check_shape, recipients_of
 from pledgenet.encoding import canonical
 from pledgenet.errors import AttestationError, EvidenceMalformed, ReportDataMismatch, WorkerNotAttested
@@ -43,7 +59,6 @@ from pledgenet.ledger.contract_api import Contract, TxContext
 
 contract = Contract(name="attest", default_params=dict(DEFAULT_PARAMS))
 
-WORKER = "attest/worker/"
 COLLATERAL = "attest/collateral/"
 DATASET = "attest/dataset/"
 REQUEST = "attest/request/"
@@ -75,20 +90,12 @@ def _hex(args: dict[str, Any], name: str, size: int | None = None) -> str:
     return value
 
 
-def policy(ctx: TxContext) -> Policy:
-    return Policy.from_params(ctx.param)
-
-
 def _worker(ctx: TxContext, worker: str) -> dict[str, Any]:
     """The registration of a worker known to exist (its status was checked first)."""
     record = ctx.get(WORKER + worker)
     if record is None:
         raise WorkerNotAttested(f"worker {worker} has no attestation on chain")
     return dict(record)
-
-
-def status_of(ctx: TxContext, worker: str) -> WorkerStatus:
-    return worker_status(worker, ctx.get(WORKER + worker), policy(ctx), ctx.block_time)
 
 
 def _verify_evidence(ctx: TxContext, evidence: Any) -> dict[str, Any]:
@@ -162,6 +169,9 @@ def register_dataset(ctx: TxContext, args: dict[str, Any]) -> dict[str, Any]:
     workers = _workers(args)
     if ctx.get(DATASET + dataset) is not None:
         raise AttestationError(f"dataset {dataset} is already registered", code="duplicate_dataset")
+    head = data_common.dataset_head(ctx, dataset)
+    if head["owner"] != ctx.submitter:
+        raise AttestationError(f"{head['owner']} owns {dataset} in the data catalog", code="not_owner")
     record = {"dataset": dataset, "owner": ctx.submitter, "data_hash": data_hash, "workers": workers,
               "registered_at": ctx.block_time}  # fmt: skip
     ctx.put(DATASET + dataset, record)
@@ -204,25 +214,66 @@ def _refusal(ctx: TxContext, dataset: dict[str, Any] | None, worker: str, reques
     return ""
 
 
+def _grant_refusal(ctx: TxContext, request: dict[str, Any], *, counted: bool) -> str:
+    """Why the request's ``data`` grant does not allow attested compute on its dataset by its worker now
+    (``use_problem``, the data contract's one check); empty when it does."""
+    grant = ctx.get(data_keys.grant(request["grant"]))
+    code = use_problem(
+        grant,
+        dataset=request["dataset"],
+        at=ctx.block_time,
+        user=request["requester"],
+        operation="attested_compute",
+        purpose="" if grant is None else grant["purpose"],
+        columns=[] if grant is None else list(grant["columns"]),
+        counted=counted,
+        worker=request["worker"],
+    )
+    return "" if code is None else f"{code}: {USE_REASONS[code]}"
+
+
 @contract.operation("request_key")
 def request_key(ctx: TxContext, args: dict[str, Any]) -> dict[str, Any]:
-    """A worker's operator asks for a dataset's key; recorded as pending or refused, never dropped."""
+    """A worker's operator asks for a dataset's key under a ``data`` grant for attested compute; recorded
+    as pending or refused, never dropped, and the grant's use recorded (served or refused) in the data
+    contract's log."""
     worker = _ident(args, "worker")
     dataset_id = _ident(args, "dataset")
+    grant_id = data_common.identifier(args, "grant")
     dataset = ctx.get(DATASET + dataset_id)
-    reason = _refusal(ctx, dataset, worker, ctx.submitter)
-    record = {
+    record: dict[str, Any] = {
         "id": ctx.tx_id,
         "dataset": dataset_id,
         "worker": worker,
         "requester": ctx.submitter,
+        "grant": grant_id,
         "owner": None if dataset is None else dataset["owner"],
-        "status": "refused" if reason else "pending",
-        "reason": reason,
-        "requested_at": ctx.block_time,
-        "height": ctx.block_height,
-        "label": status_of(ctx, worker).label,
+        "use": None,
     }
+    reason = _refusal(ctx, dataset, worker, ctx.submitter) or _grant_refusal(ctx, record, counted=False)
+    if dataset is not None:
+        version = data_common.dataset_version(ctx, dataset_id)
+        grant = ctx.get(data_keys.grant(grant_id)) or {"purpose": "", "columns": []}
+        use = record_use(
+            ctx,
+            version,
+            grant_id,
+            user=ctx.submitter,
+            operation="attested_compute",
+            purpose=str(grant["purpose"]),
+            columns=list(grant["columns"]),
+            worker=worker,
+            refusal=reason.split(":", 1)[0] if reason else None,
+            attestation_judged=True,
+        )
+        record["use"] = use["use"]
+    record.update(
+        status="refused" if reason else "pending",
+        reason=reason,
+        requested_at=ctx.block_time,
+        height=ctx.block_height,
+        label=status_of(ctx, worker).label,
+    )
     ctx.put(REQUEST + ctx.tx_id, record)
     ctx.emit("attest.key_refused" if reason else "attest.key_requested", record)
     return record
@@ -230,7 +281,8 @@ def request_key(ctx: TxContext, args: dict[str, Any]) -> dict[str, Any]:
 
 @contract.operation("release_key")
 def release_key(ctx: TxContext, args: dict[str, Any]) -> dict[str, Any]:
-    """The owner releases the key of a pending request, sealed to the worker's key alone; re-checked here."""
+    """The owner releases the key of a pending request, sealed to the worker's key alone; the worker's
+    attestation and the grant are checked again at this block, and a refusal is recorded."""
     request_id = _hex(args, "request", 32)
     stored = ctx.get(REQUEST + request_id)
     if stored is None:
@@ -241,7 +293,9 @@ def release_key(ctx: TxContext, args: dict[str, Any]) -> dict[str, Any]:
     if request["status"] != "pending":
         raise AttestationError(f"the request is already {request['status']}", code="request_closed")
     envelope: Any = args.get("envelope")
-    reason = _refusal(ctx, ctx.get(DATASET + request["dataset"]), request["worker"], request["requester"])
+    reason = _refusal(
+        ctx, ctx.get(DATASET + request["dataset"]), request["worker"], request["requester"]
+    ) or _grant_refusal(ctx, request, counted=True)
     if not reason and envelope is None:
         raise _bad("a release needs the key 'envelope' (sealed to the worker)")
     if not reason:

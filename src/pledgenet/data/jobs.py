@@ -7,10 +7,10 @@ every peer runs (``grants.use_problem``) and accepts by signing, or refuses on c
 ``run_job`` runs an accepted job in the embedded alliance (every party here, over the in-memory channel):
 each party's node first checks, from its own peer, that the job is accepted by all, that every grant still
 allows it now and that its own file still matches the version the job named; if any says no, nothing
-runs and the guest records the job ``aborted`` with the reason. Otherwise the vertical job runs
-(``pledgenet.fl.job.simulate``) and the guest records the hash of each party's model file, the metrics, the
-transcript hash and the content hashes used; a failed run is recorded ``failed`` with the error's class and
-code (never its message, which may quote data).
+runs and the guest records the job ``aborted`` with the reason. Otherwise the job runs by its kind (PSI,
+vertical or horizontal training: ``pledgenet.data.job_kinds``) and the guest records the hash of each
+party's model file, the metrics, the transcript hash and the content hashes used; a failed run is
+recorded ``failed`` with the error's class and code (never its message, which may quote data).
 
 Settings a job carries (``settings``): ``id`` (the id column's name in every data party's file, default
 ``id``), ``label`` (the guest's label column, default ``y``), ``test_share``. A data party's features are
@@ -38,7 +38,7 @@ from pledgenet.errors import (
 )
 from pledgenet.fl.net.channel import Transcript
 from pledgenet.fl.net.wire import encode
-from pledgenet.fl.spec import Job, Progress
+from pledgenet.fl.spec import Progress
 
 
 def create_job(
@@ -122,7 +122,7 @@ def accept_job(client: DataClient, job_id: str) -> dict[str, Any]:
     return dict(client.submit("data.accept_job", {"job": job_id}).result)
 
 
-def _party_check(client: DataClient, job: Mapping[str, Any]) -> None:
+def party_check(client: DataClient, job: Mapping[str, Any]) -> None:
     """One party's node: may it start ``job``? Raises the reason when the chain says no."""
     if job["status"] != "accepted":
         raise JobRefused(f"job {job['job']} is {job['status']}, not accepted by all", code="job_not_accepted")
@@ -138,58 +138,36 @@ def _party_check(client: DataClient, job: Mapping[str, Any]) -> None:
                 )
 
 
-def _fl_job(clients: Mapping[str, DataClient], job: Mapping[str, Any], output: Path) -> Job:
-    from pledgenet.fl.components import COMPONENTS
-
-    settings = job["settings"]
-    id_column, label = str(settings.get("id", "id")), str(settings.get("label", "y"))
-    parties: dict[str, dict[str, Any]] = {}
-    for org, role in job["participants"].items():
-        parties[org] = {"role": role}
-    for item in job["datasets"]:
-        owner = clients[item["owner"]]
-        names = owner.store.names_by_id(item["dataset"], item["version"])
-        columns = [names[column_id] for column_id in item["columns"]]
-        if id_column not in columns:
-            raise ConfigError(f"the job's columns of {item['dataset']} lack the id column {id_column!r}")
-        spec = parties[item["owner"]]
-        spec.update(
-            data=str(owner.store.csv_path(item["dataset"], item["version"])),
-            id=id_column,
-            features=[c for c in columns if c not in (id_column, label)],
-        )
-        if spec["role"] == "guest":
-            spec["label"] = label
-    fl_job = Job(
-        name=str(job["job"]),
-        parties=parties,
-        components=dict(job["components"]),
-        test_share=float(settings.get("test_share", 0.3)),
-        output=output,
-        base_dir=Path.cwd(),
-    )
-    for name, params in fl_job.components.items():
-        if name not in COMPONENTS:
-            raise ConfigError(f"unknown component {name!r}")
-        COMPONENTS[name].check(fl_job, params)
-    return fl_job
-
-
 def transcript_hash(transcript: Transcript) -> str:
     """SHA-256 over the transcript: each message's sender, receiver, tag and payload hash, in order."""
     entries = [[m.sender, m.receiver, m.tag, sha256_hex(encode(m.payload))] for m in transcript.messages]
     return sha256_hex(canonical(entries))
 
 
-def _metrics(results: Mapping[str, Any]) -> dict[str, str | int]:
+def _metrics(results: Mapping[str, Any], limit: int = 64) -> dict[str, str | int]:
+    """The scalar figures of each component's results (one level of nesting too, e.g. a horizontal job's
+    per-lender metrics), as ``component.name`` or ``component.group.name``; at most ``limit`` of them."""
     metrics: dict[str, str | int] = {}
+
+    def add(name: str, value: Any) -> None:
+        if len(metrics) < limit and not isinstance(value, bool) and isinstance(value, int | float):
+            metrics[name] = value if isinstance(value, int) else f"{value:.6f}"
+
     for component, values in results.items():
         if not isinstance(values, dict):
             continue
         for name, value in values.items():
-            if isinstance(value, bool) or not isinstance(value, int | float) or name == "seconds":
+            if name == "seconds":
                 continue
-            metrics[f"{component}.{name}"] = value if isinstance(value, int) else f"{value:.6f}"
+            if isinstance(value, dict):
+                for group, inner in value.items():
+                    if isinstance(inner, dict):
+                        for key, figure in inner.items():
+                            add(f"{component}.{group}.{key}", figure)
+                    else:
+                        add(f"{component}.{name}.{group}", inner)
+            else:
+                add(f"{component}.{name}", value)
     return metrics
 
 
@@ -198,18 +176,20 @@ def run_job(
 ) -> dict[str, Any]:
     """Run accepted job ``job_id`` with every participant's node here (``clients`` by org); return the
     outcome the guest recorded. Raises the reason when the chain says no (recorded as ``aborted``)."""
-    from pledgenet.fl.job import simulate
+    from pledgenet.data.job_kinds import RUNNERS
 
     missing = sorted(set(job_record(next(iter(clients.values())), job_id)["participants"]) - set(clients))
     if missing:
         raise ConfigError(f"run_job needs every participant's node here (missing {', '.join(missing)})")
     job = job_record(next(iter(clients.values())), job_id)
-    if job["kind"] != "vertical_training":
-        raise ConfigError(f"run_job runs vertical training jobs; job {job_id} is {job['kind']}")
+    if job["kind"] not in RUNNERS:
+        raise ConfigError(
+            f"a {job['kind']} job is not runnable from the chain yet (runs {', '.join(RUNNERS)})"
+        )
     guest = clients[job["creator"]]
     try:
         for org in job["participants"]:
-            _party_check(clients[org], job_record(clients[org], job_id))
+            party_check(clients[org], job_record(clients[org], job_id))
     except (GrantInvalid, JobRefused, ContentMismatch) as refused:
         if job["status"] in ("proposed", "accepted"):
             reason = f"{refused.code}: {refused.message}"[:500]
@@ -217,8 +197,7 @@ def run_job(
         raise
     transcript = Transcript()
     try:
-        fl_job = _fl_job(clients, job, output)
-        results = simulate(fl_job, progress, transcript)
+        results = RUNNERS[job["kind"]](clients, job, output, progress, transcript)
     except PledgenetError as failure:
         reason = f"{type(failure).__name__} ({failure.code})"
         guest.submit("data.finish_job", {"job": job_id, "status": "failed", "reason": reason})

@@ -26,7 +26,7 @@ from rich.markup import escape
 
 from pledgenet.contracts.catalog import init_alliance, open_alliance, verify_alliance
 from pledgenet.contracts.governance import MEMBER_PREFIX, param_key
-from pledgenet.demo import register_steps, risk_steps
+from pledgenet.demo import data_steps, register_steps, risk_steps
 from pledgenet.demo.members import (
     BROKERS,
     EXCHANGE,
@@ -224,6 +224,14 @@ STEPS: list[tuple[str, Step]] = [
     ),
     ("Risk: a price shock, alerts and their recipients, entitled views", risk_steps.price_shock),
     ("Risk: penetrating views, stress, a fire-sale cascade, reports", risk_steps.views_and_stress),
+    (
+        "Data: a graded catalog, a grant approved by owner and registrar, a recorded copy",
+        data_steps.catalog_and_grant,
+    ),
+    (
+        "Data: a vertical job on chain (created, accepted, recorded); a revocation refuses",
+        data_steps.job_and_revocation,
+    ),
     ("pledgenet verify: every hash, signature, Merkle root and state re-derived", verify_everything),
 ]
 

@@ -5,8 +5,11 @@ expiry (block time, ms) and a maximum number of uses. Its level is the highest o
 columns' (``catalog.column_level``); the grading rules of that level (``params.GRADING``) decide at once
 whether the operations are allowed at all (if not, the request is refused with ``plaintext_forbidden`` or
 ``operation_forbidden`` and nothing is written) and which roles must approve besides the owner. The grant
-is ``approved`` once the owner and one member of each such role (never the grantee itself) have
-approved; any of them may refuse it; the owner (or a regulator) may revoke it, which takes effect for
+is ``approved`` once the owner and one member of each such role have approved, under separation of
+duties: the owner's approval counts once, as the owner's; neither the owner nor the grantee gives a role's
+approval, whatever roles it holds; every approval comes from a different member. A request no set of
+independent members could approve is refused at once (``no_independent_approver``). Any approver may
+refuse it; the owner (or a regulator) may revoke it, which takes effect for
 every use ordered after the revocation, at the latest from the next block.
 
 ``use_problem`` is the one check of a use against a grant, pure and deterministic: every peer runs it on
@@ -33,6 +36,7 @@ from pledgenet.ledger.contract_api import TxContext
 
 DAY_MS = 86_400_000
 OWNER = "owner"
+_MAX_WORKERS = 64
 
 #: every reason ``use_problem`` may give, as a person reads it
 USE_REASONS = {
@@ -47,6 +51,7 @@ USE_REASONS = {
     "columns_not_granted": "a column asked for is outside the grant",
     "uses_exhausted": "the grant's uses are all spent",
     "worker_not_attested": "attested compute names a worker without a valid attestation on chain",
+    "worker_not_granted": "the grant names the workers it allows, and not this one",
 }
 
 
@@ -60,10 +65,13 @@ def use_problem(
     purpose: str,
     columns: list[str],
     counted: bool = False,
+    worker: str | None = None,
 ) -> str | None:
     """The reason code why ``user`` may not use ``dataset`` under ``grant`` at block time ``at``, or None.
 
     ``counted``: the use is already among the grant's ``uses`` (a job checked again after its creation).
+    ``worker``: the attested worker of an ``attested_compute`` use; a grant that names its ``workers``
+    allows no other.
     """
     if grant is None or grant["dataset"] != dataset:
         return "no_grant"
@@ -82,6 +90,9 @@ def use_problem(
         return "columns_not_granted"
     if grant["uses"] - (1 if counted else 0) >= grant["max_uses"]:
         return "uses_exhausted"
+    named = grant.get("workers")
+    if operation == "attested_compute" and named is not None and worker not in named:
+        return "worker_not_granted"
     return None
 
 
@@ -122,9 +133,11 @@ def request_grant(ctx: TxContext, args: dict[str, Any]) -> dict[str, Any]:
     if expires_at > ctx.block_time + longest:
         raise BadDataArguments(f"a grant lasts at most {longest // DAY_MS} days")
     max_uses = common.integer(args, "max_uses", minimum=1)
+    workers = _workers(args, operations)
     level = grant_level(version, columns, ctx.param(p.PI_LEVELS))
     rule = ctx.param(p.GRADING)[str(level)]
     check_grading(rule, level, operations)
+    _check_independent_approvers(ctx, rule["approvers"], owner=owner, grantee=ctx.submitter)
     grant_id = "g" + ctx.tx_id[:16]
     record = {
         "grant": grant_id,
@@ -148,6 +161,7 @@ def request_grant(ctx: TxContext, args: dict[str, Any]) -> dict[str, Any]:
         "revoked_height": None,
         "reason": None,
         "column_names": None,
+        "workers": workers,
     }
     common.put(ctx, keys.grant(grant_id), record)
     payload = {
@@ -162,20 +176,65 @@ def request_grant(ctx: TxContext, args: dict[str, Any]) -> dict[str, Any]:
     return payload
 
 
+def _workers(args: dict[str, Any], operations: list[str]) -> list[str] | None:
+    """The attested workers a grant allows (None: any attested worker the grantee operates)."""
+    value = args.get("workers")
+    if value is None:
+        return None
+    if "attested_compute" not in operations:
+        raise BadDataArguments("'workers' names the attested workers of an attested_compute grant only")
+    if type(value) is not list or not 1 <= len(value) <= _MAX_WORKERS:
+        raise BadDataArguments(f"'workers' must list 1 to {_MAX_WORKERS} worker ids")
+    return sorted({common.identifier({"worker": item}, "worker") for item in value})
+
+
+def _independent(candidates: list[list[str]], taken: frozenset[str]) -> bool:
+    """Whether each role (its candidates) can get a different member (a small matching, by search)."""
+    if not candidates:
+        return True
+    first, rest = candidates[0], candidates[1:]
+    return any(_independent(rest, taken | {org}) for org in first if org not in taken)
+
+
+def _check_independent_approvers(ctx: TxContext, roles: list[str], *, owner: str, grantee: str) -> None:
+    """Refuse at once a request whose role approvals cannot be given independently: each required role
+    needs its own member holding it, neither the owner nor the grantee, no member counted twice."""
+    candidates = [
+        [org for org in common.members_with(ctx, role) if org not in (owner, grantee)] for role in roles
+    ]
+    if not _independent(candidates, frozenset()):
+        raise GradingForbids(
+            f"the roles {', '.join(roles)} need approvals from distinct members other than the owner "
+            f"{owner} and the grantee {grantee}, and the alliance has not enough of them",
+            code="no_independent_approver",
+        )
+
+
 def _grant(ctx: TxContext, args: dict[str, Any]) -> dict[str, Any]:
     return common.load(ctx, keys.grant(common.identifier(args, "grant")), "grant", "unknown_grant")
 
 
 def _slot(ctx: TxContext, grant: Mapping[str, Any]) -> str:
-    """The approval the submitter gives: ``owner``, or a required role it holds (never the grantee's)."""
+    """The approval the submitter gives: ``owner``, or a required role it holds. Separation of duties: the
+    owner gives only the owner's approval, the grantee none, and every approval comes from a different
+    member (one holding two required roles fills one of them)."""
     submitter = ctx.submitter
     if submitter == grant["owner"] and OWNER not in grant["approvals"]:
         return OWNER
-    if submitter != grant["grantee"]:
+    approvers = {approval["org"] for approval in grant["approvals"].values()}
+    if submitter not in (grant["owner"], grant["grantee"], *approvers):
         held = ctx.roles_of(submitter)
-        for role in grant["required"]:
-            if role != OWNER and role in held and role not in grant["approvals"]:
-                return role
+        open_roles = [role for role in grant["required"] if role != OWNER and role not in grant["approvals"]]
+        mine = [role for role in open_roles if role in held]
+        excluded = frozenset({grant["owner"], grant["grantee"], *approvers, submitter})
+
+        def leaves_room(role: str) -> bool:  # the other open roles can still get their own members
+            rest = [[org for org in common.members_with(ctx, other) if org not in excluded]
+                    for other in open_roles if other != role]  # fmt: skip
+            return _independent(rest, frozenset())
+
+        if mine:
+            return next((role for role in mine if leaves_room(role)), mine[0])
     raise NotAnApprover(
         f"{submitter} is not an approver this grant still needs (needs {', '.join(grant['required'])}; "
         f"has {', '.join(sorted(grant['approvals'])) or 'none'})"

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pledgenet.contracts import attest
+from pledgenet.contracts import attest_state
 from pledgenet.contracts.data import common, keys
 from pledgenet.contracts.data import params as p
 from pledgenet.contracts.data.contract import contract
@@ -51,7 +51,7 @@ def _volume_alert(ctx: TxContext, dataset: str, user: str) -> bool:
 def _attested(ctx: TxContext, worker: str | None) -> bool:
     if worker is None:
         return False
-    status = attest.status_of(ctx, worker)
+    status = attest_state.status_of(ctx, worker)
     return status.valid and status.label != NOT_ATTESTED
 
 
@@ -66,12 +66,19 @@ def record_use(
     columns: list[str],
     job: str | None = None,
     worker: str | None = None,
+    refusal: str | None = None,
+    attestation_judged: bool = False,
 ) -> dict[str, Any]:
     """Check a use against its grant (and, for attested compute, its worker's attestation) and write its
-    record (served or refused); return the record."""
+    record (served or refused); return the record.
+
+    ``refusal``: a reason the caller already found (recorded as the attempt's reason, nothing counted).
+    ``attestation_judged``: the caller (the attest contract's key release) judged the worker under the
+    governed attestation policy itself, so a development worker passes where that policy admits it.
+    """
     dataset = version["dataset"]
     grant = None if grant_id is None else ctx.get(keys.grant(grant_id))
-    reason = use_problem(
+    reason = refusal or use_problem(
         grant,
         dataset=dataset,
         at=ctx.block_time,
@@ -79,8 +86,10 @@ def record_use(
         operation=operation,
         purpose=purpose,
         columns=columns,
+        worker=worker,
     )
-    if reason is None and operation == "attested_compute" and not _attested(ctx, worker):
+    attested = attestation_judged or _attested(ctx, worker)
+    if reason is None and operation == "attested_compute" and not attested:
         reason = "worker_not_attested"
     if reason is None and grant is not None:
         grant = dict(grant)
