@@ -237,7 +237,9 @@ def test_encode_one_hot_and_woe_columns_reach_the_model(tmp_path) -> None:  # ty
         "impute": {},
         "binning": {"max_bins": 4, "key_bits": 1024, "allow_small_key": True},
         "encode": {"onehot": "sex", "woe": "bmi"},
-        "hetero_lr": {"epochs": 2, "batch_size": 64},
+        # raw age (to 79) beside the encoded columns: the label-DP mode checks the predictor's range as it
+        # trains, the shared mode (the default) refuses unscaled columns up front
+        "hetero_lr": {"epochs": 2, "batch_size": 64, "privacy": "label_dp"},
     }
     job = load_job(_job_file(tmp_path, components))
     # Execute

@@ -155,9 +155,20 @@ def _largest_feature(features: np.ndarray, names: tuple[str, ...]) -> str:
     return f"feature {name} reaches {shown}"
 
 
+#: the largest feature magnitude the shared mode trains on: nobody sees the linear predictor there, so the
+#: secure comparison's range (|z| < 2^15) is kept by refusing unscaled columns before training
+SHARED_FEATURE_LIMIT = 50.0
+
+
+def check_scaled(features: np.ndarray, names: tuple[str, ...], privacy: str) -> None:
+    """In the shared mode, refuse a column past ``SHARED_FEATURE_LIMIT`` with its name and the fix."""
+    if privacy == "shared" and features.size and float(np.abs(features).max()) > SHARED_FEATURE_LIMIT:
+        raise DataError(f"{_largest_feature(features, names)}: add the scale component or standardise it")
+
+
 def _predictor_out_of_range(features: np.ndarray, names: tuple[str, ...]) -> DataError | ProtocolError:
     """The linear predictor left the comparison's range: almost always unscaled features, not the rate."""
-    if features.size and float(np.abs(features).max()) > 50.0:
+    if features.size and float(np.abs(features).max()) > SHARED_FEATURE_LIMIT:
         return DataError(
             f"the linear predictor left the secure comparison's range because "
             f"{_largest_feature(features, names)}: add the scale component or standardise it"
@@ -262,6 +273,7 @@ def fit_lr_guest(
         raise DataError(
             f"{data.rows} aligned rows cannot fill one batch of {params.batch_size}: lower batch_size"
         )
+    check_scaled(data.features, data.feature_names, params.privacy)
     features = np.hstack([data.features, np.ones((data.rows, 1))])
     bits = feature_bits(features, params.batch_size, names=data.feature_names)
     seed = channel.recv(dealer, "sslr.seed")["seed"]
@@ -349,6 +361,7 @@ def fit_lr_host(channel: Channel, data: PartyData, guest: str, dealer: str) -> d
     params = LRParams(**agreed["params"])
     names = data.feature_names
     feature_bits(data.features, params.batch_size, names=names)  # refuses unencodable values first
+    check_scaled(data.features, names, params.privacy)
     if params.privacy == "shared":  # no noise, no row-norm bound to report
         bound, bits = 1.0, feature_bits(data.features, params.batch_size, names=names)
     else:
