@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format typecheck bench clean
+.PHONY: demo test lint format typecheck bench clean chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,12 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: lint typecheck
+# The web dashboards' browser tests drive Debian's Chromium (Playwright's own download cannot reach the
+# internet here): installed with apt when missing and run as root (as .ci/run is), else a clear message.
+chromium:
+	@test -x /usr/bin/chromium || { [ "$$(id -u)" = 0 ] && apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; } || { echo "the browser tests need Debian's chromium: run 'sudo apt-get install chromium'"; exit 1; }
+
+test: lint typecheck chromium
 	$(BIN)/pytest
 
 format: $(STAMP)

@@ -1,0 +1,1 @@
+"""The member node's HTTP API."""

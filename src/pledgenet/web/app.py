@@ -1,0 +1,190 @@
+"""The dashboard: server-rendered pages over the member node's JSON views, mounted on a FastAPI app.
+
+``mount_web(app, node)`` adds the static files (the node's own plotly.js, no CDN), sign-in and sign-out,
+the language switch and every role's pages; ``create_app(node)`` builds a FastAPI app with the pages and
+the JSON view routes. A page for another role answers 403 with the refusal, a refused action shows the
+same ``error [code]: message`` line the CLI prints, and a page without a session leads to the sign-in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from pledgenet.api.routes.views_register import PLEDGEE_ROLES, roles_of
+from pledgenet.errors import AccessDenied, NotFound, PledgenetError
+from pledgenet.web.i18n import LANGUAGES, language, translate
+from pledgenet.web.node import NodeView
+from pledgenet.web.render import Problem, Section, render
+from pledgenet.web.session import COOKIE, LANG_COOKIE, Session, SessionKeeper
+
+ALL_ROLES = frozenset(
+    {"registrar", "regulator", "exchange", "court", "governing", "broker", "bank", "trust", "insurer"}
+)
+#: the pages in the navigation: who sees them, where, their title's key
+NAV: list[tuple[frozenset[str], str, str]] = [
+    (frozenset({"registrar"}), "/registrar/queue", "page.registrar_queue"),
+    (frozenset({"registrar"}), "/registrar/book", "page.registrar_book"),
+    (frozenset({"registrar", "regulator"}), "/registrar/weekly", "page.weekly"),
+    (frozenset({"registrar", "regulator"}), "/registrar/events", "page.events"),
+    (PLEDGEE_ROLES, "/pledgee/contracts", "page.contracts"),
+    (PLEDGEE_ROLES, "/pledgee/new", "page.new_pledge"),
+    (PLEDGEE_ROLES, "/pledgee/alerts", "page.alerts"),
+    (frozenset({"regulator"}), "/regulator/views", "page.views"),
+    (frozenset({"regulator"}), "/regulator/concentration", "page.concentration"),
+    (frozenset({"regulator"}), "/regulator/alerts", "page.alerts"),
+    (frozenset({"regulator"}), "/regulator/stress", "page.stress"),
+    (frozenset({"court"}), "/court/freezes", "page.freezes"),
+    (frozenset({"exchange"}), "/exchange/prices", "page.prices"),
+    (frozenset({"exchange"}), "/exchange/actions", "page.corporate_actions"),
+    (ALL_ROLES, "/governance", "page.governance"),
+    (ALL_ROLES, "/explorer", "page.explorer"),
+    (ALL_ROLES, "/me", "page.me"),
+]
+
+
+@dataclass
+class Web:
+    """What the page handlers share: the node, the session keeper."""
+
+    node: NodeView
+    sessions: SessionKeeper
+
+
+@dataclass
+class Ctx:
+    """One request's page context: the language, the signed-in member, the path."""
+
+    request: Request
+    lang: str
+    session: Session
+    web: Web
+
+    @property
+    def node(self) -> NodeView:
+        return self.web.node
+
+    def t(self, key: str, **values: Any) -> str:
+        return translate(key, self.lang, **values)
+
+    def nav(self) -> list[dict[str, str]]:
+        roles = set(self.session.roles)
+        return [{"url": url, "label": self.t(key)} for allowed, url, key in NAV if roles & allowed]
+
+    def require(self, allowed: frozenset[str] | set[str], what: str) -> None:
+        if not set(self.session.roles) & set(allowed):
+            raise AccessDenied(
+                f"{what} is for members with the role {' or '.join(sorted(allowed))}; "
+                f"{self.session.org} has {', '.join(self.session.roles) or 'no role'}",
+                code="role_denied",
+            )
+
+    def page(
+        self,
+        title: str,
+        sections: list[Section],
+        *,
+        problem: Problem | None = None,
+        notice: str | None = None,
+        status: int = 200,
+    ) -> HTMLResponse:
+        html = render(
+            "page.html",
+            self.lang,
+            title=title,
+            sections=sections,
+            session=self.session,
+            node_org=self.node.org,
+            nav=self.nav(),
+            path=self.request.url.path,
+            problem=problem,
+            notice=notice,
+        )
+        return HTMLResponse(html, status_code=problem.status if problem else status)
+
+
+def status_of(error: PledgenetError) -> int:
+    if isinstance(error, AccessDenied):
+        return 403
+    if isinstance(error, NotFound):
+        return 404
+    return 400
+
+
+Handler = Callable[..., Response]
+
+
+def page_context(request: Request) -> Ctx | None:
+    web: Web = request.app.state.web
+    lang = language(request.cookies.get(LANG_COOKIE))
+    org = web.sessions.org_of(request.cookies.get(COOKIE))
+    if org is None or org != web.node.org:
+        return None
+    return Ctx(request, lang, Session(org, roles_of(web.node)), web)
+
+
+def signin_redirect(request: Request) -> RedirectResponse:
+    return RedirectResponse(f"/signin?next={quote(request.url.path)}", status_code=303)
+
+
+def guarded(ctx: Ctx, title: str, build: Callable[[], HTMLResponse]) -> HTMLResponse:
+    """Run a page builder; a pledgenet refusal becomes the page's problem box with its HTTP status."""
+    try:
+        return build()
+    except PledgenetError as error:
+        problem = Problem.of(error, ctx.lang, status_of(error))
+        heading = ctx.t("forbidden.title") if isinstance(error, AccessDenied) else title
+        return ctx.page(heading, [], problem=problem)
+
+
+def _static_routes(app: FastAPI) -> None:
+    static = resources.files("pledgenet.web") / "static"
+    app.mount("/static", StaticFiles(directory=str(static)), name="static")
+
+
+def mount_web(app: FastAPI, node: NodeView, sessions: SessionKeeper | None = None) -> None:
+    """Add the dashboard to ``app`` for the member ``node`` serves."""
+    from pledgenet.web.pages import chain, pledgee, register, regulator, signin
+
+    app.state.web = Web(node, sessions or SessionKeeper())
+
+    @app.get("/static/plotly.min.js", include_in_schema=False)
+    def plotly_js() -> Response:
+        source = resources.files("plotly") / "package_data" / "plotly.min.js"
+        return Response(
+            source.read_bytes(),
+            media_type="application/javascript",
+            headers={"Cache-Control": "public, max-age=86400"},
+        )
+
+    @app.post("/lang", include_in_schema=False)
+    async def switch_language(request: Request) -> RedirectResponse:
+        form = await request.form()
+        chosen = str(form.get("lang", ""))
+        target = str(form.get("next", "/"))
+        response = RedirectResponse(target if target.startswith("/") else "/", status_code=303)
+        if chosen in LANGUAGES:
+            response.set_cookie(LANG_COOKIE, chosen, samesite="strict", max_age=365 * 86400)
+        return response
+
+    for module in (signin, register, pledgee, regulator, chain):
+        app.include_router(module.router, include_in_schema=False)
+    _static_routes(app)
+
+
+def create_app(node: NodeView, sessions: SessionKeeper | None = None) -> FastAPI:
+    """A FastAPI app serving ``node``'s member: the dashboard and its JSON view routes."""
+    from pledgenet.api.routes import views_json
+
+    app = FastAPI(title=f"pledgenet member node: {node.org}")
+    app.state.node = node
+    app.include_router(views_json.router)
+    mount_web(app, node, sessions)
+    return app
