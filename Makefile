@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format typecheck bench clean chromium
+.PHONY: demo test lint format typecheck bench clean chromium screens
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,9 +23,14 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 # The web dashboards' browser tests drive Debian's Chromium (Playwright's own download cannot reach the
-# internet here): installed with apt when missing and run as root (as .ci/run is), else a clear message.
+# internet here) and a Chinese font: installed with apt when missing and run as root (as .ci/run is), else
+# a clear message.
 chromium:
-	@test -x /usr/bin/chromium || { [ "$$(id -u)" = 0 ] && apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; } || { echo "the browser tests need Debian's chromium: run 'sudo apt-get install chromium'"; exit 1; }
+	@{ test -x /usr/bin/chromium && test -d /usr/share/fonts/truetype/wqy; } || { [ "$$(id -u)" = 0 ] && apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-wqy-microhei; } || { echo "the browser tests need Debian's chromium and a Chinese font: run 'sudo apt-get install chromium fonts-wqy-microhei'"; exit 1; }
+
+# The screenshots of each role's main page in docs/screens, taken by the browser tests.
+screens: $(STAMP) chromium
+	PLEDGENET_SCREENS=docs/screens $(BIN)/pytest tests/web/test_dashboard_roles.py -q
 
 test: lint typecheck chromium
 	$(BIN)/pytest

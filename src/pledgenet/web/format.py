@@ -129,5 +129,8 @@ FORMATTERS: dict[str, Callable[[Any, str], str]] = {
 
 
 def cell(value: Any, kind: str, lang: str = DEFAULT_LANGUAGE) -> str:
-    """``value`` in the format of ``kind`` (a key of ``FORMATTERS``)."""
+    """``value`` in the format of ``kind`` (a key of ``FORMATTERS``); a word where a figure was expected
+    (a sealed field reads ``sealed (not entitled)``) is shown as a word."""
+    if isinstance(value, str) and kind not in ("text", "date"):
+        return text(value, lang)
     return FORMATTERS[kind](value, lang)

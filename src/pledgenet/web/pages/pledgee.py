@@ -186,7 +186,7 @@ def _contract_sections(ctx: Ctx, contract_no: str) -> list[Section]:
         ),
         Section("text", title=ctx.t("section.actions")),
     ]
-    if view["contract"].get("pledgee") == ctx.node.org:
+    if view["contract"]["pledgee"]["org"] == ctx.node.org:
         sections += _action_forms(ctx, contract_no, registrations)
     return sections
 

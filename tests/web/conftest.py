@@ -1,0 +1,130 @@
+"""Browser tests of the dashboards: Debian's Chromium driven by Playwright, one browser for the session,
+one small alliance served by one node per member (uvicorn in threads, one shared alliance object).
+
+Chromium is installed by the project's own files (``make test`` / ``.ci/run`` as root: ``apt-get install
+chromium``); when it is missing these tests fail with that instruction, they never skip.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from web_alliance import build
+
+from pledgenet.web.app import create_app
+from pledgenet.web.node import SharedAlliance
+
+CHROMIUM = "/usr/bin/chromium"
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+#: the members whose nodes the tests start
+ORGS = ("registrar", "bank-01", "regulator", "court-01", "exchange")
+#: where the screenshots go when PLEDGENET_SCREENS names a folder (``make screens``: docs/screens)
+SCREENS = os.environ.get("PLEDGENET_SCREENS")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(
+            f"the browser tests need Debian's Chromium at {CHROMIUM}: run `make test` as root or "
+            "`sudo apt-get install chromium` (Playwright's own browser download cannot reach the internet)",
+            pytrace=False,
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Nodes:
+    """The running nodes: base URL per org, the alliance directory."""
+
+    urls: dict[str, str]
+    directory: Path
+    shared: SharedAlliance
+
+
+@pytest.fixture(scope="session")
+def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nodes]:
+    directory = tmp_path_factory.mktemp("web") / "alliance"
+    alliance = build(directory)
+    shared = SharedAlliance(alliance, directory)
+    servers, urls = [], {}
+    for org in ORGS:
+        port = _free_port()
+        config = uvicorn.Config(
+            create_app(shared.node(org)), host="127.0.0.1", port=port, log_level="warning"
+        )
+        server = uvicorn.Server(config)
+        threading.Thread(target=server.run, daemon=True).start()
+        servers.append(server)
+        urls[org] = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while not all(server.started for server in servers):
+        assert time.monotonic() < deadline, "the dashboard servers did not start"
+        time.sleep(0.05)
+    yield Nodes(urls, directory, shared)
+    for server in servers:
+        server.should_exit = True
+    alliance.close()
+
+
+@pytest.fixture(scope="session")
+def sign_in(browser: Any, nodes: Nodes) -> Callable[..., Any]:
+    """``sign_in(org)``: a new browser page signed in at ``org``'s node (Chinese, the default)."""
+
+    def open_page(org: str, lang: str | None = None) -> Any:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        base = nodes.urls[org]
+        if lang:
+            context.add_cookies([{"name": "pledgenet_lang", "value": lang, "url": base}])
+        page.goto(base + "/signin")
+        page.get_by_label("成员机构" if lang != "en" else "Member organisation").fill(org)
+        page.locator("input[type=file]").set_input_files(str(nodes.directory / "orgs" / org / "signing.key"))
+        page.locator("form.action button[type=submit]").click()
+        page.wait_for_load_state()
+        page.base = base
+        return page
+
+    return open_page
+
+
+def screenshot(page: Any, name: str) -> None:
+    """A full-page screenshot; copied into ``$PLEDGENET_SCREENS`` when set (``make screens``)."""
+    path = Path(tempfile.gettempdir()) / f"pledgenet-{name}.png"
+    page.screenshot(path=str(path), full_page=False)
+    assert path.stat().st_size > 10_000, "the screenshot is empty"
+    if SCREENS:
+        Path(SCREENS).mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, Path(SCREENS) / f"{name}.png")

@@ -1,0 +1,102 @@
+"""Flows across members in the browser: a pledge proposed on the bank's form, endorsed from the registrar's
+queue, seen in the regulator's views; refusals shown with the CLI's message; proofs checked in the page."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pledgenet.contracts.registry import review
+from pledgenet.errors import PledgenetError
+from pledgenet.web.pages.pledgee import _terms
+
+
+def _stock_row(page: Any, code: str) -> str:
+    return str(page.locator("main table tbody tr", has_text=code).first.inner_text())
+
+
+def _pledges_of(row: str) -> int:
+    # columns: code, name, board, pledges, ...
+    return int(row.split("\t")[3])
+
+
+def test_a_pledge_from_the_banks_form_reaches_the_register_and_the_regulator(sign_in: Any) -> None:
+    # Prepare: what the regulator sees of 600200 before
+    regulator = sign_in("regulator", lang="en")
+    before = _pledges_of(_stock_row(regulator, "600200"))
+    bank, registrar = sign_in("bank-01", lang="en"), sign_in("registrar", lang="en")
+
+    # Execute: the bank proposes a pledge on its form (an investor's account kept at broker-01) ...
+    bank.goto(bank.base + "/pledgee/new")
+    fields = {"Contract number": "ZY2024-0100", "Pledgor's securities account": "F0006",
+              "Stock code": "600200", "Shares": "3000000", "Financing amount (yuan)": "25000000",
+              "Previous close (yuan)": "18.35"}  # fmt: skip
+    for label, value in fields.items():
+        bank.get_by_label(label).fill(value)
+    bank.get_by_role("button", name="Propose the pledge").click()
+    bank.wait_for_load_state()
+    assert "ZY2024-0100" in bank.get_by_role("status").first.inner_text()
+
+    # ... the registrar finds it waiting, with the terms opened and checked, and endorses it
+    registrar.goto(registrar.base + "/registrar/queue")
+    queued = registrar.locator("main").inner_text()
+    assert "ZY2024-0100" in queued and "¥25,000,000.00" in queued and "ok" in queued
+    registrar.get_by_role("button", name="Endorse and register").click()
+    registrar.wait_for_load_state()
+    done = registrar.get_by_role("status").first.inner_text()
+    assert re.search(r"registry\.pledge", done)
+    assert "Nothing waits for a verdict." in registrar.locator("main").inner_text()
+
+    # Assert: the regulator's view of the stock counts one more pledge; the bank lists its new contract
+    regulator.reload()
+    assert _pledges_of(_stock_row(regulator, "600200")) == before + 1
+    bank.goto(bank.base + "/pledgee/contracts")
+    assert "ZY2024-0100" in bank.locator("main table").inner_text()
+    for page in (bank, registrar, regulator):
+        page.context.close()
+
+
+def test_terms_the_rules_refuse_show_the_clis_message(sign_in: Any, nodes: Any) -> None:
+    # Prepare: the message the CLI prints for terms whose closing line lies above the warning line
+    terms = _terms("financing_initial", 2_500_000_000, 1835, lines=(14_000, 16_000))
+    try:
+        review.preflight(nodes.shared.alliance.peer("bank-01"), terms, quantity=1_000_000, operation="pledge")
+    except PledgenetError as error:
+        expected = f"error [{error.code}]: {error.message}"
+    page = sign_in("bank-01", lang="en")
+    page.goto(page.base + "/pledgee/new")
+
+    # Execute
+    fields = {"Contract number": "ZY2024-0101", "Pledgor's securities account": "F0006",
+              "Stock code": "600200", "Shares": "1000000", "Financing amount (yuan)": "25000000",
+              "Previous close (yuan)": "18.35", "Warning line (%)": "140", "Closing line (%)": "160"}  # fmt: skip
+    for label, value in fields.items():
+        page.get_by_label(label).fill(value)
+    page.get_by_role("button", name="Propose the pledge").click()
+    page.wait_for_load_state()
+
+    # Assert: the refusal with the same line the CLI prints; nothing queued for the registrar
+    assert expected in page.get_by_test_id("problem").inner_text()
+    registrar = sign_in("registrar", lang="en")
+    registrar.goto(registrar.base + "/registrar/queue")
+    assert "ZY2024-0101" not in registrar.locator("main").inner_text()
+    page.context.close()
+    registrar.context.close()
+
+
+def test_a_transactions_inclusion_proof_checks_in_the_page(sign_in: Any) -> None:
+    # Prepare: the court's page of the chain, a block with transactions
+    page = sign_in("court-01", lang="en")
+    page.goto(page.base + "/explorer/block/2")
+    page.locator("main table a").first.click()
+    page.wait_for_load_state()
+
+    # Execute: the browser folds the Merkle path itself
+    page.get_by_role("button", name="Check the inclusion proof here").click()
+
+    # Assert
+    result = page.locator("#proof-result")
+    result.wait_for(state="visible")
+    page.wait_for_function("document.getElementById('proof-result').textContent.length > 0")
+    assert result.inner_text() == "Proof checks: the transaction is in block 2"
+    page.context.close()
