@@ -48,6 +48,7 @@ maps the branches to exit codes and the API to HTTP status codes.
     │   ├── MissingPrice            a stock the risk engine must value has no published close (never filled)
     │   └── CorporateActionMismatch the register and the exchange disagree on a stock's splits or bonus shares
     └── AccessDenied                an organisation is not entitled to read what it asked for
+        └── NotAuthenticated        no valid client credentials for this node (the API's 401)
 """
 
 from __future__ import annotations
@@ -234,3 +235,7 @@ class CorporateActionMismatch(DataError):
 
 class AccessDenied(PledgenetError):
     code = "access_denied"
+
+
+class NotAuthenticated(AccessDenied):
+    code = "not_authenticated"

@@ -9,5 +9,6 @@ from pledgenet.cli import (  # noqa: F401  (imported for their side effect: regi
     pledge,  # pledge, freeze, holdings, stats weekly
     register_admin,  # security, account; pledge list/contract/events, freeze queue
     risk,  # risk contracts/views/stress/cascade/alerts/report
+    serve,  # serve, client-key issue/revoke
     sim,  # sim calibrate/register
 )

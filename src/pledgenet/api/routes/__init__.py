@@ -1,1 +1,1 @@
-"""The API's routes, one module per area."""
+"""The API's routers, one module per area (ledger, transactions, register, risk, session)."""

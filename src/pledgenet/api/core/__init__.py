@@ -1,0 +1,1 @@
+"""Settings of the API (``core.config``)."""

@@ -1,0 +1,91 @@
+"""``pledgenet serve``: one member's node API over an embedded alliance; ``pledgenet client-key``: the
+member's client credentials for it (issue, revoke)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from pledgenet.cli import app
+
+console = Console()
+client_key_app = typer.Typer(
+    help="Client credentials a member issues to its own people.", no_args_is_help=True
+)
+app.add_typer(client_key_app, name="client-key")
+
+DirOpt = Annotated[Path, typer.Option("--dir", help="the alliance directory")]
+AsOpt = Annotated[str, typer.Option("--as", help="the member organisation")]
+
+
+@app.command("serve")
+def serve(
+    directory: DirOpt,
+    org: AsOpt,
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port (0: any free port)")] = 8760,
+) -> None:
+    """Serve one member's API over an embedded alliance (its own clients only; see docs/api.md)."""
+    from pledgenet.api import clients
+    from pledgenet.api.app import create_app
+    from pledgenet.api.backend import open_embedded
+    from pledgenet.api.core.config import ApiSettings
+    from pledgenet.api.server import bind, serve_forever, url_of
+
+    settings = ApiSettings(host=host, port=port)
+    backend = open_embedded(directory, org)
+    try:
+        application = create_app(backend, settings, revoked=lambda: clients.revoked_serials(directory, org))
+        sock = bind(settings.host, settings.port)
+        url = url_of(sock)
+        console.print(f"{org}'s node of alliance {backend.alliance_id} at height {backend.height}")
+        console.print(f"API:  {url}/api/v1   (OpenAPI: {url}/docs, {url}/openapi.json)")
+        console.print(
+            "Every request needs a client credential of "
+            f"{org}; issue one with:\n  pledgenet client-key issue --dir {directory} --as {org} "
+            f"--name NAME --out NAME.credential\nthen, from Python: "
+            f"NodeClient({url!r}, 'NAME.credential')"
+        )
+        serve_forever(application, sock)
+    finally:
+        backend.close()
+
+
+@client_key_app.command("issue")
+def issue(
+    directory: DirOpt,
+    org: AsOpt,
+    out: Annotated[
+        Path, typer.Option("--out", help="where to write the credential (0600; never overwritten)")
+    ],
+    name: Annotated[str, typer.Option(help="who the credential is for")] = "",
+    days: Annotated[int, typer.Option(help="validity in days")] = 365,
+) -> None:
+    """Issue a client credential (key + certificate signed by the member's key) for the member's node."""
+    from pledgenet.api import clients
+    from pledgenet.crypto.identity import load_certificate
+    from pledgenet.ledger.alliance import now_ms, read_config
+
+    read_config(directory)
+    credential = clients.issue(
+        directory, org, name=name or f"{org}-client", now_ms=now_ms(), days=days, out=out
+    )
+    serial = load_certificate(credential.certificate_pem).serial_number
+    client_org, client_name = credential.identity
+    console.print(
+        f"credential of {client_name} ({client_org}) written to {out}; serial {serial}, {days} days"
+    )
+
+
+@client_key_app.command("revoke")
+def revoke(directory: DirOpt, org: AsOpt, serial: int) -> None:
+    """Revoke a client credential: the member's node refuses it from the next request on."""
+    from pledgenet.api import clients
+    from pledgenet.ledger.alliance import read_config
+
+    read_config(directory)
+    clients.revoke(directory, org, serial)
+    console.print(f"client certificate {serial} of {org} revoked")
