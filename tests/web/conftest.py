@@ -22,8 +22,10 @@ import pytest
 import uvicorn
 from web_alliance import build
 
+from pledgenet.api import clients
+from pledgenet.api.backend import open_embedded
+from pledgenet.ledger.alliance import now_ms
 from pledgenet.web.app import create_app
-from pledgenet.web.node import SharedAlliance
 
 CHROMIUM = "/usr/bin/chromium"
 LAUNCH_ARGS = [
@@ -66,24 +68,27 @@ def _free_port() -> int:
 
 @dataclass
 class Nodes:
-    """The running nodes: base URL per org, the alliance directory."""
+    """The running nodes: base URL per org, each org's client credential, the alliance directory."""
 
     urls: dict[str, str]
+    credentials: dict[str, Path]
     directory: Path
-    shared: SharedAlliance
 
 
 @pytest.fixture(scope="session")
 def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nodes]:
-    directory = tmp_path_factory.mktemp("web") / "alliance"
-    alliance = build(directory)
-    shared = SharedAlliance(alliance, directory)
-    servers, urls = [], {}
+    """One ``pledgenet serve`` app per member (an ``EmbeddedMember`` each, as separate processes have)."""
+    root = tmp_path_factory.mktemp("web")
+    directory = root / "alliance"
+    build(directory).close()
+    servers, urls, credentials, backends = [], {}, {}, []
     for org in ORGS:
+        credentials[org] = root / f"{org}.credential"
+        clients.issue(directory, org, name=f"{org}-desk", now_ms=now_ms(), out=credentials[org])
+        backend = open_embedded(directory, org)
+        backends.append(backend)
         port = _free_port()
-        config = uvicorn.Config(
-            create_app(shared.node(org)), host="127.0.0.1", port=port, log_level="warning"
-        )
+        config = uvicorn.Config(create_app(backend), host="127.0.0.1", port=port, log_level="warning")
         server = uvicorn.Server(config)
         threading.Thread(target=server.run, daemon=True).start()
         servers.append(server)
@@ -92,10 +97,11 @@ def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nodes]:
     while not all(server.started for server in servers):
         assert time.monotonic() < deadline, "the dashboard servers did not start"
         time.sleep(0.05)
-    yield Nodes(urls, directory, shared)
+    yield Nodes(urls, credentials, directory)
     for server in servers:
         server.should_exit = True
-    alliance.close()
+    for backend in backends:
+        backend.close()
 
 
 @pytest.fixture(scope="session")
@@ -110,8 +116,7 @@ def sign_in(browser: Any, nodes: Nodes) -> Callable[..., Any]:
         if lang:
             context.add_cookies([{"name": "pledgenet_lang", "value": lang, "url": base}])
         page.goto(base + "/signin")
-        page.get_by_label("成员机构" if lang != "en" else "Member organisation").fill(org)
-        page.locator("input[type=file]").set_input_files(str(nodes.directory / "orgs" / org / "signing.key"))
+        page.locator("input[type=file]").set_input_files(str(nodes.credentials[org]))
         page.locator("form.action button[type=submit]").click()
         page.wait_for_load_state()
         page.base = base

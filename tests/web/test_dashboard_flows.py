@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from pledgenet.contracts.registry import review
+from pledgenet.contracts.registry.params import DEFAULT_PARAMS
 from pledgenet.errors import PledgenetError
 from pledgenet.web.pages.pledgee import _terms
 
@@ -56,11 +57,12 @@ def test_a_pledge_from_the_banks_form_reaches_the_register_and_the_regulator(sig
         page.context.close()
 
 
-def test_terms_the_rules_refuse_show_the_clis_message(sign_in: Any, nodes: Any) -> None:
+def test_terms_the_rules_refuse_show_the_clis_message(sign_in: Any) -> None:
     # Prepare: the message the CLI prints for terms whose closing line lies above the warning line
     terms = _terms("financing_initial", 2_500_000_000, 1835, lines=(14_000, 16_000))
+    governed = dict(DEFAULT_PARAMS)  # the test alliance keeps the default rules
     try:
-        review.preflight(nodes.shared.alliance.peer("bank-01"), terms, quantity=1_000_000, operation="pledge")
+        review.check_terms(terms, governed, quantity=1_000_000, operation="pledge")
     except PledgenetError as error:
         expected = f"error [{error.code}]: {error.message}"
     page = sign_in("bank-01", lang="en")
@@ -69,7 +71,8 @@ def test_terms_the_rules_refuse_show_the_clis_message(sign_in: Any, nodes: Any) 
     # Execute
     fields = {"Contract number": "ZY2024-0101", "Pledgor's securities account": "F0006",
               "Stock code": "600200", "Shares": "1000000", "Financing amount (yuan)": "25000000",
-              "Previous close (yuan)": "18.35", "Warning line (%)": "140", "Closing line (%)": "160"}  # fmt: skip
+              "Previous close (yuan)": "18.35", "Warning line (%)": "140",
+              "Closing line (%)": "160"}  # fmt: skip
     for label, value in fields.items():
         page.get_by_label(label).fill(value)
     page.get_by_role("button", name="Propose the pledge").click()

@@ -50,20 +50,17 @@ def test_a_page_of_another_role_is_refused(sign_in: Any) -> None:
     page.context.close()
 
 
-def test_signing_in_with_another_members_key_is_refused(browser: Any, nodes: Any) -> None:
+def test_signing_in_with_another_members_credential_is_refused(browser: Any, nodes: Any) -> None:
     # Prepare
     page = browser.new_page()
     page.goto(nodes.urls["bank-01"] + "/signin")
 
-    # Execute: the registrar's key presented as bank-01's credential
-    page.get_by_label("成员机构").fill("bank-01")
-    page.locator("input[type=file]").set_input_files(
-        str(nodes.directory / "orgs" / "registrar" / "signing.key")
-    )
+    # Execute: the registrar's client credential presented at bank-01's node
+    page.locator("input[type=file]").set_input_files(str(nodes.credentials["registrar"]))
     page.locator("form.action button[type=submit]").click()
 
-    # Assert: refused, still not signed in
-    assert "bad_credential" in page.get_by_test_id("problem").inner_text()
+    # Assert: refused with the API's reason code, still not signed in
+    assert "not_this_member" in page.get_by_test_id("problem").inner_text()
     response = page.goto(nodes.urls["bank-01"] + "/pledgee/contracts")
     assert response.url.endswith("/signin?next=/pledgee/contracts")
     page.close()

@@ -1,9 +1,10 @@
-"""The dashboard: server-rendered pages over the member node's JSON views, mounted on a FastAPI app.
+"""The dashboard: server-rendered pages over the member node's JSON views, on the node's API app.
 
-``mount_web(app, node)`` adds the static files (the node's own plotly.js, no CDN), sign-in and sign-out,
-the language switch and every role's pages; ``create_app(node)`` builds a FastAPI app with the pages and
-the JSON view routes. A page for another role answers 403 with the refusal, a refused action shows the
-same ``error [code]: message`` line the CLI prints, and a page without a session leads to the sign-in.
+``create_app(backend, settings)`` is the API's app (``api.app.create_app``) with the dashboard's JSON view
+routes (``/api/v1/views/...``, behind the API's authentication) and ``mount_web``: the static files (the
+node's own plotly.js, no CDN), sign-in and sign-out (the API's sessions), the language switch and every
+role's pages. A page for another role answers 403 with the refusal, a refused action shows the same
+``error [code]: message`` line the CLI prints, and a page without a session leads to the sign-in.
 """
 
 from __future__ import annotations
@@ -14,16 +15,19 @@ from importlib import resources
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from pledgenet.api.backend import MemberBackend
+from pledgenet.api.core.config import ApiSettings
+from pledgenet.api.problems import status_for
 from pledgenet.api.routes.views_register import PLEDGEE_ROLES, roles_of
-from pledgenet.errors import AccessDenied, NotFound, PledgenetError
+from pledgenet.errors import AccessDenied, PledgenetError
 from pledgenet.web.i18n import LANGUAGES, language, translate
 from pledgenet.web.node import NodeView
 from pledgenet.web.render import Problem, Section, render
-from pledgenet.web.session import COOKIE, LANG_COOKIE, Session, SessionKeeper
+from pledgenet.web.session import LANG_COOKIE, Session, api_session
 
 ALL_ROLES = frozenset(
     {"registrar", "regulator", "exchange", "court", "governing", "broker", "bank", "trust", "insurer"}
@@ -52,10 +56,9 @@ NAV: list[tuple[frozenset[str], str, str]] = [
 
 @dataclass
 class Web:
-    """What the page handlers share: the node, the session keeper."""
+    """What the page handlers share: the member's node."""
 
     node: NodeView
-    sessions: SessionKeeper
 
 
 @dataclass
@@ -101,6 +104,7 @@ class Ctx:
             title=title,
             sections=sections,
             session=self.session,
+            csrf=self.session.csrf,
             node_org=self.node.org,
             nav=self.nav(),
             path=self.request.url.path,
@@ -111,11 +115,8 @@ class Ctx:
 
 
 def status_of(error: PledgenetError) -> int:
-    if isinstance(error, AccessDenied):
-        return 403
-    if isinstance(error, NotFound):
-        return 404
-    return 400
+    """The HTTP status of a refusal: the API's own table (``api.problems``)."""
+    return status_for(error)
 
 
 Handler = Callable[..., Response]
@@ -124,10 +125,11 @@ Handler = Callable[..., Response]
 def page_context(request: Request) -> Ctx | None:
     web: Web = request.app.state.web
     lang = language(request.cookies.get(LANG_COOKIE))
-    org = web.sessions.org_of(request.cookies.get(COOKIE))
-    if org is None or org != web.node.org:
+    opened = api_session(request)
+    if opened is None or opened.caller.org != web.node.org:
         return None
-    return Ctx(request, lang, Session(org, roles_of(web.node)), web)
+    caller = opened.caller
+    return Ctx(request, lang, Session(caller.org, caller.name, roles_of(web.node), opened.csrf), web)
 
 
 def signin_redirect(request: Request) -> RedirectResponse:
@@ -149,11 +151,11 @@ def _static_routes(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
 
 
-def mount_web(app: FastAPI, node: NodeView, sessions: SessionKeeper | None = None) -> None:
-    """Add the dashboard to ``app`` for the member ``node`` serves."""
+def mount_web(app: FastAPI) -> None:
+    """Add the dashboard to an API app (``api.app.create_app``) for the member its backend serves."""
     from pledgenet.web.pages import chain, pledgee, register, regulator, signin
 
-    app.state.web = Web(node, sessions or SessionKeeper())
+    app.state.web = Web(app.state.backend)
 
     @app.get("/static/plotly.min.js", include_in_schema=False)
     def plotly_js() -> Response:
@@ -179,12 +181,19 @@ def mount_web(app: FastAPI, node: NodeView, sessions: SessionKeeper | None = Non
     _static_routes(app)
 
 
-def create_app(node: NodeView, sessions: SessionKeeper | None = None) -> FastAPI:
-    """A FastAPI app serving ``node``'s member: the dashboard and its JSON view routes."""
+def create_app(
+    backend: MemberBackend,
+    settings: ApiSettings | None = None,
+    *,
+    revoked: Callable[[], frozenset[int]] = frozenset,
+) -> FastAPI:
+    """The member's node: the API, the dashboard's JSON view routes and the dashboard."""
+    from pledgenet.api.app import API_PREFIX
+    from pledgenet.api.app import create_app as create_api
+    from pledgenet.api.deps import current_caller
     from pledgenet.api.routes import views_json
 
-    app = FastAPI(title=f"pledgenet member node: {node.org}")
-    app.state.node = node
-    app.include_router(views_json.router)
-    mount_web(app, node, sessions)
+    app = create_api(backend, settings, revoked=revoked)
+    app.include_router(views_json.router, prefix=API_PREFIX, dependencies=[Depends(current_caller)])
+    mount_web(app)
     return app

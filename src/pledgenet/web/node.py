@@ -1,20 +1,17 @@
-"""What the pages need from a member's node: its org, its peer to read, a register client to act, its keys.
+"""What the pages need from a member's node: its org, its peer to read, a register client to act, its keys,
+and (embedded) its alliance directory and object.
 
-``NodeView`` is the small interface the web layer and its JSON routes depend on; ``SharedAlliance`` serves
-several members of one embedded alliance from one process (the browser tests run one node per member
-over the same alliance object), ``SharedAlliance.node(org)`` giving each member's ``NodeView``. Access is
-serialised by one lock, so pages served from several threads never interleave blocks.
+``NodeView`` is that interface, structurally; ``api.backend.EmbeddedMember`` (what ``pledgenet serve``
+runs) provides it. The directory holds the registrar's endorsement inbox (``web.inbox``); the alliance
+object lets the registrar's node order an endorsed registration with its co-signers' keys, as every
+command of an embedded alliance does.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
-
-from pledgenet.errors import NotFound
 
 if TYPE_CHECKING:
     from pledgenet.contracts.registry.client import RegisterClient
@@ -25,9 +22,7 @@ if TYPE_CHECKING:
 
 class NodeView(Protocol):
     org: str
-
-    @property
-    def directory(self) -> Path: ...
+    directory: Path
 
     @property
     def alliance(self) -> Alliance: ...
@@ -37,54 +32,3 @@ class NodeView(Protocol):
     def register(self) -> AbstractContextManager[RegisterClient]: ...
 
     def member(self) -> Member: ...
-
-
-class SharedAlliance:
-    """One embedded alliance opened once and shared by the nodes of several of its members."""
-
-    def __init__(self, alliance: Alliance, directory: Path) -> None:
-        self._alliance = alliance
-        self.directory = Path(directory)
-        self.lock = threading.RLock()
-
-    def node(self, org: str) -> EmbeddedNode:
-        if org not in self._alliance.orgs:
-            raise NotFound(
-                f"no member {org!r} in {self.directory}; members: {', '.join(self._alliance.orgs)}"
-            )
-        return EmbeddedNode(self, org)
-
-    @property
-    def alliance(self) -> Alliance:
-        return self._alliance
-
-
-class EmbeddedNode:
-    """One member's node over a ``SharedAlliance``."""
-
-    def __init__(self, shared: SharedAlliance, org: str) -> None:
-        self._shared = shared
-        self.org = org
-
-    @property
-    def directory(self) -> Path:
-        return self._shared.directory
-
-    @property
-    def alliance(self) -> Alliance:
-        return self._shared.alliance
-
-    @contextmanager
-    def read(self) -> Iterator[Peer]:
-        with self._shared.lock:
-            yield self._shared.alliance.peer(self.org)
-
-    @contextmanager
-    def register(self) -> Iterator[RegisterClient]:
-        from pledgenet.contracts.registry.client import RegisterClient
-
-        with self._shared.lock:
-            yield RegisterClient(self._shared.alliance, self.org)
-
-    def member(self) -> Member:
-        return self._shared.alliance.member(self.org)

@@ -1,76 +1,74 @@
-"""Signing in to a member's node in a browser.
+"""Signing in to a member's node in a browser: the API's own sessions (``api.auth``), opened from the page.
 
-A node serves one member organisation. A person signs in by presenting that member's credential: its
-Ed25519 signing key (the ``signing.key`` file of ``orgs/<org>/``). The node checks the key against the
-member's certificate as it stands on the chain (``gov/member/<org>``) and, when it matches, sets a session
-cookie: ``org|expiry|hmac`` under a secret of this process (HttpOnly, SameSite=Strict), so a browser
-session acts as that one member and no other. The key itself is neither stored nor echoed.
+A person signs in with a client credential of the node's member (the file ``pledgenet client-key issue``
+writes: a key and a certificate signed by the member's key). The sign-in page posts the file and the node
+opens a session exactly as ``POST /api/v1/session/credential`` does (the same route function runs), so the
+browser holds the API's HttpOnly, SameSite=Strict session cookie and acts as that one member, for the
+pages and for the JSON routes alike. Every form of a page carries the session's CSRF token; a POST without
+it is refused.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
-import time
 from dataclasses import dataclass
 
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from fastapi import Request, Response
 
-from pledgenet.errors import AccessDenied
+from pledgenet.api.auth import SESSION_COOKIE, Authenticator
+from pledgenet.api.auth import Session as ApiSession
+from pledgenet.api.models import CredentialCreate
+from pledgenet.api.routes.session import open_session_with_credential
+from pledgenet.errors import NotAuthenticated
 
-COOKIE = "pledgenet_session"
 LANG_COOKIE = "pledgenet_lang"
-#: a browser session lasts a working day
-SESSION_SECONDS = 12 * 3600
 
 
 @dataclass(frozen=True)
 class Session:
+    """The signed-in member as a page sees it."""
+
     org: str
+    name: str
     roles: tuple[str, ...]
+    csrf: str
 
 
-class SessionKeeper:
-    """Issues and checks this node's session cookies."""
-
-    def __init__(self, secret: bytes | None = None) -> None:
-        self._secret = secret or secrets.token_bytes(32)
-
-    def _mac(self, message: str) -> str:
-        return hmac.new(self._secret, message.encode(), hashlib.sha256).hexdigest()
-
-    def issue(self, org: str, now: float | None = None) -> str:
-        expiry = int((now or time.time()) + SESSION_SECONDS)
-        message = f"{org}|{expiry}"
-        return f"{message}|{self._mac(message)}"
-
-    def org_of(self, cookie: str | None, now: float | None = None) -> str | None:
-        """The org a cookie was issued to, or None when it is missing, forged or expired."""
-        if not cookie or cookie.count("|") != 2:
-            return None
-        org, expiry, mac = cookie.split("|")
-        if not hmac.compare_digest(mac, self._mac(f"{org}|{expiry}")):
-            return None
-        if not expiry.isdigit() or int(expiry) < (now or time.time()):
-            return None
-        return org
+def authenticator_of(request: Request) -> Authenticator:
+    authenticator: Authenticator = request.app.state.authenticator
+    return authenticator
 
 
-def check_credential(credential: bytes, certificate_pem: str, org: str) -> None:
-    """Raise ``AccessDenied`` unless ``credential`` is the Ed25519 key the member's certificate names."""
-    try:
-        key = serialization.load_pem_private_key(credential, password=None)
-    except (ValueError, TypeError):
-        raise AccessDenied(
-            "the credential is not a PEM private key (use the member's signing.key)", code="bad_credential"
-        ) from None
-    if not isinstance(key, Ed25519PrivateKey):
-        raise AccessDenied("the credential is not an Ed25519 signing key", code="bad_credential")
-    public = x509.load_pem_x509_certificate(certificate_pem.encode()).public_key()
-    if not isinstance(public, Ed25519PublicKey) or public.public_bytes_raw() != (
-        key.public_key().public_bytes_raw()
-    ):
-        raise AccessDenied(f"the credential is not {org}'s signing key", code="bad_credential")
+def open_session(request: Request, response: Response, credential_text: str) -> str:
+    """Check the credential and set the session cookie on ``response``; returns the member's org."""
+    opened = open_session_with_credential(
+        request, response, CredentialCreate(credential=credential_text), authenticator_of(request)
+    )
+    return opened.org
+
+
+def api_session(request: Request) -> ApiSession | None:
+    """The API session of the request's cookie, when it is open, unexpired and not revoked."""
+    authenticator = authenticator_of(request)
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    with authenticator._lock:  # the API keeps its sessions in memory, under this lock
+        session = authenticator._sessions.get(token)
+    if session is None or session.expires_ms < authenticator.clock():
+        return None
+    if session.caller.serial in authenticator.revoked():
+        return None
+    return session
+
+
+def close_session(request: Request) -> None:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        authenticator_of(request).close_session(token)
+
+
+def check_csrf(session: Session, submitted: object) -> None:
+    """Guard of every form post: it carries this session's CSRF token."""
+    if not isinstance(submitted, str) or not secrets.compare_digest(submitted, session.csrf):
+        raise NotAuthenticated("the form is not from this session's page (CSRF token missing)", code="csrf")

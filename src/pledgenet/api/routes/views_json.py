@@ -1,7 +1,8 @@
 """The JSON routes the dashboard's pages are views over (``/api/v1/views/...``), for programs too.
 
-Each route answers for the member this node serves, to a caller signed in as that member (the browser's
-session cookie); a refusal is ``application/problem+json`` with the reason code and the CLI's message.
+Each route answers for the member this node serves, to a caller the API authenticated as one of that
+member's clients (a signed request or the browser's session); a refusal is ``application/problem+json``
+with the reason code and the CLI's message (``api.problems``).
 """
 
 from __future__ import annotations
@@ -10,44 +11,18 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
 
 from pledgenet.api.routes import views_chain as chain
 from pledgenet.api.routes import views_register as register
 from pledgenet.api.routes import views_risk as risk
-from pledgenet.errors import AccessDenied, PledgenetError
 from pledgenet.web.node import NodeView
-from pledgenet.web.session import COOKIE
 
-router = APIRouter(prefix="/api/v1/views", tags=["views"])
-
-
-def problem(error: PledgenetError, status: int) -> JSONResponse:
-    return JSONResponse(
-        {
-            "type": f"urn:pledgenet:error:{error.code}",
-            "title": type(error).__name__,
-            "status": status,
-            "detail": error.message,
-            "code": error.code,
-        },
-        status_code=status,
-        media_type="application/problem+json",
-    )
+router = APIRouter(prefix="/views", tags=["views"])
 
 
 def answer(request: Request, view: Callable[[NodeView], Any]) -> Any:
-    from pledgenet.web.app import status_of
-
-    node: NodeView = request.app.state.node
-    web = request.app.state.web
-    try:
-        if web.sessions.org_of(request.cookies.get(COOKIE)) != node.org:
-            raise AccessDenied(f"sign in as {node.org} first", code="not_signed_in")
-        return view(node)
-    except PledgenetError as error:
-        status = 401 if error.code == "not_signed_in" else status_of(error)
-        return problem(error, status)
+    """The view for this node's member (the API's authentication ran before; refusals are problem+json)."""
+    return view(request.app.state.backend)
 
 
 @router.get("/me")

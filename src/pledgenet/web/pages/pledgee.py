@@ -17,7 +17,7 @@ from pledgenet.web import inbox
 from pledgenet.web.app import Ctx, status_of
 from pledgenet.web.columns import table
 from pledgenet.web.pages import serve
-from pledgenet.web.render import Field, Form, Problem, Section, form_section, table_section, text_section
+from pledgenet.web.render import Field, Form, Problem, Section, form_section, table_section
 
 router = APIRouter()
 
@@ -284,7 +284,7 @@ async def contract_action(request: Request, contract_no: str, action: str) -> Re
         notice = f"{ctx.t('done')}: {receipt.tx_type} ({ctx.t('page.block')} {receipt.height})"
         return ctx.page(title, _contract_sections(ctx, contract_no), notice=notice)
 
-    return serve(request, "page.contract", PLEDGEE_ROLES, build)
+    return serve(request, "page.contract", PLEDGEE_ROLES, build, form=form)
 
 
 def _new_pledge_form(ctx: Ctx) -> Form:
@@ -341,6 +341,6 @@ async def new_pledge(request: Request) -> Response:
             problem = Problem.of(error, ctx.lang, status_of(error))
             return ctx.page(title, [form_section(_new_pledge_form(ctx))], problem=problem)
         notice = f"{ctx.t('done')}: {proposal['args']['contract_no']}. {ctx.t('queued.help')}"
-        return ctx.page(title, [text_section(notice), form_section(_new_pledge_form(ctx))], notice=notice)
+        return ctx.page(title, [form_section(_new_pledge_form(ctx))], notice=notice)
 
-    return serve(request, "page.new_pledge", PLEDGEE_ROLES, build)
+    return serve(request, "page.new_pledge", PLEDGEE_ROLES, build, form=form)

@@ -93,7 +93,9 @@ def registrar_queue(request: Request) -> Response:
 
 
 @router.post("/registrar/queue/{proposal_id}/endorse")
-def registrar_endorse(request: Request, proposal_id: str) -> Response:
+async def registrar_endorse(request: Request, proposal_id: str) -> Response:
+    form = await request.form()
+
     def build(ctx: Ctx) -> HTMLResponse:
         title = ctx.t("page.registrar_queue")
         try:
@@ -104,7 +106,7 @@ def registrar_endorse(request: Request, proposal_id: str) -> Response:
         notice = f"{ctx.t('done')}: {receipt.tx_type} · {receipt.result.get('registration_no', '')}"
         return ctx.page(title, _queue_sections(ctx), notice=notice)
 
-    return serve(request, "page.registrar_queue", REGISTRAR, build)
+    return serve(request, "page.registrar_queue", REGISTRAR, build, form=form)
 
 
 @router.get("/registrar/book")
@@ -305,7 +307,7 @@ async def vote(request: Request, proposal_id: str) -> Response:
             raise_for(receipt)
         return ctx.page(ctx.t("page.governance"), [], notice=f"{ctx.t('done')}: {receipt.result}")
 
-    return serve(request, "page.governance", frozenset({"governing"}), build)
+    return serve(request, "page.governance", frozenset({"governing"}), build, form=form)
 
 
 # ---------------------------------------------------------------------------------------------- court
@@ -368,7 +370,7 @@ async def court_freeze(request: Request) -> Response:
             ctx.t("page.freezes"), _freezes_sections(ctx), notice=f"{ctx.t('done')}: {receipt.result}"
         )
 
-    return serve(request, "page.freezes", frozenset({"court"}), build)
+    return serve(request, "page.freezes", frozenset({"court"}), build, form=form)
 
 
 @router.get("/court/queue")

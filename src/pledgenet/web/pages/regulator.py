@@ -3,6 +3,8 @@ tests and the fire-sale cascade with parameters a supervisor sets, drawn as char
 
 from __future__ import annotations
 
+from typing import Any
+
 import plotly.graph_objects as go
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -192,6 +194,10 @@ def _parameters(ctx: Ctx, shock_pct: float, days: int) -> Form:
 
 @router.get("/regulator/stress")
 def stress(request: Request, shock_pct: str = "20", days: str = "10") -> Response:
+    return _stress(request, shock_pct, days, None)
+
+
+def _stress(request: Request, shock_pct: str, days: str, form: Any) -> Response:
     def build(ctx: Ctx) -> list[Section]:
         try:
             fall, horizon = float(shock_pct), int(days)
@@ -255,10 +261,10 @@ def stress(request: Request, shock_pct: str = "20", days: str = "10") -> Respons
             ),
         ]
 
-    return serve(request, "page.stress", REGULATOR, build)
+    return serve(request, "page.stress", REGULATOR, build, form=form)
 
 
 @router.post("/regulator/stress")
 async def stress_run(request: Request) -> Response:
     form = await request.form()
-    return stress(request, str(form.get("shock_pct", "20")), str(form.get("days", "10")))
+    return _stress(request, str(form.get("shock_pct", "20")), str(form.get("days", "10")), form)
