@@ -150,7 +150,10 @@ class EmbeddedMember(MemberBackend):
 
     @property
     def height(self) -> int:
-        return self._height
+        """The member peer's height, after catching up with blocks other processes committed."""
+        with self._lock:
+            self._fresh()
+            return self._height
 
     @contextmanager
     def read(self) -> Iterator[Peer]:

@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pledgenet import errors
+from pledgenet.api.codes import kind_of
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -60,8 +61,10 @@ TITLES = {
 
 
 def status_for(error: errors.PledgenetError) -> int:
+    """The status of the most specific class the error stands for (``codes.kind_of``)."""
+    named = kind_of(error)
     for kind, status in STATUS:
-        if isinstance(error, kind):
+        if issubclass(named, kind):
             return status
     return 500
 

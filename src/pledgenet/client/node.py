@@ -17,14 +17,13 @@ from typing import Any
 import httpx
 
 from pledgenet import errors
+from pledgenet.api.codes import BY_CODE
 from pledgenet.client.signing import RequestSigner
 from pledgenet.crypto.client_credential import ClientCredential
 from pledgenet.ledger.records import TxReceipt
 
 API = "/api/v1"
 
-#: error classes by their code (the most derived class wins for codes shared along a branch)
-_BY_CODE: dict[str, type[errors.PledgenetError]] = {}
 #: fallback classes by HTTP status, for codes that are not a class's own (contract reason codes)
 _BY_STATUS: dict[int, type[errors.PledgenetError]] = {
     400: errors.MalformedTransaction,
@@ -38,15 +37,6 @@ _BY_STATUS: dict[int, type[errors.PledgenetError]] = {
 }
 
 
-def _index(kind: type[errors.PledgenetError]) -> None:
-    _BY_CODE[kind.code] = kind
-    for sub in kind.__subclasses__():
-        _index(sub)
-
-
-_index(errors.PledgenetError)
-
-
 def raise_problem(response: httpx.Response) -> None:
     """Raise a problem+json answer as the ``PledgenetError`` it stands for (nothing for a success)."""
     if response.is_success:
@@ -56,8 +46,8 @@ def raise_problem(response: httpx.Response) -> None:
         code, detail = str(problem["code"]), str(problem["detail"])
     except (ValueError, KeyError, TypeError):
         code, detail = "http_error", f"HTTP {response.status_code}: {response.text[:200]}"
-    kind = _BY_CODE.get(code) or _BY_STATUS.get(response.status_code, errors.PledgenetError)
-    if response.status_code == 422 and code not in _BY_CODE:
+    kind = BY_CODE.get(code) or _BY_STATUS.get(response.status_code, errors.PledgenetError)
+    if response.status_code == 422 and code not in BY_CODE:
         kind = errors.RegistryError if detail.startswith("registry.") else errors.ContractError
     raise kind(detail, code=code)
 

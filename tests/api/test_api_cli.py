@@ -1,0 +1,122 @@
+"""``pledgenet client-key`` and ``pledgenet serve`` as a user runs them (serve as its own process)."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from pledgenet.cli import app
+from pledgenet.cli.run import run
+from pledgenet.client import NodeClient
+from pledgenet.errors import NotAuthenticated
+
+PLEDGENET = str(Path(sys.executable).with_name("pledgenet"))
+
+
+def pledgenet(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *words: str
+) -> tuple[int, str, str]:
+    monkeypatch.setattr(sys, "argv", ["pledgenet", *words])
+    capsys.readouterr()
+    try:
+        run(app)
+        code = 0
+    except SystemExit as done:
+        code = int(done.code or 0) if not isinstance(done.code, str) else 1
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_client_key_issue_writes_a_private_file_and_never_overwrites(
+    directory: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Prepare
+    out = tmp_path / "alice.credential"
+    words = [
+        "client-key",
+        "issue",
+        "--dir",
+        str(directory),
+        "--as",
+        "bank-01",
+        "--name",
+        "alice",
+        "--out",
+        str(out),
+    ]
+    # Execute
+    first = pledgenet(monkeypatch, capsys, *words)
+    second = pledgenet(monkeypatch, capsys, *words)
+    unknown = pledgenet(monkeypatch, capsys, *words[:5], "nobody", "--out", str(tmp_path / "x"))
+    # Assert
+    assert first[0] == 0 and "alice (bank-01)" in first[1]
+    assert out.stat().st_mode & 0o777 == 0o600
+    assert second[0] == 3 and "never overwritten" in second[2]
+    assert unknown[0] == 5 and "nobody" in unknown[2]
+
+
+def test_serve_runs_a_members_node_that_its_clients_use_and_revocation_stops(
+    directory: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Prepare: a credential, and the node as its own process on a free port
+    credential = tmp_path / "bob.credential"
+    code, out, err = pledgenet(
+        monkeypatch, capsys, "client-key", "issue", "--dir", str(directory), "--as", "broker-01",
+        "--name", "bob", "--out", str(credential),
+    )  # fmt: skip
+    assert code == 0, err
+    serial = int(re.search(r"serial (\d+)", out).group(1))  # type: ignore[union-attr]
+    process = subprocess.Popen(
+        [PLEDGENET, "serve", "--dir", str(directory), "--as", "broker-01", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    try:
+        url = _printed_url(process)
+        # Execute
+        with NodeClient(url, credential) as node:
+            who = node.node()
+            holdings = node.holdings(code="600100")
+            pledgenet(
+                monkeypatch,
+                capsys,
+                "client-key",
+                "revoke",
+                "--dir",
+                str(directory),
+                "--as",
+                "broker-01",
+                str(serial),
+            )
+            with pytest.raises(NotAuthenticated) as refused:
+                node.node()
+        # Assert
+        assert who["org"] == "broker-01" and who["caller"] == "bob"
+        assert any(row["account"] == "C600100" for row in holdings)
+        assert refused.value.code == "certificate_revoked"
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=20)
+
+
+def _printed_url(process: subprocess.Popen[str]) -> str:
+    """The API URL ``serve`` prints, once it is listening."""
+    assert process.stdout is not None
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            raise AssertionError(f"serve exited with {process.wait()}")
+        found = re.search(r"API:\s+(http://\S+)/api/v1", line)
+        if found:
+            return found.group(1)
+    raise AssertionError("serve printed no URL within a minute")
