@@ -28,12 +28,13 @@ def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port (0: any free port)")] = 8760,
 ) -> None:
-    """Serve one member's API over an embedded alliance (its own clients only; see docs/api.md)."""
+    """Serve one member's API and dashboard over an embedded alliance (its own clients only; see
+    docs/api.md, docs/web.md)."""
     from pledgenet.api import clients
-    from pledgenet.api.app import create_app
     from pledgenet.api.backend import open_embedded
     from pledgenet.api.core.config import ApiSettings
     from pledgenet.api.server import bind, serve_forever, url_of
+    from pledgenet.web.app import create_app
 
     settings = ApiSettings(host=host, port=port)
     backend = open_embedded(directory, org)
@@ -43,6 +44,7 @@ def serve(
         url = url_of(sock)
         console.print(f"{org}'s node of alliance {backend.alliance_id} at height {backend.height}")
         console.print(f"API:  {url}/api/v1   (OpenAPI: {url}/docs, {url}/openapi.json)")
+        console.print(f"Dashboard: {url}/   (sign in with a client credential of {org})")
         console.print(
             "Every request needs a client credential of "
             f"{org}; issue one with:\n  pledgenet client-key issue --dir {directory} --as {org} "

@@ -237,3 +237,7 @@ def run_demo(directory: Path, quick: bool, console: Console) -> None:
         if run.alliance is not None:
             run.alliance.close()
     console.print(f"\nThe alliance is left in {directory}; try: pledgenet verify {directory}")
+    from pledgenet.web.demo import serve_instructions
+
+    for line in serve_instructions(directory):
+        console.print(line, soft_wrap=True)
