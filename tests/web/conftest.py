@@ -9,21 +9,18 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import tempfile
-import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from web_alliance import build
 
 from pledgenet.api import clients
 from pledgenet.api.backend import open_embedded
+from pledgenet.api.server import ServerThread
 from pledgenet.ledger.alliance import now_ms
 from pledgenet.web.app import create_app
 
@@ -60,12 +57,6 @@ def browser() -> Iterator[Any]:
         chromium.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @dataclass
 class Nodes:
     """The running nodes: base URL per org, each org's client credential, the alliance directory."""
@@ -87,19 +78,12 @@ def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nodes]:
         clients.issue(directory, org, name=f"{org}-desk", now_ms=now_ms(), out=credentials[org])
         backend = open_embedded(directory, org)
         backends.append(backend)
-        port = _free_port()
-        config = uvicorn.Config(create_app(backend), host="127.0.0.1", port=port, log_level="warning")
-        server = uvicorn.Server(config)
-        threading.Thread(target=server.run, daemon=True).start()
+        server = ServerThread(create_app(backend))
+        urls[org] = server.__enter__()
         servers.append(server)
-        urls[org] = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while not all(server.started for server in servers):
-        assert time.monotonic() < deadline, "the dashboard servers did not start"
-        time.sleep(0.05)
     yield Nodes(urls, credentials, directory)
     for server in servers:
-        server.should_exit = True
+        server.__exit__(None, None, None)
     for backend in backends:
         backend.close()
 

@@ -41,6 +41,8 @@ class Form:
     hidden: dict[str, str] = field(default_factory=dict)
     long: bool = False
     multipart: bool = False
+    #: "get" for a form that only chooses what a page shows
+    method: str = "post"
 
 
 @dataclass

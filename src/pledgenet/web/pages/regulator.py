@@ -100,6 +100,7 @@ def views(request: Request, by: str = "stock") -> Response:
                 )
             ],
             submit=ctx.t("show"),
+            method="get",
         )
         return [
             form_section(chooser),
