@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from conftest import screenshot
+
 from pledgenet.contracts.registry import review
 from pledgenet.contracts.registry.params import DEFAULT_PARAMS
 from pledgenet.errors import PledgenetError
@@ -42,6 +44,7 @@ def test_a_pledge_from_the_banks_form_reaches_the_register_and_the_regulator(sig
     registrar.goto(registrar.base + "/registrar/queue")
     queued = registrar.locator("main").inner_text()
     assert "ZY2024-0100" in queued and "¥25,000,000.00" in queued and "ok" in queued
+    screenshot(registrar, "registrar-queue")
     registrar.get_by_role("button", name="Endorse and register").click()
     registrar.wait_for_load_state()
     done = registrar.get_by_role("status").first.inner_text()
@@ -103,3 +106,32 @@ def test_a_transactions_inclusion_proof_checks_in_the_page(sign_in: Any) -> None
     page.wait_for_function("document.getElementById('proof-result').textContent.length > 0")
     assert result.inner_text() == "Proof checks: the transaction is in block 2"
     page.context.close()
+
+
+def test_a_court_freezes_and_queues_and_reads_the_holdings_queue(sign_in: Any) -> None:
+    # Prepare
+    court = sign_in("court-01", lang="en")
+
+    # Execute: an effective freeze, then a queued one, on the court's form
+    for quantity, case_no, queued in (
+        ("100000000", "(2024)Hu01Min7", False),
+        ("50000000", "(2024)Hu01Min8", True),
+    ):
+        court.get_by_label("Stock code").fill("600200")
+        court.get_by_label("Securities account").fill("C600200")
+        court.get_by_label("Shares to freeze").fill(quantity)
+        court.get_by_label("Case number").fill(case_no)
+        court.get_by_label("Queued freeze (waits for free shares)").set_checked(queued)
+        court.get_by_role("button", name="Freeze").click()
+        court.wait_for_load_state()
+        assert "Done" in court.get_by_role("status").first.inner_text()
+
+    # Assert: both listed; the holding's queue puts the queued one at position 1
+    listed = court.locator("main table").first.inner_text()
+    assert "(2024)Hu01Min7" in listed and "(2024)Hu01Min8" in listed
+    assert "effective" in listed and "queued" in listed
+    court.get_by_role("link", name="C600200").first.click()
+    court.wait_for_load_state()
+    queued_table = court.locator("main table").nth(1).inner_text()
+    assert "(2024)Hu01Min8" in queued_table and "50,000,000" in queued_table
+    court.context.close()

@@ -147,6 +147,8 @@ COLUMNS: dict[str, tuple[str, str, str]] = {
     "court": ("Court", "法院", "text"),
     "case_no": ("Case number", "案号", "text"),
     "position": ("Position in queue", "轮候顺位", "int"),
+    "state": ("State", "状态", "text"),
+    "requested_at": ("Requested at", "申请时间", "time"),
     "trade_date": ("Trade date", "交易日", "date"),
     "published_at": ("Signed at", "签名时间", "time"),
     "late": ("Late", "迟发", "bool"),

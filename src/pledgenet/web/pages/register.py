@@ -15,7 +15,7 @@ from pledgenet.api.routes import views_register as data
 from pledgenet.errors import PledgenetError
 from pledgenet.web import inbox
 from pledgenet.web.app import Ctx, status_of
-from pledgenet.web.columns import table
+from pledgenet.web.columns import heading, table
 from pledgenet.web.format import exposure, integer
 from pledgenet.web.pages import serve
 from pledgenet.web.render import (
@@ -319,8 +319,8 @@ def _freeze_form(ctx: Ctx) -> Form:
         action="/court/freeze",
         fields=[
             Field("code", ctx.t("field.code")),
-            Field("account", ctx.t("field.account")),
-            Field("quantity", ctx.t("field.quantity"), "number"),
+            Field("account", ctx.t("field.holder_account")),
+            Field("quantity", ctx.t("field.freeze_quantity"), "number"),
             Field("case_no", ctx.t("field.case_no")),
             Field("queued", ctx.t("field.queued"), "checkbox", required=False),
         ],
@@ -335,7 +335,7 @@ def _freezes_sections(ctx: Ctx) -> list[Section]:
             "",
             table(
                 rows,
-                ["freeze_id", "court", "case_no", "code", "account", "quantity", "status"],
+                ["freeze_id", "court", "case_no", "code", "account", "quantity", "state", "requested_at"],
                 ctx.lang,
                 links={"account": "/court/queue?code={code}&account={account}"},
             ),
@@ -381,11 +381,11 @@ def court_queue(request: Request, code: str = "", account: str = "") -> Response
             summary_section(
                 [
                     (ctx.t("field.code"), code),
-                    (ctx.t("field.account"), account),
-                    (ctx.t("section.holdings"), integer(queue["total"], ctx.lang)),
-                    ("free", integer(queue["free"], ctx.lang)),
-                    ("pledged", integer(queue["pledged"], ctx.lang)),
-                    ("frozen", integer(queue["frozen"], ctx.lang)),
+                    (ctx.t("field.holder_account"), account),
+                    *[
+                        (heading(field, ctx.lang), integer(queue[field], ctx.lang))
+                        for field in ("total", "free", "pledged", "frozen")
+                    ],
                 ]
             ),
             table_section(
