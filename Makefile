@@ -30,7 +30,7 @@ chromium:
 
 # The screenshots of each role's main page in docs/screens, taken by the browser tests.
 screens: $(STAMP) chromium
-	PLEDGENET_SCREENS=docs/screens $(BIN)/pytest tests/web/test_dashboard_roles.py -q
+	PLEDGENET_SCREENS=docs/screens $(BIN)/pytest tests/web -q
 
 test: lint typecheck chromium
 	$(BIN)/pytest

@@ -135,3 +135,27 @@ def test_a_court_freezes_and_queues_and_reads_the_holdings_queue(sign_in: Any) -
     queued_table = court.locator("main table").nth(1).inner_text()
     assert "(2024)Hu01Min8" in queued_table and "50,000,000" in queued_table
     court.context.close()
+
+
+def test_the_regulator_runs_a_stress_with_its_own_parameters(sign_in: Any) -> None:
+    # Prepare
+    page = sign_in("regulator", lang="en")
+    page.goto(page.base + "/regulator/stress")
+
+    # Execute: a 35% fall, a 5-day cascade
+    page.get_by_label("Uniform price fall (%)").fill("35")
+    page.get_by_label("Cascade days").fill("5")
+    page.get_by_role("button", name="Run the stress test").click()
+    page.wait_for_load_state()
+
+    # Assert: the chosen scenario among the results, five days of cascade, charts drawn by plotly
+    main = page.locator("main")
+    assert "uniform -35%" in main.inner_text()
+    cascade = page.locator("main table").nth(1)
+    assert cascade.locator("tbody tr").count() == 5
+    page.locator(".js-plotly-plot").first.wait_for()
+    assert page.locator(".js-plotly-plot").count() == 2
+    # the risk report, the page the CLI writes, at the latest closes
+    page.goto(page.base + "/regulator/report")
+    assert "Largest exposures" in page.locator("main").inner_text()
+    page.context.close()

@@ -45,6 +45,7 @@ NAV: list[tuple[frozenset[str], str, str]] = [
     (frozenset({"regulator"}), "/regulator/concentration", "page.concentration"),
     (frozenset({"regulator"}), "/regulator/alerts", "page.alerts"),
     (frozenset({"regulator"}), "/regulator/stress", "page.stress"),
+    (frozenset({"regulator"}), "/regulator/report", "page.report"),
     (frozenset({"court"}), "/court/freezes", "page.freezes"),
     (frozenset({"exchange"}), "/exchange/prices", "page.prices"),
     (frozenset({"exchange"}), "/exchange/actions", "page.corporate_actions"),

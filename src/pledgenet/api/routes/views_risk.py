@@ -179,3 +179,20 @@ def stress(node: NodeView, shock: float, days: int) -> dict[str, Any]:
         "cascade": _records(series),
         "losses": _records(cascade.losses_by_pledgee.head(10)),
     }
+
+
+def report_html(node: NodeView, lang: str) -> str:
+    """The regulator's risk report (the page ``pledgenet risk report`` writes) at the latest closes."""
+    from pledgenet.risk.reports import risk_report
+    from pledgenet.risk.stress import run_stress, standard_scenarios
+    from pledgenet.risk.views import by_group
+    from pledgenet.web.reports import risk_html
+
+    require_role(node, {"regulator"}, "the risk report")
+    loaded = load(node)
+    book, market, valuation = loaded.book, loaded.market, loaded.valuation
+    stress_results = run_stress(book, market, standard_scenarios(market), loaded.source.as_of_day)
+    report = risk_report(book, market, valuation, stress_results)
+    boards = by_group(book, market, valuation, "board")
+    industries = by_group(book, market, valuation, "industry").head(15)
+    return risk_html(report, boards, industries, stress_results, loaded.source.trade_date, lang)

@@ -7,7 +7,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
 
 from pledgenet.api.routes import views_risk as risk
 from pledgenet.errors import DataError
@@ -269,3 +269,13 @@ def _stress(request: Request, shock_pct: str, days: str, form: Any) -> Response:
 async def stress_run(request: Request) -> Response:
     form = await request.form()
     return _stress(request, str(form.get("shock_pct", "20")), str(form.get("days", "10")), form)
+
+
+@router.get("/regulator/report")
+def report(request: Request) -> Response:
+    """The risk report as the CLI writes it (one self-contained page), at the latest closes."""
+
+    def build(ctx: Ctx) -> HTMLResponse:
+        return HTMLResponse(risk.report_html(ctx.node, ctx.lang))
+
+    return serve(request, "page.report", REGULATOR, build)
