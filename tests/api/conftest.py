@@ -16,7 +16,8 @@ from pledgenet.api.backend import EmbeddedMember, open_embedded
 from pledgenet.api.server import ServerThread
 from pledgenet.client import NodeClient
 from pledgenet.contracts.registry import scenario
-from pledgenet.ledger.alliance import Alliance, now_ms
+from pledgenet.ledger.alliance import now_ms, read_config
+from pledgenet.ledger.store import BlockStore
 
 #: the trade date whose closes the exchange publishes in every module's alliance
 TRADE_DATE = str(dt.date.today() - dt.timedelta(days=60))
@@ -55,8 +56,15 @@ class Nodes:
         return NodeClient(self.url(org), self.credential(org))
 
     def height(self) -> int:
-        with Alliance.open(self.directory) as alliance:
-            return alliance.producer_peer.height
+        """The chain's height as the producer peer's database holds it (read-only: writes nothing)."""
+        producer = read_config(self.directory).orgs[0]
+        store = BlockStore(self.directory / "orgs" / producer / "peer.db", read_only=True)
+        try:
+            tip = store.tip()
+        finally:
+            store.close()
+        assert tip is not None
+        return tip[0]
 
     def close(self) -> None:
         for server in self.servers.values():

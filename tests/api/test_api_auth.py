@@ -63,8 +63,9 @@ def test_a_request_without_credentials_gets_401_and_leaves_no_trace(nodes: Nodes
     # Execute
     read = httpx.get(url + "/api/v1/register/holdings", params={"code": "600100"})
     write = post(url, DEFAULT_PATH, json.dumps(DEFAULT_BODY).encode())
-    # Assert
-    for response in (read, write):
+    garbage = post(url, "/api/v1/transactions", b"not even json")
+    # Assert: refused for want of credentials before anything else is looked at
+    for response in (read, write, garbage):
         assert response.status_code == 401
         assert response.headers["content-type"] == "application/problem+json"
         assert response.json()["code"] == "no_credentials"
@@ -220,9 +221,8 @@ def test_a_browser_session_needs_the_credential_and_a_csrf_token_for_writes(node
         DEFAULT_PATH, json=DEFAULT_BODY, headers={"X-Pledgenet-CSRF": opened.json()["csrf"]}
     )
     closed = browser.delete("/api/v1/session", headers={"X-Pledgenet-CSRF": opened.json()["csrf"]})
-    after_close = browser.get(
-        "/api/v1/node", cookies={"pledgenet_session": opened.cookies["pledgenet_session"]}
-    )
+    stale = httpx.Client(base_url=url, cookies={"pledgenet_session": opened.cookies["pledgenet_session"]})
+    after_close = stale.get("/api/v1/node")
     # Assert
     assert opened.status_code == 200 and "httponly" in opened.headers["set-cookie"].lower()
     assert read.status_code == 200 and read.json()["caller"] == opened.json()["name"]

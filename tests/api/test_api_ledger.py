@@ -12,8 +12,8 @@ import httpx
 import pytest
 from conftest import TRADE_DATE, Nodes
 
-from pledgenet.errors import MalformedTransaction, NotFound
-from pledgenet.ledger.alliance import Alliance
+from pledgenet.errors import IntegrityError, MalformedTransaction, NotFound
+from pledgenet.ledger.alliance import Alliance, read_config
 from pledgenet.ledger.block import BlockHeader
 from pledgenet.ledger.proofs import TxProof, check_tx_proof
 from pledgenet.ledger.records import SignedHeader
@@ -164,3 +164,88 @@ def test_openapi_and_the_docs_page_work_without_internet(nodes: Nodes) -> None:
     )
     assert script.status_code == 200 and "SwaggerUIBundle" in script.text
     assert "cdn." not in page.text
+
+
+def test_a_client_checks_what_the_node_says_from_the_genesis_hash_alone(
+    nodes: Nodes, directory: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Prepare: a committed transaction with a block after it, and the genesis hash the client trusts
+    exchange, bank = nodes.client(EXCHANGE), nodes.client(BANK)
+    tx_id = exchange.submit_envelope(envelope(directory, "market.publish_closes", closes(660), [EXCHANGE]))[
+        "tx_id"
+    ]
+    exchange.submit_envelope(envelope(directory, "market.publish_closes", closes(661), [EXCHANGE]))
+    genesis_hash = read_config(directory).genesis_hash
+    honest = bank.tx
+
+    def lying(wanted: str) -> dict[str, Any]:
+        """A node that reports the valid transaction as refused, proof included."""
+        record = honest(wanted)
+        proof = {**record["proof"], "valid": False, "code": "role_denied"}
+        return {**record, "valid": False, "code": "role_denied", "proof": proof}
+
+    # Execute
+    proven = bank.proven_tx(tx_id, genesis_hash=genesis_hash)
+    # Assert
+    assert proven["proven"] is True and proven["valid"] is True
+    with pytest.raises(IntegrityError, match="trusted genesis"):
+        bank.proven_tx(tx_id, genesis_hash="00" * 32)
+    monkeypatch.setattr(bank, "tx", lambda wanted: {**honest(wanted), "valid": False, "code": "role_denied"})
+    with pytest.raises(IntegrityError, match="not of the transaction and outcome"):
+        bank.proven_tx(tx_id, genesis_hash=genesis_hash)
+    monkeypatch.setattr(bank, "tx", lying)
+    with pytest.raises(IntegrityError, match="do not chain"):
+        bank.proven_tx(tx_id, genesis_hash=genesis_hash)
+
+
+def test_concurrent_clients_of_two_nodes_on_one_directory_see_one_chain(
+    nodes: Nodes, directory: Path
+) -> None:
+    # Prepare: the exchange publishes while bank-01's clients read, each from its own thread
+    exchange = nodes.client(EXCHANGE)
+    readers = [nodes.client(BANK) for _ in range(3)]
+    with Alliance.open(directory) as alliance:
+        envelopes = [alliance.sign("market.publish_closes", closes(700 + n), [EXCHANGE]) for n in range(4)]
+    failures: list[BaseException] = []
+
+    def publish() -> None:
+        try:
+            for item in envelopes:
+                assert exchange.submit_envelope(item)["receipt"]["valid"]
+        except BaseException as error:  # reported below, with the thread's failure
+            failures.append(error)
+
+    def read(client: Any) -> None:
+        try:
+            for _ in range(6):
+                client.holdings(code="600100")
+                client.blocks(limit=3)
+        except BaseException as error:
+            failures.append(error)
+
+    threads = [threading.Thread(target=publish)] + [threading.Thread(target=read, args=(c,)) for c in readers]
+    # Execute
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    # Assert
+    assert failures == []
+    tips = {client.node()["height"] for client in [exchange, *readers]}
+    assert tips == {nodes.height()}
+    assert readers[0].blocks(limit=1)[0]["hash"] == exchange.blocks(limit=1)[0]["hash"]
+
+
+def test_the_stream_resumes_after_the_last_event_id_and_health_says_only_the_height(nodes: Nodes) -> None:
+    # Prepare
+    bank = nodes.client(BANK)
+    tip = bank.node()["height"]
+    # Execute: a reconnecting EventSource sends the id of the last event it saw
+    with bank.http.stream(
+        "GET", "/api/v1/events", params={"max_blocks": 2}, headers={"Last-Event-ID": str(tip - 2)}
+    ) as response:
+        ids = [line.split(":", 1)[1].strip() for line in response.iter_lines() if line.startswith("id:")]
+    health = httpx.get(nodes.url(BANK) + "/health")
+    # Assert
+    assert ids == [str(tip - 1), str(tip)]
+    assert health.status_code == 200 and set(health.json()) == {"status", "org", "height"}

@@ -23,11 +23,11 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from pledgenet.api import problems
-from pledgenet.api.auth import Authenticator
+from pledgenet.api.auth import AuthenticationMiddleware, Authenticator
 from pledgenet.api.backend import MemberBackend
 from pledgenet.api.core.config import ApiSettings
 from pledgenet.api.deps import current_caller
-from pledgenet.api.routes import ledger, register, risk, session, transactions
+from pledgenet.api.routes import governance, ledger, market, register, risk, session, transactions
 
 API_PREFIX = "/api/v1"
 DOCS_STATIC = Path(fastapi_offline.__file__).parent / "static"
@@ -53,11 +53,17 @@ def create_app(
     )
     app.state.backend = backend
     app.state.settings = settings
-    app.state.authenticator = Authenticator(backend, settings, revoked=revoked)
+    app.state.authenticator = authenticator = Authenticator(backend, settings, revoked=revoked)
     problems.install(app)
+    app.add_middleware(
+        AuthenticationMiddleware,
+        authenticator=authenticator,
+        prefix=API_PREFIX + "/",
+        open_paths=frozenset({API_PREFIX + "/session/credential"}),
+    )
 
     protected = [Depends(current_caller)]
-    for module in (ledger, transactions, register, risk):
+    for module in (ledger, transactions, register, risk, governance, market):
         app.include_router(module.router, prefix=API_PREFIX, dependencies=protected)
     app.include_router(session.router, prefix=API_PREFIX, dependencies=protected)
     app.include_router(session.open_router, prefix=API_PREFIX)

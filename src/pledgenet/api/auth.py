@@ -12,7 +12,8 @@ verifies under that organisation's certificate as recorded on the chain (else 40
 node's member (else 403: broker-02's valid credentials open nothing on bank-01's node), the certificate is
 valid now and not revoked, the timestamp is within the window, the signature covers this node, method,
 path, query, timestamp, nonce and body (else 401), and the nonce is fresh (else 401 ``replayed_request``).
-All of it happens before the route runs, so a refused request leaves no trace in state.
+All of it happens in ``AuthenticationMiddleware``, before routing and before the body is parsed, so a
+refused request leaves no trace in state and gets 401 / 403 whatever its body holds.
 
 A browser cannot sign each request, so a signed ``POST /api/v1/session`` (or the credential file posted
 to ``/api/v1/session/credential``) opens a session: an HttpOnly, SameSite=Strict cookie, valid for
@@ -32,9 +33,11 @@ from dataclasses import dataclass
 
 from cryptography import x509
 from fastapi import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pledgenet.api.backend import MemberBackend
 from pledgenet.api.core.config import ApiSettings
+from pledgenet.api.problems import problem, status_for
 from pledgenet.crypto.client_credential import (
     ClientIdentity,
     certificate_from_header,
@@ -43,7 +46,7 @@ from pledgenet.crypto.client_credential import (
     request_message,
 )
 from pledgenet.crypto.signing import verify
-from pledgenet.errors import AccessDenied, IdentityError, NotAuthenticated
+from pledgenet.errors import AccessDenied, IdentityError, NotAuthenticated, PledgenetError
 
 CERTIFICATE_HEADER = "x-pledgenet-certificate"
 TIMESTAMP_HEADER = "x-pledgenet-timestamp"
@@ -153,10 +156,11 @@ class Authenticator:
 
     # ------------------------------------------------------------------ requests
 
-    async def authenticate(self, request: Request) -> Caller:
+    async def authenticate(self, request: Request, body: bytes | None = None) -> Caller:
+        """The caller of ``request`` (``body``: its bytes, when already read), or raise 401 / 403."""
         headers = request.headers
         if CERTIFICATE_HEADER in headers or SIGNATURE_HEADER in headers:
-            return await self._signed(request)
+            return self._signed(request, await request.body() if body is None else body)
         token = request.cookies.get(SESSION_COOKIE)
         if token:
             return self._session(request, token)
@@ -166,7 +170,7 @@ class Authenticator:
             code="no_credentials",
         )
 
-    async def _signed(self, request: Request) -> Caller:
+    def _signed(self, request: Request, body: bytes) -> Caller:
         headers = request.headers
         missing = [
             name
@@ -202,7 +206,7 @@ class Authenticator:
             target=request_target(request),
             timestamp_ms=timestamp,
             nonce=nonce,
-            body=await request.body(),
+            body=body,
         )
         if len(signature) != 64 or not verify(identity.public, message, signature):
             raise NotAuthenticated(
@@ -258,3 +262,48 @@ def request_target(request: Request) -> str:
     path = bytes(raw).split(b"?", 1)[0].decode("latin-1")
     query = bytes(scope.get("query_string", b"")).decode("latin-1")
     return f"{path}?{query}" if query else path
+
+
+class AuthenticationMiddleware:
+    """Authenticates every request under ``prefix`` before routing (pure ASGI).
+
+    Running before the route means a request without valid credentials is refused (401 / 403) before its
+    body is parsed or validated, whatever it holds. The body is read once, checked against the signature
+    and handed on unchanged; the caller is left in ``request.state.caller`` for ``deps.current_caller``.
+    """
+
+    def __init__(
+        self, app: ASGIApp, *, authenticator: Authenticator, prefix: str, open_paths: frozenset[str]
+    ) -> None:
+        self.app, self.authenticator = app, authenticator
+        self.prefix, self.open_paths = prefix, open_paths
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or not path.startswith(self.prefix) or path in self.open_paths:
+            await self.app(scope, receive, send)
+            return
+        chunks, more = [], True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        try:
+            caller = await self.authenticator.authenticate(Request(scope), body)
+        except PledgenetError as error:
+            await problem(status_for(error), error.code, error.message, instance=path)(scope, receive, send)
+            return
+        scope.setdefault("state", {})["caller"] = caller
+        delivered = False
+
+        async def replay() -> Message:
+            nonlocal delivered
+            if not delivered:
+                delivered = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)

@@ -117,7 +117,8 @@ class EmbeddedMember(MemberBackend):
 
         self.directory = Path(directory)
         self._lock = threading.RLock()
-        self._alliance: Alliance = Alliance.open(self.directory)
+        with self._writer_lock():  # opening catches lagging peers up: a write
+            self._alliance: Alliance = Alliance.open(self.directory)
         if org not in self._alliance.orgs:
             members = ", ".join(self._alliance.orgs)
             self._alliance.close()
@@ -129,18 +130,42 @@ class EmbeddedMember(MemberBackend):
 
     # ------------------------------------------------------------------ freshness
 
-    def _fresh(self) -> Alliance:
-        """The alliance, reopened when another process has committed blocks since we last looked."""
+    def _fresh(self, *, writer_locked: bool = False) -> Alliance:
+        """The alliance, reopened when another process has committed blocks since we last looked.
+
+        Reopening catches lagging peers up (it writes), so it happens under the directory's writer lock:
+        never while another process is still delivering a block to the peers.
+        """
+        if self._stale():
+            if writer_locked:
+                self._reopen()
+            else:
+                with self._writer_lock():
+                    if self._stale():
+                        self._reopen()
+        self._height = self._alliance.peer(self.org).height
+        return self._alliance
+
+    def _stale(self) -> bool:
+        producer = self._alliance.producer_peer
+        tip = producer.store.tip()
+        return tip is not None and tip[0] != producer.height
+
+    def _reopen(self) -> None:
         from pledgenet.ledger.alliance import Alliance
 
-        alliance = self._alliance
-        producer = alliance.producer_peer
-        tip = producer.store.tip()
-        if tip is not None and tip[0] != producer.height:
-            alliance.close()
-            self._alliance = alliance = Alliance.open(self.directory)
-        self._height = alliance.peer(self.org).height
-        return alliance
+        self._alliance.close()
+        self._alliance = Alliance.open(self.directory)
+
+    @contextmanager
+    def _writer_lock(self) -> Iterator[None]:
+        """The directory's writer lock (``flock``): across processes, and across backends of one process."""
+        fd = os.open(self.directory / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # closing the descriptor releases the lock
 
     @property
     def alliance(self) -> Alliance:
@@ -163,16 +188,11 @@ class EmbeddedMember(MemberBackend):
     @contextmanager
     def _writing(self) -> Iterator[Alliance]:
         """The alliance, under this process's lock and the directory's writer lock."""
-        with self._lock:
-            fd = os.open(self.directory / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+        with self._lock, self._writer_lock():
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX)
-                try:
-                    yield self._fresh()
-                finally:
-                    self._height = self._alliance.peer(self.org).height
+                yield self._fresh(writer_locked=True)
             finally:
-                os.close(fd)  # closing the descriptor releases the lock
+                self._height = self._alliance.peer(self.org).height
 
     def submit(self, envelopes: list[bytes]) -> list[str]:
         ids = [self.check_envelope(envelope) for envelope in envelopes]

@@ -42,7 +42,11 @@ REASONS: dict[str, type[errors.PledgenetError]] = {
          "term_too_long"),
         errors.TermsViolation,
     ),
-    "already_member": errors.GovernanceError,
+    **dict.fromkeys(
+        ("already_member", "already_voted", "proposal_closed", "proposal_expired", "bad_action",
+         "unknown_param", "bad_param", "not_member", "last_governor"),
+        errors.GovernanceError,
+    ),
 }  # fmt: skip
 for _code, _kind in REASONS.items():
     BY_CODE.setdefault(_code, _kind)

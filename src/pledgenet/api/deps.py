@@ -37,9 +37,15 @@ AuthDep = Annotated[Authenticator, Depends(get_authenticator)]
 
 
 async def current_caller(request: Request, authenticator: AuthDep) -> Caller:
-    """The authenticated client of this request (401 / 403 problem otherwise)."""
-    caller = await authenticator.authenticate(request)
-    request.state.caller = caller
+    """The authenticated client of this request (401 / 403 problem otherwise).
+
+    Under ``/api/v1`` the ``AuthenticationMiddleware`` has already checked the request; elsewhere (pages
+    mounted on the same app) the check runs here.
+    """
+    caller: Caller | None = getattr(request.state, "caller", None)
+    if caller is None:
+        caller = await authenticator.authenticate(request)
+        request.state.caller = caller
     return caller
 
 

@@ -269,3 +269,31 @@ class FreezeCreate(Shape):
 class JudicialTransferCreate(Shape):
     to_account: str
     quantity: int | None = None
+
+
+# ---------------------------------------------------------------- governance and market
+
+
+class ProposalCreate(Shape):
+    action: dict[str, Any] = Field(
+        description="admit_member, remove_member {org}, change_roles {org, roles} or set_param {name, value}"
+    )
+
+
+class VoteCreate(Shape):
+    approve: bool
+
+
+class ClosesCreate(Shape):
+    trade_date: str = Field(description="YYYY-MM-DD")
+    closes: dict[str, int] = Field(description="security code -> close in fen")
+    suspended: list[str] = Field(default_factory=list)
+
+
+class NoticeCreate(Shape):
+    code: str
+    kind: str = Field(description="cash_dividend, bonus_shares, transfer_shares, split, ...")
+    ex_date: str
+    per_10_shares: int | None = None
+    numerator: int | None = None
+    denominator: int | None = None

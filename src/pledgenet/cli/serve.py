@@ -25,8 +25,8 @@ AsOpt = Annotated[str, typer.Option("--as", help="the member organisation")]
 def serve(
     directory: DirOpt,
     org: AsOpt,
-    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="port (0: any free port)")] = 8760,
+    host: Annotated[str | None, typer.Option(help="address to listen on [default: 127.0.0.1]")] = None,
+    port: Annotated[int | None, typer.Option(help="port, 0 for any free one [default: 8760]")] = None,
 ) -> None:
     """Serve one member's API and dashboard over an embedded alliance (its own clients only; see
     docs/api.md, docs/web.md)."""
@@ -36,7 +36,9 @@ def serve(
     from pledgenet.api.server import bind, serve_forever, url_of
     from pledgenet.web.app import create_app
 
-    settings = ApiSettings(host=host, port=port)
+    # what is not given on the command line comes from PLEDGENET_API_* or the defaults
+    given = {name: value for name, value in (("host", host), ("port", port)) if value is not None}
+    settings = ApiSettings.model_validate(given)
     backend = open_embedded(directory, org)
     try:
         application = create_app(backend, settings, revoked=lambda: clients.revoked_serials(directory, org))

@@ -150,6 +150,12 @@ class NodeClient:
         result: dict[str, Any] = self.get(f"/transactions/{tx_id}")
         return result
 
+    def proven_tx(self, tx_id: str, *, genesis_hash: str) -> dict[str, Any]:
+        """``tx`` checked against the chain from the trusted ``genesis_hash`` (``client.proofs``)."""
+        from pledgenet.client.proofs import proven_tx
+
+        return proven_tx(self, tx_id, genesis_hash=genesis_hash)
+
     def get_state(self, key: str) -> Any:
         """The current value of ``key`` (``NotFound`` when none)."""
         return self.get(f"/state/{key}")["value"]
@@ -295,6 +301,43 @@ class NodeClient:
             "/register/events", since_height=since_height, name=names or None, code=code, account=account
         )
         return result
+
+    # ------------------------------------------------------------------ governance and market
+
+    def members(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self.get("/gov/members")
+        return result
+
+    def params(self) -> dict[str, Any]:
+        result: dict[str, Any] = self.get("/gov/params")
+        return result
+
+    def proposals(self, *, status: str | None = None) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self.get("/gov/proposals", status=status)
+        return result
+
+    def propose(self, action: Mapping[str, Any]) -> TxReceipt:
+        return _receipt(self.post("/gov/proposals", {"action": dict(action)}))
+
+    def vote(self, proposal_id: str, *, approve: bool) -> TxReceipt:
+        return _receipt(self.post(f"/gov/proposals/{proposal_id}/vote", {"approve": approve}))
+
+    def closes(self, date: str = "") -> dict[str, Any]:
+        result: dict[str, Any] = self.get("/market/closes", date=date or None)
+        return result
+
+    def publish_closes(
+        self, *, trade_date: str, closes: Mapping[str, int], suspended: list[str] | None = None
+    ) -> TxReceipt:
+        body = {"trade_date": trade_date, "closes": dict(closes), "suspended": suspended or []}
+        return _receipt(self.post("/market/closes", body))
+
+    def notices(self, code: str | None = None) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self.get("/market/notices", code=code)
+        return result
+
+    def publish_notice(self, **notice: Any) -> TxReceipt:
+        return _receipt(self.post("/market/notices", notice))
 
     # ------------------------------------------------------------------ risk
 

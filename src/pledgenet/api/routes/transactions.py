@@ -132,13 +132,14 @@ async def events(
 ) -> StreamingResponse:
     """Server-sent events: one ``block`` event per committed block (``id`` = its height, so a client
     resumes with ``Last-Event-ID``), carrying every transaction's receipt and contract events."""
-    start = _start_height(request, from_height, backend)
+    start = await run_in_threadpool(_start_height, request, from_height, backend)
 
     async def stream() -> AsyncIterator[str]:
         height, sent, idle_since = start, 0, time.monotonic()
         yield "retry: 2000\n\n"
         while max_blocks is None or sent < max_blocks:
-            if height <= backend.height:
+            # the backend's lock may be held by a submission: never wait for it on the event loop
+            if height <= await run_in_threadpool(lambda: backend.height):
                 event = await run_in_threadpool(block_event, backend, height)
                 yield f"id: {height}\nevent: block\ndata: {json.dumps(event, sort_keys=True)}\n\n"
                 height, sent, idle_since = height + 1, sent + 1, time.monotonic()
