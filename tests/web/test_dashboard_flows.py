@@ -122,7 +122,7 @@ def test_a_court_freezes_and_queues_and_reads_the_holdings_queue(sign_in: Any) -
         court.get_by_label("Shares to freeze").fill(quantity)
         court.get_by_label("Case number").fill(case_no)
         court.get_by_label("Queued freeze (waits for free shares)").set_checked(queued)
-        court.get_by_role("button", name="Freeze").click()
+        court.get_by_role("button", name="Freeze", exact=True).click()
         court.wait_for_load_state()
         assert "Done" in court.get_by_role("status").first.inner_text()
 
@@ -134,6 +134,16 @@ def test_a_court_freezes_and_queues_and_reads_the_holdings_queue(sign_in: Any) -
     court.wait_for_load_state()
     queued_table = court.locator("main table").nth(1).inner_text()
     assert "(2024)Hu01Min8" in queued_table and "50,000,000" in queued_table
+
+    # a judicial action: the court lifts its queued freeze
+    court.goto(court.base + "/court/freezes")
+    lift = court.get_by_role("form", name="Lift the freeze")
+    queued_id = lift.locator("option", has_text="Hu01Min8").get_attribute("value")
+    lift.get_by_label("Freeze").select_option(queued_id)
+    lift.get_by_role("button", name="Lift the freeze").click()
+    court.wait_for_load_state()
+    row = court.locator("main table tbody tr", has_text="(2024)Hu01Min8").inner_text()
+    assert "lifted" in row
     court.context.close()
 
 

@@ -36,8 +36,6 @@ ALL_ROLES = frozenset(
 NAV: list[tuple[frozenset[str], str, str]] = [
     (frozenset({"registrar"}), "/registrar/queue", "page.registrar_queue"),
     (frozenset({"registrar"}), "/registrar/book", "page.registrar_book"),
-    (frozenset({"registrar", "regulator"}), "/registrar/weekly", "page.weekly"),
-    (frozenset({"registrar", "regulator"}), "/registrar/events", "page.events"),
     (PLEDGEE_ROLES, "/pledgee/contracts", "page.contracts"),
     (PLEDGEE_ROLES, "/pledgee/new", "page.new_pledge"),
     (PLEDGEE_ROLES, "/pledgee/alerts", "page.alerts"),
@@ -46,6 +44,8 @@ NAV: list[tuple[frozenset[str], str, str]] = [
     (frozenset({"regulator"}), "/regulator/alerts", "page.alerts"),
     (frozenset({"regulator"}), "/regulator/stress", "page.stress"),
     (frozenset({"regulator"}), "/regulator/report", "page.report"),
+    (frozenset({"registrar", "regulator"}), "/registrar/weekly", "page.weekly"),
+    (frozenset({"registrar", "regulator"}), "/registrar/events", "page.events"),
     (frozenset({"court"}), "/court/freezes", "page.freezes"),
     (frozenset({"exchange"}), "/exchange/prices", "page.prices"),
     (frozenset({"exchange"}), "/exchange/actions", "page.corporate_actions"),

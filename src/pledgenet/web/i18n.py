@@ -43,6 +43,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "download_csv": ("Download CSV", "下载 CSV"),
     "rows_of": ("{shown} of {total} rows", "共 {total} 行，显示 {shown} 行"),
     "not_applicable": ("not applicable", "不适用"),
+    "contracts_seen": ("Contracts", "合约数"),
     "as_of": ("As of the closes of", "收盘价日期"),
     # navigation
     "page.registrar_queue": ("Registrations to review", "待审核登记"),
@@ -104,7 +105,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "action.default": ("Declare default", "宣布违约"),
     "action.dispose": ("Disposal", "违约处置"),
     "action.freeze": ("Freeze", "冻结"),
-    "action.unfreeze": ("Lift", "解冻"),
+    "action.unfreeze": ("Lift the freeze", "解除冻结"),
+    "action.judicial_transfer": ("Judicial transfer", "司法划转"),
     "action.run_stress": ("Run the stress test", "运行压力测试"),
     "action.check_proof": ("Check the inclusion proof here", "在本页验证包含证明"),
     "proof.ok": (

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from pledgenet.api.routes import views_register as data
-from pledgenet.errors import PledgenetError
+from pledgenet.errors import NotFound, PledgenetError
 from pledgenet.web import inbox
 from pledgenet.web.app import Ctx, status_of
 from pledgenet.web.columns import heading, table
@@ -328,6 +328,31 @@ def _freeze_form(ctx: Ctx) -> Form:
     )
 
 
+def _judicial_forms(ctx: Ctx, rows: list[dict[str, Any]]) -> list[Section]:
+    """Lift or transfer one of this court's live freezes."""
+    live = [(r["freeze_id"], f"{r['freeze_id']} · {r['case_no']}") for r in rows
+            if r["court"] == ctx.node.org and r["state"] in ("effective", "queued")]  # fmt: skip
+    if not live:
+        return []
+    lift = Form(
+        title=ctx.t("action.unfreeze"),
+        action="/court/unfreeze",
+        fields=[Field("freeze_id", ctx.t("field.freeze_id"), "select", options=live)],
+        submit=ctx.t("action.unfreeze"),
+    )
+    transfer = Form(
+        title=ctx.t("action.judicial_transfer"),
+        action="/court/transfer",
+        fields=[
+            Field("freeze_id", ctx.t("field.freeze_id"), "select", options=live),
+            Field("to_account", ctx.t("field.to_account")),
+            Field("quantity", ctx.t("field.quantity"), "number", required=False),
+        ],
+        submit=ctx.t("action.judicial_transfer"),
+    )
+    return [form_section(lift), form_section(transfer)]
+
+
 def _freezes_sections(ctx: Ctx) -> list[Section]:
     rows = data.freezes(ctx.node)
     return [
@@ -341,6 +366,7 @@ def _freezes_sections(ctx: Ctx) -> list[Section]:
             ),
         ),
         form_section(_freeze_form(ctx)),
+        *_judicial_forms(ctx, rows),
     ]
 
 
@@ -369,6 +395,34 @@ async def court_freeze(request: Request) -> Response:
         return ctx.page(
             ctx.t("page.freezes"), _freezes_sections(ctx), notice=f"{ctx.t('done')}: {receipt.result}"
         )
+
+    return serve(request, "page.freezes", frozenset({"court"}), build, form=form)
+
+
+@router.post("/court/{action}")
+async def court_action(request: Request, action: str) -> Response:
+    form = await request.form()
+
+    def build(ctx: Ctx) -> HTMLResponse:
+        freeze_id = str(form.get("freeze_id", ""))
+        try:
+            with ctx.node.register() as client:
+                if action == "unfreeze":
+                    receipt = client.unfreeze(freeze_id=freeze_id)
+                elif action == "transfer":
+                    quantity = str(form.get("quantity", "") or "").strip()
+                    receipt = client.judicial_transfer(
+                        freeze_id=freeze_id,
+                        to_account=str(form.get("to_account", "")).strip(),
+                        quantity=int(quantity) if quantity.isdigit() else None,
+                    )
+                else:
+                    raise NotFound(f"no court action {action!r}")
+        except PledgenetError as error:
+            problem = Problem.of(error, ctx.lang, status_of(error))
+            return ctx.page(ctx.t("page.freezes"), _freezes_sections(ctx), problem=problem)
+        notice = f"{ctx.t('done')}: {receipt.tx_type} {receipt.result}"
+        return ctx.page(ctx.t("page.freezes"), _freezes_sections(ctx), notice=notice)
 
     return serve(request, "page.freezes", frozenset({"court"}), build, form=form)
 

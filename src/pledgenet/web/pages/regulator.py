@@ -107,7 +107,7 @@ def views(request: Request, by: str = "stock") -> Response:
             summary_section(
                 [
                     (ctx.t("as_of"), view["trade_date"]),
-                    (ctx.t("page.contracts"), integer(view["contracts"], ctx.lang)),
+                    (ctx.t("contracts_seen"), integer(view["contracts"], ctx.lang)),
                 ]
             ),
             table_section(ctx.t(f"view.{by}"), table(view["rows"], VIEW_COLUMNS[by], ctx.lang, top=50)),
