@@ -102,3 +102,22 @@ def test_switching_language_keeps_the_page(sign_in: Any) -> None:
     page.get_by_role("button", name="中文").click()
     assert page.get_by_role("heading", level=1).inner_text() == "穿透式视图"
     page.context.close()
+
+
+def test_each_member_reads_only_its_own_alerts(sign_in: Any) -> None:
+    # Prepare: Tuesday's closes 30% below Monday's put contracts below their lines
+    bank, regulator = sign_in("bank-01", lang="en"), sign_in("regulator", lang="en")
+
+    # Execute
+    bank.goto(bank.base + "/pledgee/alerts")
+    regulator.goto(regulator.base + "/regulator/alerts")
+
+    # Assert: the bank's inbox holds its own contract's crossing, delivered to it and the overseers only;
+    # the regulator's holds every crossing, other pledgees' included
+    mine = bank.locator("main table tbody").inner_text()
+    every = regulator.locator("main table tbody").inner_text()
+    assert "ZY2024-0002" in mine and "normal → warning" in mine
+    assert "HG2024" not in mine
+    assert "HG2024-0001" in every and "ZY2024-0002" in every
+    for page in (bank, regulator):
+        page.context.close()

@@ -21,7 +21,7 @@ def build(directory: Path) -> Alliance:
 
     alliance = Alliance.init(directory, list(scenario.MEMBERS), clock=clock)
     book = scenario.build_book(alliance)
-    for day, (trade_date, fall) in enumerate((("2024-12-02", 1.0), ("2024-12-03", 0.72))):
+    for day, (trade_date, fall) in enumerate((("2024-12-02", 1.0), ("2024-12-03", 0.70))):
         now[0] = max(now[0], START_MS + day * 86_400_000 + 7 * 3_600_000)
         closes = {code: round(price * fall) for code, price in book.prices.items()}
         receipt = alliance.submit(

@@ -225,3 +225,14 @@ def table(
         links=dict(links or {}),
         raw=shown,
     )
+
+
+def status_change(rows: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    """Alert rows with ``change`` reading ``normal → warning`` in ``lang``."""
+    return [
+        {
+            **row,
+            "change": f"{cell(row['from_status'], 'text', lang)} → {cell(row['to_status'], 'text', lang)}",
+        }
+        for row in rows
+    ]

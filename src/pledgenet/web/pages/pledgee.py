@@ -15,7 +15,7 @@ from pledgenet.contracts.registry.terms import make_terms
 from pledgenet.errors import BadRegistryArguments, PledgenetError
 from pledgenet.web import inbox
 from pledgenet.web.app import Ctx, status_of
-from pledgenet.web.columns import table
+from pledgenet.web.columns import status_change, table
 from pledgenet.web.pages import serve
 from pledgenet.web.render import Field, Form, Problem, Section, form_section, table_section
 
@@ -61,7 +61,7 @@ def alerts(request: Request) -> Response:
             table_section(
                 "",
                 table(
-                    view["alerts"],
+                    status_change(view["alerts"], ctx.lang),
                     [
                         "trade_date",
                         "contract_id",

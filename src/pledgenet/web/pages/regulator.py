@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from pledgenet.api.routes import views_risk as risk
 from pledgenet.errors import DataError
 from pledgenet.web.app import Ctx
-from pledgenet.web.columns import table
+from pledgenet.web.columns import status_change, table
 from pledgenet.web.format import integer
 from pledgenet.web.pages import serve
 from pledgenet.web.render import (
@@ -162,7 +162,7 @@ def alerts(request: Request) -> Response:
             table_section(
                 "",
                 table(
-                    view["alerts"],
+                    status_change(view["alerts"], ctx.lang),
                     [
                         "trade_date",
                         "contract_id",
