@@ -169,3 +169,28 @@ def test_the_regulator_runs_a_stress_with_its_own_parameters(sign_in: Any) -> No
     page.goto(page.base + "/regulator/report")
     assert "Largest exposures" in page.locator("main").inner_text()
     page.context.close()
+
+
+def test_a_parameter_change_is_proposed_and_carried_by_a_vote(sign_in: Any) -> None:
+    # Prepare
+    registrar, regulator = sign_in("registrar", lang="en"), sign_in("regulator", lang="en")
+
+    # Execute: the registrar proposes a two-week proposal lifetime; the regulator approves
+    registrar.goto(registrar.base + "/governance")
+    proposing = registrar.get_by_role("form", name="Propose a parameter change")
+    proposing.get_by_label("Parameter").select_option("gov.proposal_ttl_ms")
+    proposing.get_by_label("New value").fill("1209600000")
+    proposing.get_by_role("button", name="Propose a parameter change").click()
+    registrar.wait_for_load_state()
+    assert "'status': 'open'" in registrar.get_by_role("status").first.inner_text()
+    regulator.goto(regulator.base + "/governance")
+    regulator.locator("form[action$='/vote'] button").first.click()
+    regulator.wait_for_load_state()
+
+    # Assert: executed, and the parameter reads its new value for every member
+    assert "'status': 'executed'" in regulator.get_by_role("status").first.inner_text()
+    registrar.goto(registrar.base + "/governance")
+    params = registrar.locator("main table").nth(1).inner_text()
+    assert re.search(r"gov\.proposal_ttl_ms\s+1209600000", params)
+    for page in (registrar, regulator):
+        page.context.close()

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from pledgenet.api.routes import views_register as data
-from pledgenet.errors import NotFound, PledgenetError
+from pledgenet.errors import BadRegistryArguments, NotFound, PledgenetError
 from pledgenet.web import inbox
 from pledgenet.web.app import Ctx, status_of
 from pledgenet.web.columns import heading, table
@@ -250,45 +250,80 @@ def events(request: Request) -> Response:
 
 @router.get("/governance")
 def governance(request: Request) -> Response:
-    def build(ctx: Ctx) -> list[Section]:
-        state = data.governance(ctx.node)
-        sections = [
-            table_section(
-                ctx.t("section.members"), table(state["members"], ["member", "name", "roles"], ctx.lang)
+    return serve(request, "page.governance", None, _governance_sections)
+
+
+def _governance_sections(ctx: Ctx) -> list[Section]:
+    state = data.governance(ctx.node)
+    sections = [
+        table_section(
+            ctx.t("section.members"), table(state["members"], ["member", "name", "roles"], ctx.lang)
+        ),
+        table_section(ctx.t("section.params"), table(state["params"], ["param", "setting"], ctx.lang)),
+        table_section(
+            ctx.t("section.proposals"),
+            table(
+                state["proposals"],
+                ["proposal", "action", "subject", "proposer", "approvals", "status"],
+                ctx.lang,
             ),
-            table_section(ctx.t("section.params"), table(state["params"], ["param", "setting"], ctx.lang)),
-            table_section(
-                ctx.t("section.proposals"),
-                table(
-                    state["proposals"],
-                    ["proposal", "action", "subject", "proposer", "approvals", "status"],
-                    ctx.lang,
-                ),
-            ),
-        ]
-        if "governing" in ctx.session.roles:
-            for proposal in (p for p in state["proposals"] if p["status"] == "open"):
-                sections.append(
-                    form_section(
-                        Form(
-                            title=f"{ctx.t('section.proposals')}: {proposal['proposal'][:12]}…",
-                            action=f"/governance/{proposal['proposal']}/vote",
-                            fields=[
-                                Field(
-                                    "approve",
-                                    ctx.t("action.vote_yes"),
-                                    "checkbox",
-                                    value=True,
-                                    required=False,
-                                )
-                            ],
-                            submit=ctx.t("submit"),
-                        )
+        ),
+    ]
+    if "governing" in ctx.session.roles:
+        params = [(row["param"], row["param"]) for row in state["params"]]
+        sections.append(
+            form_section(
+                Form(
+                    title=ctx.t("action.propose_param"),
+                    action="/governance/propose",
+                    fields=[
+                        Field("name", ctx.t("field.param"), "select", options=params),
+                        Field("value", ctx.t("field.param_value"), "number"),
+                    ],
+                    submit=ctx.t("action.propose_param"),
+                )
+            )
+        )
+        for proposal in (p for p in state["proposals"] if p["status"] == "open"):
+            sections.append(
+                form_section(
+                    Form(
+                        title=f"{ctx.t('section.proposals')}: {proposal['proposal'][:12]}…",
+                        action=f"/governance/{proposal['proposal']}/vote",
+                        fields=[
+                            Field(
+                                "approve",
+                                ctx.t("action.vote_yes"),
+                                "checkbox",
+                                value=True,
+                                required=False,
+                            )
+                        ],
+                        submit=ctx.t("submit"),
                     )
                 )
-        return sections
+            )
+    return sections
 
-    return serve(request, "page.governance", None, build)
+
+@router.post("/governance/propose")
+async def propose(request: Request) -> Response:
+    form = await request.form()
+
+    def build(ctx: Ctx) -> HTMLResponse:
+        from pledgenet.contracts.registry.review import raise_for
+
+        text = str(form.get("value", "")).strip()
+        if not text.lstrip("-").isdigit():
+            raise BadRegistryArguments(f"a parameter's value is a whole number here, not {text!r}")
+        action = {"kind": "set_param", "name": str(form.get("name", "")), "value": int(text)}
+        with ctx.node.register() as client:
+            receipt = raise_for(client.alliance.submit("gov.propose", {"action": action}, [ctx.node.org]))
+        return ctx.page(
+            ctx.t("page.governance"), _governance_sections(ctx), notice=f"{ctx.t('done')}: {receipt.result}"
+        )
+
+    return serve(request, "page.governance", frozenset({"governing"}), build, form=form)
 
 
 @router.post("/governance/{proposal_id}/vote")
@@ -305,7 +340,8 @@ async def vote(request: Request, proposal_id: str) -> Response:
             from pledgenet.contracts.registry.review import raise_for
 
             raise_for(receipt)
-        return ctx.page(ctx.t("page.governance"), [], notice=f"{ctx.t('done')}: {receipt.result}")
+        notice = f"{ctx.t('done')}: {receipt.result}"
+        return ctx.page(ctx.t("page.governance"), _governance_sections(ctx), notice=notice)
 
     return serve(request, "page.governance", frozenset({"governing"}), build, form=form)
 
