@@ -78,10 +78,13 @@ def test_a_bank_sees_another_pledgees_terms_sealed(sign_in: Any) -> None:
     assert "sealed (not entitled)" in terms
     assert "¥" not in terms
     assert page.locator("form.action").count() == 0
+    assert "Guarantee ratio" not in page.locator("main").inner_text()  # not in the bank's book
     # ... while its own contract shows the opened terms and its actions
     page.goto(page.base + "/pledgee/contract/ZY2024-0002")
     assert "sealed" not in page.locator("table").first.inner_text()
     assert page.get_by_role("button", name="Release").count() == 1
+    summary = page.locator("ul.summary").inner_text()
+    assert "Guarantee ratio" in summary and "Distance to the closing line" in summary
     page.context.close()
 
 

@@ -76,6 +76,20 @@ def my_contracts(node: NodeView) -> dict[str, Any]:
     return {"trade_date": loaded.source.trade_date, "contracts": _records(frame)}
 
 
+def contract_valuation(node: NodeView, contract_no: str) -> dict[str, Any] | None:
+    """One contract against its lines at the latest closes, when this member may read its terms."""
+    from pledgenet.risk.views import by_contract
+
+    loaded = load(node)
+    frame = by_contract(loaded.book, loaded.market, loaded.valuation)
+    frame = frame[frame["contract"] == contract_no].copy()
+    if not len(frame):
+        return None
+    frame["to_warning"] = frame["ratio"] - frame["warning_line"]
+    frame["to_closing"] = frame["ratio"] - frame["closing_line"]
+    return {"trade_date": loaded.source.trade_date, **_records(frame)[0]}
+
+
 def alerts(node: NodeView) -> dict[str, Any]:
     """Line crossings between consecutive on-chain closes delivered to this member (all for overseers)."""
     from pledgenet.risk.alerts import detect_alerts

@@ -15,9 +15,10 @@ from pledgenet.contracts.registry.terms import make_terms
 from pledgenet.errors import BadRegistryArguments, PledgenetError
 from pledgenet.web import inbox
 from pledgenet.web.app import Ctx, status_of
-from pledgenet.web.columns import status_change, table
+from pledgenet.web.columns import heading, kind_of, status_change, table
+from pledgenet.web.format import cell, trade_date
 from pledgenet.web.pages import serve
-from pledgenet.web.render import Field, Form, Problem, Section, form_section, table_section
+from pledgenet.web.render import Field, Form, Problem, Section, form_section, summary_section, table_section
 
 router = APIRouter()
 
@@ -156,7 +157,17 @@ def _contract_sections(ctx: Ctx, contract_no: str) -> list[Section]:
                 dict.fromkeys(("amount_fen", "annual_rate_bp", "warning_line_bp", "closing_line_bp"), terms)
             )
         sealed_rows.append(row)
-    sections = [
+    valued = risk.contract_valuation(ctx.node, contract_no)
+    sections = []
+    if valued is not None:
+        sections.append(
+            summary_section(
+                [(ctx.t("as_of"), trade_date(valued["trade_date"], ctx.lang))]
+                + [(heading(field, ctx.lang), cell(valued[field], kind_of(field), ctx.lang))
+                   for field in ("ratio", "status", "lines", "to_warning", "to_closing", "closing_price_fen")]
+            )
+        )  # fmt: skip
+    sections += [
         table_section(
             ctx.t("section.terms"),
             table(
