@@ -194,3 +194,23 @@ def test_a_parameter_change_is_proposed_and_carried_by_a_vote(sign_in: Any) -> N
     assert re.search(r"gov\.proposal_ttl_ms\s+1209600000", params)
     for page in (registrar, regulator):
         page.context.close()
+
+
+def test_the_pledgee_releases_part_of_a_pledge_from_the_contract_page(sign_in: Any) -> None:
+    # Prepare
+    page = sign_in("bank-01", lang="en")
+    page.goto(page.base + "/pledgee/contract/ZY2024-0007")
+    before = page.locator("main table").first.inner_text()
+    assert "28,000,000" in before
+
+    # Execute: a partial release
+    release = page.get_by_role("form", name="Release")
+    release.get_by_label("Shares").fill("1000000")
+    release.get_by_role("button", name="Release").click()
+    page.wait_for_load_state()
+
+    # Assert: committed, the registration holds 27,000,000 shares, the history has one more transaction
+    assert "registry.release" in page.get_by_role("status").first.inner_text()
+    assert "27,000,000" in page.locator("main table").first.inner_text()
+    assert "registry.release" in page.locator("main table").nth(1).inner_text()
+    page.context.close()
