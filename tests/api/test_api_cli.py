@@ -5,17 +5,19 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+from conftest import Nodes
 
 from pledgenet.cli import app
 from pledgenet.cli.run import run
 from pledgenet.client import NodeClient
-from pledgenet.errors import NotAuthenticated
+from pledgenet.errors import ConfigError, NotAuthenticated
 
 PLEDGENET = str(Path(sys.executable).with_name("pledgenet"))
 
@@ -102,7 +104,7 @@ def test_serve_runs_a_members_node_that_its_clients_use_and_revocation_stops(
         # Assert
         assert who["org"] == "broker-01" and who["caller"] == "bob"
         assert any(row["account"] == "C600100" for row in holdings)
-        assert refused.value.code == "certificate_revoked"
+        assert refused.value.code == "client_certificate_revoked"
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=20)
@@ -120,3 +122,14 @@ def _printed_url(process: subprocess.Popen[str]) -> str:
         if found:
             return found.group(1)
     raise AssertionError("serve printed no URL within a minute")
+
+
+def test_a_client_of_a_node_that_is_not_there_gets_a_clear_error(nodes: Nodes) -> None:
+    # Prepare: a port nothing listens on
+    credential = nodes.credential("bank-01")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    # Execute / Assert
+    with pytest.raises(ConfigError, match="cannot reach a pledgenet node"):
+        NodeClient(f"http://127.0.0.1:{port}", credential)

@@ -84,7 +84,7 @@ def test_a_node_relays_only_its_members_well_formed_transactions(nodes: Nodes, d
     # Execute / Assert
     with pytest.raises(MalformedTransaction) as refused:
         bank.submit_envelope(foreign)
-    assert refused.value.code == "not_this_member"
+    assert refused.value.code == "foreign_submitter"
     with pytest.raises(MalformedTransaction) as broken:
         bank.submit_envelope(b'{"body": {}, "signatures": []}')
     assert broken.value.code == "malformed"

@@ -7,11 +7,12 @@ Every API request carries four headers (``pledgenet.client`` adds them):
     X-Pledgenet-Nonce         16 to 64 characters [A-Za-z0-9_-], never used twice within the window
     X-Pledgenet-Signature     hex Ed25519 signature over ``client_credential.request_message``
 
-The node checks, in order: the headers are there (else 401), the certificate claims an organisation and
-verifies under that organisation's certificate as recorded on the chain (else 401), the client is this
-node's member (else 403: broker-02's valid credentials open nothing on bank-01's node), the certificate is
-valid now and not revoked, the timestamp is within the window, the signature covers this node, method,
-path, query, timestamp, nonce and body (else 401), and the nonce is fresh (else 401 ``replayed_request``).
+The node checks, in order: the headers are there, the certificate claims an organisation and verifies
+under that organisation's certificate as recorded on the chain, is valid now and not revoked, the
+timestamp is within the window, the signature covers this node, method, path, query, timestamp, nonce
+and body (any of these failing: 401); then that the client is this node's member's (else 403: broker-02's
+valid, correctly signed request opens nothing on bank-01's node); and last that the nonce is fresh (else
+401 ``replayed_request``).
 All of it happens in ``AuthenticationMiddleware``, before routing and before the body is parsed, so a
 refused request leaves no trace in state and gets 401 / 403 whatever its body holds.
 
@@ -33,6 +34,7 @@ from dataclasses import dataclass
 
 from cryptography import x509
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pledgenet.api.backend import MemberBackend
@@ -128,17 +130,19 @@ class Authenticator:
 
     def client(self, certificate: x509.Certificate) -> Caller:
         """The caller a client certificate names, checked; 401 when not valid, 403 when another member's."""
-        identity = self.identity(certificate)
-        return Caller(identity.org, identity.name, identity.serial, "signature")
+        return self.own(self.identity(certificate))
 
     def identity(self, certificate: x509.Certificate) -> ClientIdentity:
-        """The checked identity of a client certificate of this node's member (else 401 / 403)."""
+        """The checked identity of a client certificate under its member's certificate (else 401)."""
         try:
             org = claimed_org(certificate)
             pem = self.member_certificate(org)
             if pem is None:
-                raise IdentityError(f"the client certificate names {org!r}, not a member of this alliance")
-            identity = check_client_certificate(
+                raise IdentityError(
+                    f"the client certificate names {org!r}, not a member of this alliance",
+                    code="client_of_no_member",
+                )
+            return check_client_certificate(
                 certificate,
                 pem,
                 at_ms=self.clock(),
@@ -146,21 +150,33 @@ class Authenticator:
             )
         except IdentityError as error:
             raise NotAuthenticated(f"client certificate refused: {error.message}", code=error.code) from None
+
+    def own(self, identity: ClientIdentity) -> Caller:
+        """The caller, when ``identity`` is a client of this node's member (else 403)."""
         if identity.org != self.backend.org:
             raise AccessDenied(
                 f"{identity.name} is a client of {identity.org}; this is {self.backend.org}'s node, which "
                 f"serves only {self.backend.org}'s own clients",
                 code="not_this_member",
             )
-        return identity
+        return Caller(identity.org, identity.name, identity.serial, "signature")
 
     # ------------------------------------------------------------------ requests
 
     async def authenticate(self, request: Request, body: bytes | None = None) -> Caller:
-        """The caller of ``request`` (``body``: its bytes, when already read), or raise 401 / 403."""
+        """The caller of ``request`` (``body``: its bytes, when already read), or raise 401 / 403.
+
+        The checks read the member records and verify signatures: they run in a worker thread, never on
+        the event loop (the backend's lock may be held by a submission).
+        """
+        body = await request.body() if body is None else body
+        return await run_in_threadpool(self.check, request, body)
+
+    def check(self, request: Request, body: bytes) -> Caller:
+        """``authenticate``, synchronously."""
         headers = request.headers
         if CERTIFICATE_HEADER in headers or SIGNATURE_HEADER in headers:
-            return self._signed(request, await request.body() if body is None else body)
+            return self._signed(request, body)
         token = request.cookies.get(SESSION_COOKIE)
         if token:
             return self._session(request, token)
@@ -182,9 +198,10 @@ class Authenticator:
         try:
             certificate = certificate_from_header(headers[CERTIFICATE_HEADER])
         except IdentityError as error:
-            raise NotAuthenticated(error.message, code="malformed_certificate") from None
+            raise NotAuthenticated(error.message, code="client_certificate_malformed") from None
         identity = self.identity(certificate)
         nonce, stamp = headers[NONCE_HEADER], headers[TIMESTAMP_HEADER]
+        # the request must verify before a valid client of another member is told so (403)
         if not NONCE.match(nonce):
             raise NotAuthenticated("the nonce is 16 to 64 characters of [A-Za-z0-9_-]", code="bad_nonce")
         if not stamp.isdigit():
@@ -199,7 +216,7 @@ class Authenticator:
         try:
             signature = bytes.fromhex(headers[SIGNATURE_HEADER])
         except ValueError:
-            raise NotAuthenticated("the signature is not hex", code="bad_signature") from None
+            raise NotAuthenticated("the signature is not hex", code="bad_request_signature") from None
         message = request_message(
             node=self.backend.org,
             method=request.method,
@@ -211,10 +228,11 @@ class Authenticator:
         if len(signature) != 64 or not verify(identity.public, message, signature):
             raise NotAuthenticated(
                 "the request signature does not verify (wrong key, node, path, query, time, nonce or body)",
-                code="bad_signature",
+                code="bad_request_signature",
             )
+        caller = self.own(identity)
         self.replays.spend(identity.serial, nonce, until_ms=timestamp + self.window_ms, now=now)
-        return Caller(identity.org, identity.name, identity.serial, "signature")
+        return caller
 
     # ------------------------------------------------------------------ sessions
 
@@ -243,7 +261,7 @@ class Authenticator:
             raise NotAuthenticated("the session has expired or was closed: sign in again", code="no_session")
         if session.caller.serial in self.revoked():
             raise NotAuthenticated(
-                "the client certificate of this session was revoked", code="certificate_revoked"
+                "the client certificate of this session was revoked", code="client_certificate_revoked"
             )
         if request.method not in SAFE_METHODS and not secrets.compare_digest(
             request.headers.get(CSRF_HEADER, ""), session.csrf

@@ -94,7 +94,7 @@ class MemberBackend(ABC):
             raise MalformedTransaction(
                 f"transaction is submitted by {tx.submitter!r}; this is {self.org}'s node, which relays "
                 f"only {self.org}'s transactions",
-                code="not_this_member",
+                code="foreign_submitter",
             )
         return tx.tx_id
 

@@ -44,14 +44,14 @@ def serve(
         application = create_app(backend, settings, revoked=lambda: clients.revoked_serials(directory, org))
         sock = bind(settings.host, settings.port)
         url = url_of(sock)
-        console.print(f"{org}'s node of alliance {backend.alliance_id} at height {backend.height}")
-        console.print(f"API:  {url}/api/v1   (OpenAPI: {url}/docs, {url}/openapi.json)")
-        console.print(f"Dashboard: {url}/   (sign in with a client credential of {org})")
-        console.print(
-            "Every request needs a client credential of "
-            f"{org}; issue one with:\n  pledgenet client-key issue --dir {directory} --as {org} "
-            f"--name NAME --out NAME.credential\nthen, from Python: "
-            f"NodeClient({url!r}, 'NAME.credential')"
+        # plain lines, never wrapped: a supervisor or a test reads the URL from them
+        typer.echo(f"{org}'s node of alliance {backend.alliance_id} at height {backend.height}")
+        typer.echo(f"API:  {url}/api/v1   (OpenAPI: {url}/docs, {url}/openapi.json)")
+        typer.echo(f"Dashboard: {url}/   (sign in with a client credential of {org})")
+        typer.echo(
+            f"Every request needs a client credential of {org}; issue one with:\n"
+            f"  pledgenet client-key issue --dir {directory} --as {org} --name NAME --out NAME.credential\n"
+            f"then, from Python: NodeClient({url!r}, 'NAME.credential')",
         )
         serve_forever(application, sock)
     finally:

@@ -20,6 +20,7 @@ from pledgenet import errors
 from pledgenet.api.codes import BY_CODE
 from pledgenet.client.signing import RequestSigner
 from pledgenet.crypto.client_credential import ClientCredential
+from pledgenet.errors import ConfigError
 from pledgenet.ledger.records import TxReceipt
 
 API = "/api/v1"
@@ -47,7 +48,9 @@ def raise_problem(response: httpx.Response) -> None:
     except (ValueError, KeyError, TypeError):
         code, detail = "http_error", f"HTTP {response.status_code}: {response.text[:200]}"
     kind = BY_CODE.get(code) or _BY_STATUS.get(response.status_code, errors.PledgenetError)
-    if response.status_code == 422 and code not in BY_CODE:
+    if response.status_code == 401:  # whatever check refused the credentials (its code says which)
+        kind = errors.NotAuthenticated
+    elif response.status_code == 422 and code not in BY_CODE:
         kind = errors.RegistryError if detail.startswith("registry.") else errors.ContractError
     raise kind(detail, code=code)
 
@@ -85,7 +88,11 @@ class NodeClient:
             credential = ClientCredential.load(credential)
         self.credential = credential
         self.http = http if http is not None else httpx.Client(base_url=base_url, timeout=timeout)
-        health = self.http.get("/health")
+        try:
+            health = self.http.get("/health")
+        except httpx.TransportError as error:
+            self.http.close()
+            raise ConfigError(f"cannot reach a pledgenet node at {base_url}: {error}") from None
         raise_problem(health)
         #: the member whose node this is (its name goes into every signature)
         self.org = str(health.json()["org"])
@@ -93,16 +100,22 @@ class NodeClient:
 
     # ------------------------------------------------------------------ plumbing
 
-    def get(self, path: str, **params: Any) -> Any:
-        query = {name: value for name, value in params.items() if value is not None}
-        response = self.http.get(API + path, params=query)
+    def request(self, method: str, path: str, **options: Any) -> Any:
+        """One signed call; its answer's JSON, or its problem raised as the error it stands for."""
+        try:
+            response = self.http.request(method, API + path, **options)
+        except httpx.TransportError as error:
+            raise ConfigError(f"lost the pledgenet node at {self.http.base_url}: {error}") from None
         raise_problem(response)
         return response.json()
 
+    def get(self, path: str, **params: Any) -> Any:
+        return self.request(
+            "GET", path, params={name: value for name, value in params.items() if value is not None}
+        )
+
     def post(self, path: str, body: Mapping[str, Any], **params: Any) -> Any:
-        response = self.http.post(API + path, json=dict(body), params=params)
-        raise_problem(response)
-        return response.json()
+        return self.request("POST", path, json=dict(body), params=params)
 
     def _operation(self, path: str, body: Mapping[str, Any]) -> TxReceipt:
         return _receipt(self.post("/register" + path, body))

@@ -86,7 +86,9 @@ def issue_client_certificate(
     if not isinstance(member_public, Ed25519PublicKey) or member_public.public_bytes_raw() != (
         member_key.public_bytes
     ):
-        raise IdentityError("the signing key does not belong to the member certificate", code="key_mismatch")
+        raise IdentityError(
+            "the signing key does not belong to the member certificate", code="client_issuer_key_mismatch"
+        )
     org = str(member.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value)
     start = _at(now_ms) - dt.timedelta(minutes=5)
     cert = (
@@ -126,30 +128,33 @@ def check_client_certificate(
     member = load_certificate(member_certificate_pem)
     org = claimed_org(certificate)
     if certificate.issuer != member.subject:
-        raise IdentityError(f"client certificate was not issued by {org!r}", code="unknown_issuer")
+        raise IdentityError(
+            f"client certificate was not issued by {org!r}", code="client_certificate_unknown_issuer"
+        )
     member_key = member.public_key()
     if not isinstance(member_key, Ed25519PublicKey):
-        raise IdentityError("member key is not Ed25519", code="bad_identity")
+        raise IdentityError("member key is not Ed25519", code="client_certificate_bad_issuer_key")
     try:
         member_key.verify(certificate.signature, certificate.tbs_certificate_bytes)
     except CryptoInvalidSignature:
         raise IdentityError(
-            f"client certificate signature does not verify under {org}'s key", code="forged_certificate"
+            f"client certificate signature does not verify under {org}'s key",
+            code="client_certificate_forged",
         ) from None
     subject_key = certificate.public_key()
     if not isinstance(subject_key, Ed25519PublicKey):
-        raise IdentityError("client certificate key is not Ed25519", code="malformed_certificate")
+        raise IdentityError("client certificate key is not Ed25519", code="client_certificate_malformed")
     names = certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
     name = str(names[0].value) if len(names) == 1 else ""
     not_before, not_after = _ms(certificate.not_valid_before_utc), _ms(certificate.not_valid_after_utc)
     if at_ms < not_before:
         raise IdentityError(
-            f"client certificate of {name!r} is not valid yet", code="certificate_not_yet_valid"
+            f"client certificate of {name!r} is not valid yet", code="client_certificate_not_yet_valid"
         )
     if at_ms > not_after:
-        raise IdentityError(f"client certificate of {name!r} has expired", code="certificate_expired")
+        raise IdentityError(f"client certificate of {name!r} has expired", code="client_certificate_expired")
     if certificate.serial_number in revoked_serials:
-        raise IdentityError(f"client certificate of {name!r} was revoked", code="certificate_revoked")
+        raise IdentityError(f"client certificate of {name!r} was revoked", code="client_certificate_revoked")
     return ClientIdentity(
         org, name, subject_key.public_bytes_raw(), certificate.serial_number, not_before, not_after
     )
@@ -174,7 +179,10 @@ def certificate_from_header(value: str) -> x509.Certificate:
     try:
         return x509.load_der_x509_certificate(base64.b64decode(value, validate=True))
     except (ValueError, TypeError):
-        raise IdentityError("the client certificate header is not a base64 DER certificate") from None
+        raise IdentityError(
+            "the client certificate header is not a base64 DER certificate",
+            code="client_certificate_malformed",
+        ) from None
 
 
 @dataclass(frozen=True)

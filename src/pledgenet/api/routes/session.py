@@ -53,10 +53,12 @@ def open_session_with_credential(
         credential = ClientCredential.from_text(body.credential)
     except ConfigError as error:
         raise NotAuthenticated(error.message, code="malformed_credential") from None
-    certificate = load_certificate(credential.certificate_pem)
-    caller: Caller = authenticator.client(certificate)
-    if credential.key.public_bytes != certificate.public_key().public_bytes_raw():  # type: ignore[union-attr]
-        raise NotAuthenticated("the key in the credential is not the certificate's", code="key_mismatch")
+    identity = authenticator.identity(load_certificate(credential.certificate_pem))
+    if credential.key.public_bytes != identity.public:
+        raise NotAuthenticated(
+            "the key in the credential is not the certificate's", code="credential_key_mismatch"
+        )
+    caller: Caller = authenticator.own(identity)
     token, session = authenticator.open_session(caller)
     return _opened(response, token, session, authenticator.session_ttl_ms, request.url.scheme == "https")
 
