@@ -4,13 +4,18 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format typecheck bench clean chromium screens
+.PHONY: demo test lint format typecheck bench clean deps screens
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
+
+# PostgreSQL, etcd, Chromium and a Chinese font from Debian's packages (apt, as root; nothing to do when
+# present)
+deps:
+	.ci/system-deps
 
 demo: $(STAMP)
 	$(BIN)/pledgenet demo --dir demo-alliance
@@ -22,17 +27,12 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-# The web dashboards' browser tests drive Debian's Chromium (Playwright's own download cannot reach the
-# internet here) and a Chinese font: installed with apt when missing and run as root (as .ci/run is), else
-# a clear message.
-chromium:
-	@{ test -x /usr/bin/chromium && test -d /usr/share/fonts/truetype/wqy; } || { [ "$$(id -u)" = 0 ] && apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-wqy-microhei; } || { echo "the browser tests need Debian's chromium and a Chinese font: run 'sudo apt-get install chromium fonts-wqy-microhei'"; exit 1; }
-
 # The screenshots of each role's main page in docs/screens, taken by the browser tests.
-screens: $(STAMP) chromium
+screens: $(STAMP) deps
 	PLEDGENET_SCREENS=docs/screens $(BIN)/pytest tests/web -q
 
-test: lint typecheck chromium
+# deps first: the system packages the tests need (PostgreSQL, etcd, Chromium), or a clear message
+test: deps lint typecheck
 	$(BIN)/pytest
 
 format: $(STAMP)

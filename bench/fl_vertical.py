@@ -35,7 +35,7 @@ def _party(
 ) -> None:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-    from pledgenet.fl.netchannel import NetworkChannel, PartyAddress
+    from pledgenet.fl.net.tcp import NetworkChannel, PartyAddress
 
     directory = {
         p: PartyAddress("127.0.0.1", port, Ed25519PublicKey.from_public_bytes(raw))
@@ -58,9 +58,9 @@ def _run(name: str, channel: Any, args: dict[str, Any], out: Any) -> None:
         serve_dealer,
         serve_lr_host_prediction,
     )  # fmt: skip
-    from pledgenet.fl.sbt_predict import predict_guest, serve_host_prediction
-    from pledgenet.fl.secureboost import fit_guest, fit_host
-    from pledgenet.fl.tree import BoostParams
+    from pledgenet.fl.secureboost.predict import predict_guest, serve_host_prediction
+    from pledgenet.fl.secureboost.training import fit_guest, fit_host
+    from pledgenet.fl.secureboost.tree import BoostParams
 
     result: dict[str, Any] = {}
     if name == "coordinator":

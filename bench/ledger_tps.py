@@ -24,11 +24,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pledgenet.contracts.base import Contract, TxContext
 from pledgenet.contracts.catalog import all_contracts
 from pledgenet.crypto.keystore import Member
 from pledgenet.crypto.signing import TX_DOMAIN, pack, shared_verifier, verify_packed
 from pledgenet.ledger.alliance import ORDERER_ID, Alliance, MemberSpec
+from pledgenet.ledger.contract_api import Contract, TxContext
 from pledgenet.ledger.ordering.base import BatchLimits
 from pledgenet.ledger.ordering.solo import SoloOrderer
 from pledgenet.ledger.peer import Peer

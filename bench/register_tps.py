@@ -5,7 +5,7 @@ The book: 10,000 securities accounts at three brokers, 1,000 listed stocks, each
 and a trust; three signatures each: custody broker, pledgee, registrar), 25% full or partial releases of
 earlier pledges (two signatures), 10% top-ups (three signatures) and 5% judicial freezes (one signature).
 Every pledge carries freshly sealed terms (five X25519 key wraps) and the registrar's verdict on them (it
-opens the envelope and checks the 2018 rules, ``registry.review``), both done with the signing before the
+opens the envelope and checks the 2018 rules, ``register.review``), both done with the signing before the
 timed window, as clients and the registrar's endorsement service do on their own machines.
 
 Baseline in the same run, by the same code path as ``bench/ledger_tps.py``: pre-signed two-signature
@@ -44,9 +44,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from ledger_tps import bench_contract
 from pledgenet.contracts.catalog import all_contracts
-from pledgenet.contracts.registry import keys
-from pledgenet.contracts.registry.params import DEFAULT_PARAMS
-from pledgenet.contracts.registry.terms import make_terms, make_verdict, review
+from pledgenet.contracts.register import keys
+from pledgenet.contracts.register.params import DEFAULT_PARAMS
+from pledgenet.contracts.register.terms import make_terms, make_verdict, review
 from pledgenet.crypto.envelope import open_envelope, seal
 from pledgenet.crypto.identity import load_signing_key
 from pledgenet.crypto.keystore import Member
@@ -177,7 +177,7 @@ def book_envelopes(signer: Signer) -> list[bytes]:
             }
             for n in range(start, start + 500)
         ]
-        envelopes.append(signer.sign("registry.open_accounts", {"accounts": accounts}, [REGISTRAR]))
+        envelopes.append(signer.sign("register.open_accounts", {"accounts": accounts}, [REGISTRAR]))
     for s in range(STOCKS):
         holders = [(s * 37 + k * 101) % ACCOUNTS for k in range(HOLDERS_PER_STOCK)]
         placements = [{"account": f"A{n:06d}", "unrestricted": SHARES_PER_HOLDING} for n in holders]
@@ -188,7 +188,7 @@ def book_envelopes(signer: Signer) -> list[bytes]:
             "total_shares": SHARES_PER_HOLDING * HOLDERS_PER_STOCK,
             "holdings": placements,
         }
-        envelopes.append(signer.sign("registry.list_security", args, [REGISTRAR]))
+        envelopes.append(signer.sign("register.list_security", args, [REGISTRAR]))
     return envelopes
 
 
@@ -207,7 +207,7 @@ def mix_envelopes(signer: Signer, public_keys: dict[str, str], operations: int, 
             args: dict[str, Any] = {"registration_no": registration_no}
             if rng.random() < 0.3:
                 args["quantity"] = quantity // 2
-            envelopes.append(signer.sign("registry.release", args, [broker, pledgee]))
+            envelopes.append(signer.sign("register.release", args, [broker, pledgee]))
             continue
         if draw < 0.35 and open_pledges:
             _reg, contract_no, broker, pledgee, _quantity = rng.choice(open_pledges)
@@ -215,18 +215,13 @@ def mix_envelopes(signer: Signer, public_keys: dict[str, str], operations: int, 
                 make_terms(
                     business_type="financing_top_up",
                     amount_fen=0,
-                    annual_rate_bp=600,
-                    term_days=365,
-                    use_of_funds="01",
-                    warning_line_bp=16_000,
-                    closing_line_bp=14_000,
                     start_price_fen=PRICE_FEN,
                 ),
                 {o: public_keys[o] for o in readers | {broker, pledgee}},
             )
             verdict = reviewed(signer.members[REGISTRAR], terms, quantity=10_000, operation="top_up")
             args = {"contract_no": contract_no, "quantity": 10_000, "terms": terms, "terms_verdict": verdict}
-            envelopes.append(signer.sign("registry.top_up", args, [broker, pledgee, REGISTRAR]))
+            envelopes.append(signer.sign("register.top_up", args, [broker, pledgee, REGISTRAR]))
             continue
         stock, holder_index = rng.randrange(STOCKS), rng.randrange(HOLDERS_PER_STOCK)
         account_no = (stock * 37 + holder_index * 101) % ACCOUNTS
@@ -234,7 +229,7 @@ def mix_envelopes(signer: Signer, public_keys: dict[str, str], operations: int, 
         broker = BROKERS[account_no % 3]
         if draw > 0.95:
             args = {"code": code, "account": account, "quantity": 50_000, "case_no": f"(2024)Hu{n}"}
-            envelopes.append(signer.sign("registry.freeze", args, [COURT]))
+            envelopes.append(signer.sign("register.freeze", args, [COURT]))
             continue
         if (stock, holder_index) in used:
             continue
@@ -243,13 +238,7 @@ def mix_envelopes(signer: Signer, public_keys: dict[str, str], operations: int, 
         quantity = rng.randrange(100_000, 400_000)
         terms = seal(
             make_terms(
-                business_type="financing_initial",
                 amount_fen=quantity * PRICE_FEN // 2,  # a 50% pledge rate
-                annual_rate_bp=600,
-                term_days=365,
-                use_of_funds="01",
-                warning_line_bp=16_000,
-                closing_line_bp=14_000,
                 start_price_fen=PRICE_FEN,
             ),
             {o: public_keys[o] for o in readers | {broker, pledgee}},
@@ -268,7 +257,7 @@ def mix_envelopes(signer: Signer, public_keys: dict[str, str], operations: int, 
                 signer.members[REGISTRAR], terms, quantity=quantity, operation="pledge"
             ),
         }
-        envelope = signer.sign("registry.pledge", args, [broker, pledgee, REGISTRAR])
+        envelope = signer.sign("register.pledge", args, [broker, pledgee, REGISTRAR])
         envelopes.append(envelope)
         registration_no = keys.registration_no(parse_envelope(envelope).tx_id)
         open_pledges.append((registration_no, f"K{n:08d}", broker, pledgee, quantity))

@@ -25,7 +25,7 @@ import numpy as np
 from pledgenet.risk.cascade import CascadeParams, run_cascade
 from pledgenet.risk.stress import random_scenarios, revalue_scenarios, revalue_scenarios_dense, uniform_shock
 from pledgenet.risk.valuation import value_book
-from pledgenet.sim.book import BookShape, generate
+from pledgenet.sim.synthetic_book import BookShape, generate
 
 T = TypeVar("T")
 

@@ -28,7 +28,7 @@ def test_a_missing_option_is_a_usage_error_not_a_traceback() -> None:
 
 def test_a_directory_that_is_no_alliance_is_a_config_error(tmp_path: Path) -> None:
     # Execute
-    result = run_cli("verify", str(tmp_path))
+    result = run_cli("verify", "--dir", str(tmp_path))
 
     # Assert
     assert result.returncode == 3

@@ -5,6 +5,12 @@ Every error the system raises on purpose is a ``PledgenetError``. Each carries a
 person understands. Low-level errors are translated at the boundary (``raise X(...) from None``); the CLI
 maps the branches to exit codes and the API to HTTP status codes.
 
+Codes survive the chain: a peer records only the reason code of a refused transaction, and ``CODES`` maps
+each code back to the one class that raises it (a class's default ``code`` and the other ``codes`` it
+lists; no code belongs to two classes), so a client re-raises exactly what the contract raised
+(``refusal(code, message)``). A class raising a new code adds it to its ``codes``; ``tests/test_errors.py``
+checks every code the sources raise.
+
     PledgenetError
     ├── ConfigError                 bad settings, missing or unreadable files
     ├── LedgerError                 transactions, blocks, ordering, peers, proofs
@@ -17,11 +23,12 @@ maps the branches to exit codes and the API to HTTP status codes.
     │   ├── UnknownOperation        no contract or operation of that name
     │   ├── StateDivergence         a peer computed another state root than the block header says
     │   ├── IntegrityError          a stored block or state no longer matches its hashes
-    │   └── NotFound                no such block, transaction or key
+    │   ├── NotFound                no such block, transaction or key
+    │   └── OrderingUnavailable     the ordering service (etcd) did not answer or refused: nothing ordered
     ├── ContractError               a business rule refused the operation (the tx is invalid, nothing changed)
     │   ├── GovernanceError         votes, members, parameters
-    │   └── RegistryError           the pledge register (see pledgenet.contracts.registry)
-    │       ├── BadRegistryArguments    an argument is missing, of the wrong type or out of range
+    │   └── RegisterError           the pledge register (see pledgenet.contracts.register)
+    │       ├── BadRegisterArguments    an argument is missing, of the wrong type or out of range
     │       ├── UnknownRecord           no such security, account, holding, pledge, contract or freeze
     │       ├── DuplicateRecord         the security, account, contract number or record already exists
     │       ├── OverPledge              more shares than the free (unpledged, unfrozen) quantity
@@ -57,7 +64,10 @@ from __future__ import annotations
 class PledgenetError(Exception):
     """Base of every error pledgenet raises on purpose."""
 
+    #: the default reason code
     code: str = "error"
+    #: the other reason codes this class (and no other) raises, listed in ``CODES``
+    codes: tuple[str, ...] = ()
 
     def __init__(self, message: str, *, code: str | None = None) -> None:
         super().__init__(message)
@@ -79,6 +89,7 @@ class LedgerError(PledgenetError):
 
 class MalformedTransaction(LedgerError):
     code = "malformed"
+    codes: tuple[str, ...] = ("too_large", "wrong_alliance", "foreign_submitter")
 
 
 class InvalidSignature(LedgerError):
@@ -87,6 +98,30 @@ class InvalidSignature(LedgerError):
 
 class IdentityError(LedgerError):
     code = "bad_identity"
+    codes: tuple[str, ...] = (
+        "bad_org_id",
+        "bad_root",
+        "bad_seed",
+        "certificate_expired",
+        "certificate_not_yet_valid",
+        "certificate_revoked",
+        "forged_certificate",
+        "malformed_certificate",
+        "unknown_issuer",
+        "unknown_role",
+        "unknown_signer",
+        "wrong_certificate",
+        # client credentials of a member's node API (crypto/client_credential.py, api/auth.py)
+        "bad_client_name",
+        "client_certificate_bad_issuer_key",
+        "client_certificate_expired",
+        "client_certificate_forged",
+        "client_certificate_not_yet_valid",
+        "client_certificate_unknown_issuer",
+        "client_issuer_key_mismatch",
+        "client_of_no_member",
+        "not_a_client_certificate",
+    )
 
 
 class EndorsementMissing(LedgerError):
@@ -115,69 +150,109 @@ class IntegrityError(LedgerError):
 
 class NotFound(LedgerError):
     code = "not_found"
+    codes: tuple[str, ...] = ("no_closes", "not_committed")
+
+
+class OrderingUnavailable(LedgerError):
+    """The ordering cluster is unreachable, has no quorum, or refused the request: resubmit later."""
+
+    code = "ordering_unavailable"
 
 
 class ContractError(PledgenetError):
     code = "contract"
+    codes: tuple[str, ...] = ("bad_key", "null_value", "handler_error")
 
 
 class GovernanceError(ContractError):
     code = "governance"
+    codes: tuple[str, ...] = (
+        "already_member",
+        "already_voted",
+        "bad_action",
+        "bad_args",
+        "bad_param",
+        "last_governor",
+        "no_genesis",
+        "no_proposal",
+        "not_genesis",
+        "not_member",
+        "proposal_closed",
+        "proposal_expired",
+        "unknown_param",
+    )
 
 
-class RegistryError(ContractError):
-    code = "registry"
+class RegisterError(ContractError):
+    code = "register"
 
 
-class BadRegistryArguments(RegistryError):
+class BadRegisterArguments(RegisterError):
     code = "bad_arguments"
 
 
-class UnknownRecord(RegistryError):
+class UnknownRecord(RegisterError):
     code = "unknown_record"
+    codes: tuple[str, ...] = (
+        "unknown_account",
+        "unknown_contract",
+        "unknown_freeze",
+        "unknown_holding",
+        "unknown_pledge",
+        "unknown_security",
+    )
 
 
-class DuplicateRecord(RegistryError):
+class DuplicateRecord(RegisterError):
     code = "duplicate_record"
 
 
-class OverPledge(RegistryError):
+class OverPledge(RegisterError):
     code = "over_pledge"
+    codes: tuple[str, ...] = ("exceeds_holding", "insufficient_free_shares", "insufficient_frozen_shares")
 
 
-class SharesFrozen(RegistryError):
+class SharesFrozen(RegisterError):
     code = "shares_frozen"
 
 
-class CapExceeded(RegistryError):
+class CapExceeded(RegisterError):
     code = "cap_exceeded"
+    codes: tuple[str, ...] = ("pledgee_cap_exceeded", "product_cap_exceeded", "stock_cap_exceeded")
 
 
-class TermsViolation(RegistryError):
+class TermsViolation(RegisterError):
     code = "terms_violation"
+    codes: tuple[str, ...] = (
+        "amount_below_minimum",
+        "lines_inconsistent",
+        "pledge_rate_exceeded",
+        "term_too_long",
+        "use_of_funds_forbidden",
+    )
 
 
-class BorrowerNotEligible(RegistryError):
+class BorrowerNotEligible(RegisterError):
     code = "borrower_not_eligible"
 
 
-class WrongState(RegistryError):
+class WrongState(RegisterError):
     code = "wrong_state"
 
 
-class NotAParty(RegistryError):
+class NotAParty(RegisterError):
     code = "not_a_party"
 
 
-class EnvelopeRecipients(RegistryError):
+class EnvelopeRecipients(RegisterError):
     code = "envelope_recipients"
 
 
-class VerdictMismatch(RegistryError):
+class VerdictMismatch(RegisterError):
     code = "verdict_mismatch"
 
 
-class DisposalLimitExceeded(RegistryError):
+class DisposalLimitExceeded(RegisterError):
     code = "disposal_limit_exceeded"
 
 
@@ -187,6 +262,7 @@ class MarketDataError(ContractError):
 
 class PrivacyError(PledgenetError):
     code = "privacy"
+    codes: tuple[str, ...] = ("bad_prg", "bad_private_key")
 
 
 class KeyMismatch(PrivacyError):
@@ -195,6 +271,7 @@ class KeyMismatch(PrivacyError):
 
 class EncodingOverflow(PrivacyError):
     code = "encoding_overflow"
+    codes: tuple[str, ...] = ("bad_codec", "bad_layout", "bad_shape")
 
 
 class ProtocolError(PrivacyError):
@@ -223,6 +300,7 @@ class EnvelopeError(PrivacyError):
 
 class DataError(PledgenetError):
     code = "data"
+    codes: tuple[str, ...] = ("unsupported_psi_mode",)
 
 
 class MissingPrice(DataError):
@@ -235,7 +313,59 @@ class CorporateActionMismatch(DataError):
 
 class AccessDenied(PledgenetError):
     code = "access_denied"
+    codes: tuple[str, ...] = ("not_this_member",)
 
 
 class NotAuthenticated(AccessDenied):
+    """A request to a member's node without valid credentials (HTTP 401)."""
+
     code = "not_authenticated"
+    codes: tuple[str, ...] = (
+        "bad_nonce",
+        "bad_request_signature",
+        "bad_timestamp",
+        "client_certificate_malformed",
+        "client_certificate_revoked",
+        "credential_key_mismatch",
+        "csrf",
+        "malformed_credential",
+        "no_credentials",
+        "no_session",
+        "replayed_request",
+        "stale_request",
+    )
+
+
+def _classes(root: type[PledgenetError]) -> list[type[PledgenetError]]:
+    found = [root]
+    for kind in root.__subclasses__():
+        found.extend(_classes(kind))
+    return found
+
+
+def _code_table() -> dict[str, type[PledgenetError]]:
+    table: dict[str, type[PledgenetError]] = {}
+    for kind in _classes(PledgenetError):
+        for code in (kind.code, *kind.__dict__.get("codes", ())):
+            if code in table:
+                raise RuntimeError(
+                    f"reason code {code!r} is listed by {table[code].__name__} and {kind.__name__}"
+                )
+            table[code] = kind
+    return table
+
+
+#: every reason code, to the one class that raises it (its default ``code`` or one of its ``codes``)
+CODES: dict[str, type[PledgenetError]] = _code_table()
+
+
+def error_class(code: str) -> type[PledgenetError]:
+    """The class that raises reason ``code``; ``ContractError`` for a code no class lists (a contract
+    outside this package may bring its own codes)."""
+    return CODES.get(code, ContractError)
+
+
+def refusal(code: str, message: str) -> PledgenetError:
+    """The error a transaction recorded invalid with ``code`` stands for: an instance of exactly the class
+    the peer caught (``except OverPledge`` around a client call fires for ``over_pledge``)."""
+    return error_class(code)(message, code=code)

@@ -15,7 +15,7 @@ from pledgenet.api.app import create_app
 from pledgenet.api.backend import EmbeddedMember, open_embedded
 from pledgenet.api.server import ServerThread
 from pledgenet.client import NodeClient
-from pledgenet.contracts.registry import scenario
+from pledgenet.demo import demo_book, members
 from pledgenet.ledger.alliance import now_ms, read_config
 from pledgenet.ledger.store import BlockStore
 
@@ -76,11 +76,11 @@ class Nodes:
 @pytest.fixture(scope="module")
 def directory(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = Path(tmp_path_factory.mktemp("api")) / "alliance"
-    with scenario.create(path) as alliance:
-        scenario.build_book(alliance)
-        closes = {code: price for code, *_rest, price in scenario.STOCKS}
+    with demo_book.create(path) as alliance:
+        demo_book.build_book(alliance)
+        closes = {code: price for code, *_rest, price in demo_book.STOCKS}
         receipt = alliance.submit(
-            "market.publish_closes", {"trade_date": TRADE_DATE, "closes": closes}, [scenario.EXCHANGE]
+            "market.publish_closes", {"trade_date": TRADE_DATE, "closes": closes}, [members.EXCHANGE]
         )
         assert receipt.valid, receipt.message
     return path

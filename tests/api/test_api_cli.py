@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import Nodes
 
-from pledgenet.cli import app
+from pledgenet.cli.app import app
 from pledgenet.cli.run import run
 from pledgenet.client import NodeClient
 from pledgenet.errors import ConfigError, NotAuthenticated

@@ -12,8 +12,9 @@ import httpx
 import pytest
 from conftest import TRADE_DATE, Nodes
 
+from pledgenet.contracts.catalog import open_alliance
 from pledgenet.errors import IntegrityError, MalformedTransaction, NotFound
-from pledgenet.ledger.alliance import Alliance, read_config
+from pledgenet.ledger.alliance import read_config
 from pledgenet.ledger.block import BlockHeader
 from pledgenet.ledger.proofs import TxProof, check_tx_proof
 from pledgenet.ledger.records import SignedHeader
@@ -23,7 +24,7 @@ EXCHANGE, BANK = "exchange", "bank-01"
 
 def envelope(directory: Path, tx_type: str, args: dict[str, Any], signers: list[str]) -> bytes:
     """A signed envelope, made with the members' keys in the directory (as a member's own tool would)."""
-    with Alliance.open(directory) as alliance:
+    with open_alliance(directory) as alliance:
         return alliance.sign(tx_type, args, signers)
 
 
@@ -63,7 +64,7 @@ def test_a_signed_envelope_commits_and_its_receipt_says_where_and_whether(
 def test_a_batch_is_ordered_as_sent_and_receipts_can_be_awaited_later(nodes: Nodes, directory: Path) -> None:
     # Prepare
     exchange = nodes.client(EXCHANGE)
-    with Alliance.open(directory) as alliance:
+    with open_alliance(directory) as alliance:
         envelopes = [
             alliance.sign("market.publish_closes", closes(price), [EXCHANGE]) for price in (620, 621)
         ]
@@ -204,7 +205,7 @@ def test_concurrent_clients_of_two_nodes_on_one_directory_see_one_chain(
     # Prepare: the exchange publishes while bank-01's clients read, each from its own thread
     exchange = nodes.client(EXCHANGE)
     readers = [nodes.client(BANK) for _ in range(3)]
-    with Alliance.open(directory) as alliance:
+    with open_alliance(directory) as alliance:
         envelopes = [alliance.sign("market.publish_closes", closes(700 + n), [EXCHANGE]) for n in range(4)]
     failures: list[BaseException] = []
 

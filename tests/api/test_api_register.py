@@ -9,11 +9,11 @@ import httpx
 import pytest
 from conftest import Nodes
 
-from pledgenet.cli import app
+from pledgenet.cli.app import app
 from pledgenet.cli.run import run
-from pledgenet.contracts.registry.scenario import terms_for
-from pledgenet.contracts.registry.views import SEALED
+from pledgenet.demo.demo_book import terms_for
 from pledgenet.errors import DataError, NotAParty, OverPledge, PledgenetError, UnknownRecord
+from pledgenet.register.member_views import SEALED
 
 
 def cli_error(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *words: str) -> str:
@@ -54,7 +54,7 @@ def test_a_pledge_made_through_the_node_is_seen_by_the_pledgee(nodes: Nodes) -> 
         terms=terms_for(amount_fen=2_000_000_000, price_fen=612),
     )
     # Assert
-    assert receipt.valid and receipt.tx_type == "registry.pledge"
+    assert receipt.valid and receipt.tx_type == "register.pledge"
     after = next(row for row in broker.holdings(code="600100") if row["account"] == "F0006")
     assert after["pledged"] == before["pledged"] + 10_000_000
     row = next(row for row in pledgee.pledges(account="F0006") if row["contract_no"] == "API-0001")

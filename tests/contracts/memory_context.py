@@ -15,12 +15,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pledgenet.contracts.base import Contract
+from pledgenet.contracts.governance import MEMBER_PREFIX, PARAM_PREFIX
 from pledgenet.encoding import canonical
 from pledgenet.errors import EndorsementMissing, GovernanceError, PledgenetError, RoleDenied
-
-MEMBER_PREFIX = "gov/member/"
-PARAM_PREFIX = "gov/param/"
+from pledgenet.ledger.contract_api import Contract
 
 
 @dataclass

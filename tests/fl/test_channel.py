@@ -7,9 +7,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from pledgenet.errors import PeerAborted, ProtocolError
-from pledgenet.fl.channel import MemoryHub, Transcript
-from pledgenet.fl.netchannel import NetworkChannel, PartyAddress
-from pledgenet.fl.wire import IntVector
+from pledgenet.fl.net.channel import MemoryHub, Transcript
+from pledgenet.fl.net.tcp import NetworkChannel, PartyAddress
+from pledgenet.fl.net.wire import IntVector
 
 
 def _free_port() -> int:

@@ -8,7 +8,7 @@ from pledgenet.errors import DataError
 from pledgenet.fl import metrics
 from pledgenet.fl.binning import chi_merge, label_counts, merge_spec, quantile_bins, woe_iv
 from pledgenet.fl.data import validate_party_frame
-from pledgenet.fl.scorecard import ScoreScale, build_scorecard
+from pledgenet.fl.scorecard.points import ScoreScale, build_scorecard
 
 
 def _frame() -> pd.DataFrame:

@@ -9,12 +9,12 @@ import numpy as np
 import pandas as pd
 
 from pledgenet.fl import metrics
-from pledgenet.fl.channel import MemoryHub, Transcript
 from pledgenet.fl.data import PartyData
-from pledgenet.fl.fed_binning import BinningParams, bin_guest, bin_host
-from pledgenet.fl.fed_scorecard import score_guest, scorecard_guest, scorecard_host, serve_host_scores
 from pledgenet.fl.hetero_lr import LRParams, fit_lr_guest, fit_lr_host, serve_dealer
-from pledgenet.fl.scorecard import ScoreScale, build_scorecard
+from pledgenet.fl.net.channel import MemoryHub, Transcript
+from pledgenet.fl.scorecard.federated import score_guest, scorecard_guest, scorecard_host, serve_host_scores
+from pledgenet.fl.scorecard.points import ScoreScale, build_scorecard
+from pledgenet.fl.scorecard.woe_binning import BinningParams, bin_guest, bin_host
 
 SCALE = ScoreScale(base_score=650.0, base_odds=1 / 30, points_to_double_odds=40.0)
 
@@ -56,7 +56,7 @@ def test_federated_scorecard_totals_equal_the_centralized_scorecard(run, breast)
         def work():  # type: ignore[no-untyped-def]
             channel = hub.channel(name)
             model = fit_lr_host(channel, train[name], "guest", "coordinator")
-            bins = bin_host(channel, train[name], "guest")
+            bins = bin_host(channel, train[name], "guest", allow_small_key=True)
             card = scorecard_host(channel, model, train[name], "guest", specs=bins.specs)
             serve_host_scores(channel, card, test[name], "guest")
             return model, bins

@@ -8,7 +8,6 @@ from sklearn.linear_model import LogisticRegression
 
 from pledgenet.errors import DataError
 from pledgenet.fl import metrics
-from pledgenet.fl.channel import MemoryHub, Transcript
 from pledgenet.fl.data import PartyData
 from pledgenet.fl.hetero_lr import (
     LRParams,
@@ -20,7 +19,8 @@ from pledgenet.fl.hetero_lr import (
     serve_dealer,
     serve_lr_host_prediction,
 )
-from pledgenet.fl.ss_ring import Ring, Stream, Tape
+from pledgenet.fl.net.channel import MemoryHub, Transcript
+from pledgenet.fl.sharing.ring import Ring, Stream, Tape
 
 PARAMS = LRParams(epochs=10, batch_size=64, learning_rate=0.01)
 

@@ -14,10 +14,10 @@ import yaml
 from pledgenet.crypto.identity import issue_root
 from pledgenet.crypto.keystore import Member, new_member
 from pledgenet.errors import ConfigError, DataError, PeerAborted, ProtocolError
-from pledgenet.fl.channel import MemoryHub, Transcript
 from pledgenet.fl.job import load_job, run_party, simulate
-from pledgenet.fl.netjob import run_networked
-from pledgenet.fl.sbt_host import HistogramWorkers
+from pledgenet.fl.net.channel import MemoryHub, Transcript
+from pledgenet.fl.net.job import run_networked
+from pledgenet.fl.secureboost.histograms import HistogramWorkers
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 SMALL_KEY_BOOST = {"secureboost": {"key_bits": 1024, "allow_small_key": True}}  # 1024-bit keys: tests only

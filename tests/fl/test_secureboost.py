@@ -17,13 +17,18 @@ from pledgenet.crypto.paillier import (
 from pledgenet.errors import DataError, WeakParameters
 from pledgenet.fl import metrics
 from pledgenet.fl.binning import bin_matrix
-from pledgenet.fl.channel import MemoryHub, Transcript
 from pledgenet.fl.data import PartyData
-from pledgenet.fl.sbt_crypto import FRACTION_BITS, GradientCodec
-from pledgenet.fl.sbt_host import HistogramWorkers
-from pledgenet.fl.sbt_predict import OnlineScorer, predict_guest, serve_host_prediction, serve_host_scoring
-from pledgenet.fl.secureboost import GuestBoostModel, HostBoostModel, fit_guest, fit_host
-from pledgenet.fl.tree import BoostParams, PlainHost, grow_tree
+from pledgenet.fl.net.channel import MemoryHub, Transcript
+from pledgenet.fl.secureboost.crypto import FRACTION_BITS, GradientCodec
+from pledgenet.fl.secureboost.histograms import HistogramWorkers
+from pledgenet.fl.secureboost.predict import (
+    OnlineScorer,
+    predict_guest,
+    serve_host_prediction,
+    serve_host_scoring,
+)
+from pledgenet.fl.secureboost.training import GuestBoostModel, HostBoostModel, fit_guest, fit_host
+from pledgenet.fl.secureboost.tree import BoostParams, PlainHost, grow_tree
 
 TEST_KEY_BITS = 1024  # tests only, to stay fast; the default and the benchmark use 2048
 
@@ -38,7 +43,7 @@ def trained(breast: dict[str, PartyData], run: Runner) -> dict[str, Any]:
     hub = MemoryHub(["guest", "host"], transcript)
 
     def host() -> HostBoostModel:
-        model = fit_host(hub.channel("host"), breast["host_train"], "guest", workers=2)
+        model = fit_host(hub.channel("host"), breast["host_train"], "guest", workers=2, params=PARAMS)
         serve_host_prediction(hub.channel("host"), model, breast["host_test"], "guest")
         return model
 
@@ -88,7 +93,9 @@ def test_three_rows_per_ciphertext_give_the_same_trees(breast, run) -> None:  # 
     # Execute
     out = run(
         {
-            "host": lambda: fit_host(hub.channel("host"), breast["host_train"], "guest", workers=1),
+            "host": lambda: fit_host(
+                hub.channel("host"), breast["host_train"], "guest", workers=1, params=params
+            ),
             "guest": lambda: fit_guest(
                 hub.channel("guest"), breast["guest_train"], ["host"], params, rows_per_ciphertext=3
             ),

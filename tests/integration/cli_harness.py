@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from pledgenet.cli import app
+from pledgenet.cli.app import app
 from pledgenet.cli.run import run
 
 

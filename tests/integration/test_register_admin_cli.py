@@ -15,20 +15,20 @@ from typing import Any
 import pytest
 from cli_harness import Cli
 
-from pledgenet.contracts.registry import scenario
-from pledgenet.contracts.registry.views import SEALED
+from pledgenet.demo import demo_book, members
+from pledgenet.register.member_views import SEALED
 
 
 @pytest.fixture(scope="module")
 def directory(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = Path(tmp_path_factory.mktemp("admin-cli")) / "alliance"
-    with scenario.create(path) as alliance:
-        scenario.build_book(alliance)
+    with demo_book.create(path) as alliance:
+        demo_book.build_book(alliance)
     return path
 
 
 def _holding(cli: Cli, code: str, account: str) -> dict[str, Any]:
-    [row] = cli.json("holdings", scenario.REGISTRAR, "--code", code, "--account", account)
+    [row] = cli.json("holdings", members.REGISTRAR, "--code", code, "--account", account)
     return dict(row)
 
 
@@ -46,7 +46,7 @@ def _pledge(
 def test_the_registrar_lists_a_security_in_new_accounts_and_shares_move_and_split(cli: Cli) -> None:
     # Prepare: the registrar opens an institution's account, broker-03 one of its own customers
     opened = cli.json(
-        "account open", scenario.REGISTRAR, "N500-CTL", "--holder-name", "Nanhu Group",
+        "account open", members.REGISTRAR, "N500-CTL", "--holder-name", "Nanhu Group",
         "--holder-type", "institution", "--custody-broker", "broker-02", "--controls", "600500",
         "--id-type", "uscc", "--id-number", "91330000MA2B500",
     )  # fmt: skip
@@ -61,20 +61,20 @@ def test_the_registrar_lists_a_security_in_new_accounts_and_shares_move_and_spli
     )
     # Execute: list 1bn shares (100m restricted), move 5m between brokers' accounts, bonus 3 per 10, split 2:1
     listed = cli.json(
-        "security register", scenario.REGISTRAR, "600500", "--short-name", "NANHU IND", "--board", "main",
+        "security register", members.REGISTRAR, "600500", "--short-name", "NANHU IND", "--board", "main",
         "--industry", "machinery", "--holding", "N500-CTL=300000000,100000000",
         "--holding", "N500-INV=600000000",
     )  # fmt: skip
     moved = cli.json("security transfer", "broker-03", "600500", "N500-INV", "N500-CTL", "5000000")
-    [security] = cli.json("security show", scenario.EXCHANGE, "600500")
-    bonus = cli.json("security bonus", scenario.REGISTRAR, "600500", "3")
-    split = cli.json("security split", scenario.REGISTRAR, "600500", "2", "1")
-    [after] = cli.json("security show", scenario.EXCHANGE, "600500")
+    [security] = cli.json("security show", members.EXCHANGE, "600500")
+    bonus = cli.json("security bonus", members.REGISTRAR, "600500", "3")
+    split = cli.json("security split", members.REGISTRAR, "600500", "2", "1")
+    [after] = cli.json("security show", members.EXCHANGE, "600500")
     controller = _holding(cli, "600500", "N500-CTL")
     # Assert
     assert opened["result"] == {"opened": 1} and own["result"] == {"opened": 1}
     assert listed["result"] == {"code": "600500", "holdings": 2}
-    assert [e["name"] for e in moved["events"]] == ["registry.transferred"]
+    assert [e["name"] for e in moved["events"]] == ["register.transferred"]
     assert security["total_shares"] == 1_000_000_000 and security["restricted_shares"] == 100_000_000
     assert security["board"] == "main" and security["industry"] == "machinery"
     assert (
@@ -90,7 +90,7 @@ def test_a_bonus_issue_through_the_command_line_carries_the_pledge_with_it(cli: 
     registration_no = _pledge(cli, "broker-02", "K-ADM-BONUS", "F0010", "688400", 10_000_000, "bank-02")
     before = _holding(cli, "688400", "F0010")
     # Execute: 2 bonus shares per 10
-    cli.json("security bonus", scenario.REGISTRAR, "688400", "2")
+    cli.json("security bonus", members.REGISTRAR, "688400", "2")
     [pledge] = [p for p in cli.json("pledge list", "bank-02", "--account", "F0010") if p["code"] == "688400"]
     after = _holding(cli, "688400", "F0010")
     # Assert: the pledge and the holding grew by a fifth together
@@ -102,16 +102,16 @@ def test_identity_data_is_sealed_on_the_chain_and_opened_only_for_entitled_membe
     # Prepare
     id_number = "310101199001015678"
     receipt = cli.json(
-        "account open", scenario.REGISTRAR, "N-PRIV", "--holder-name", "Wang Fang", "--custody-broker",
+        "account open", members.REGISTRAR, "N-PRIV", "--holder-name", "Wang Fang", "--custody-broker",
         "broker-01", "--id-type", "resident_id", "--id-number", id_number,
     )  # fmt: skip
     # Execute: the custody broker and the regulator read it; a bank and the court do not; the raw chain
     broker = cli.json("account show", "broker-01", "N-PRIV")
-    regulator = cli.json("account show", scenario.REGULATOR, "N-PRIV")
+    regulator = cli.json("account show", members.REGULATOR, "N-PRIV")
     bank = cli("account show", "bank-01", "N-PRIV", "--json")
-    court = cli("account show", scenario.COURT, "N-PRIV")
-    code, tx, _ = cli.raw("tx", str(cli.directory), receipt["tx_id"], "--json")
-    state = cli.raw("state", str(cli.directory), "reg/acct/N-PRIV", "--json")
+    court = cli("account show", members.COURT, "N-PRIV")
+    code, tx, _ = cli.raw("tx", "--dir", str(cli.directory), receipt["tx_id"], "--json")
+    state = cli.raw("state", "--dir", str(cli.directory), "reg/acct/N-PRIV", "--json")
     # Assert: entitled members see the identity; the others and the chain itself never see the number
     assert broker["identity"] == {"id_type": "resident_id", "id_number": id_number}
     assert regulator["identity"]["id_number"] == id_number
@@ -134,10 +134,10 @@ def test_accounts_open_from_a_file_with_identity_sealed_by_the_client(cli: Cli, 
     path = tmp_path / "accounts.json"
     path.write_text(json.dumps(accounts))
     # Execute
-    receipt = cli.json("account open", scenario.REGISTRAR, "--file", str(path))
+    receipt = cli.json("account open", members.REGISTRAR, "--file", str(path))
     first = cli.json("account show", "broker-02", "N-FILE-1")
     second = cli.json("account show", "broker-02", "N-FILE-2")
-    code, tx, _ = cli.raw("tx", str(cli.directory), receipt["tx_id"], "--json")
+    code, tx, _ = cli.raw("tx", "--dir", str(cli.directory), receipt["tx_id"], "--json")
     # Assert
     assert receipt["result"] == {"opened": 2}
     assert first["identity"]["id_number"] == "440301198505052222" and first["holder_type"] == "0"
@@ -151,10 +151,10 @@ def test_pledges_of_a_stock_and_an_account_open_sealed_terms_only_for_entitled_m
     # Execute
     by_bank = {p["contract_no"]: p for p in cli.json("pledge list", "bank-01", "--code", "600100")}
     by_regulator = {
-        p["contract_no"]: p for p in cli.json("pledge list", scenario.REGULATOR, "--code", "600100")
+        p["contract_no"]: p for p in cli.json("pledge list", members.REGULATOR, "--code", "600100")
     }
-    court_code, court_out, _ = cli("pledge list", scenario.COURT, "--account", "F0003", "--json")
-    contract = cli.json("pledge contract", scenario.COURT, "ZY2024-0002")
+    court_code, court_out, _ = cli("pledge list", members.COURT, "--account", "F0003", "--json")
+    contract = cli.json("pledge contract", members.COURT, "ZY2024-0002")
     # Assert: public elements for everyone; terms for the pledgee and the regulator only
     assert {"HG2024-0001", "ZY2024-0002"} <= set(by_bank)
     assert by_bank["ZY2024-0002"]["terms"]["amount_fen"] > 0
@@ -184,14 +184,12 @@ def test_released_pledges_are_listed_only_with_all(cli: Cli) -> None:
 def test_the_freeze_queue_of_a_holding_shows_the_order_freezes_take_effect(cli: Cli) -> None:
     # Prepare: court-01 freezes every free share of F0008 in 300300, then queues two more freezes
     free = _holding(cli, "300300", "F0008")["free"]
-    first = cli.json("freeze apply", scenario.COURT, "300300", "F0008", str(free), "(2024)Hu-Q-1")
-    second = cli.json(
-        "freeze apply", scenario.COURT, "300300", "F0008", "1000000", "(2024)Hu-Q-2", "--queued"
-    )
-    third = cli.json("freeze apply", scenario.COURT, "300300", "F0008", "2000000", "(2024)Hu-Q-3", "--queued")
+    first = cli.json("freeze apply", members.COURT, "300300", "F0008", str(free), "(2024)Hu-Q-1")
+    second = cli.json("freeze apply", members.COURT, "300300", "F0008", "1000000", "(2024)Hu-Q-2", "--queued")
+    third = cli.json("freeze apply", members.COURT, "300300", "F0008", "2000000", "(2024)Hu-Q-3", "--queued")
     # Execute: read the queue, lift the first freeze, read it again
-    queue = cli.json("freeze queue", scenario.REGISTRAR, "300300", "F0008")
-    cli.json("freeze lift", scenario.COURT, first["result"]["freeze_id"])
+    queue = cli.json("freeze queue", members.REGISTRAR, "300300", "F0008")
+    cli.json("freeze lift", members.COURT, first["result"]["freeze_id"])
     moved = cli.json("freeze queue", "bank-01", "300300", "F0008")
     # Assert
     assert [f["freeze_id"] for f in queue["effective"]] == [first["result"]["freeze_id"]]
@@ -210,7 +208,7 @@ def test_events_from_a_height_with_filters(cli: Cli) -> None:
     # Prepare: C300300 (broker-03) holds 320m shares (200m restricted), 120m pledged (37.5%); pledging 45m
     # restricted shares crosses 50% of its own holding
     opened = cli.json(
-        "account open", scenario.REGISTRAR, "N-EVT", "--holder-name", "E", "--custody-broker", "broker-03"
+        "account open", members.REGISTRAR, "N-EVT", "--holder-name", "E", "--custody-broker", "broker-03"
     )
     start = int(opened["height"]) + 1
     registration_no = _pledge(
@@ -226,15 +224,15 @@ def test_events_from_a_height_with_filters(cli: Cli) -> None:
     )
     cli.json("security transfer", "broker-01", "300300", "F0006", "N-EVT", "1000")
     # Execute
-    every = cli.json("pledge events", scenario.BANKS[1], "--since", str(start))
-    duties = cli.json("pledge events", scenario.REGULATOR, "--since", str(start), "--name", "disclosure_due")
-    of_account = cli.json("pledge events", scenario.REGULATOR, "--since", str(start), "--account", "N-EVT")
-    later = cli.json("pledge events", scenario.REGULATOR, "--since", str(every[-1]["height"] + 1))
+    every = cli.json("pledge events", members.BANKS[1], "--since", str(start))
+    duties = cli.json("pledge events", members.REGULATOR, "--since", str(start), "--name", "disclosure_due")
+    of_account = cli.json("pledge events", members.REGULATOR, "--since", str(start), "--account", "N-EVT")
+    later = cli.json("pledge events", members.REGULATOR, "--since", str(every[-1]["height"] + 1))
     # Assert
     assert [e["name"] for e in every] == [
-        "registry.pledge_registered",
-        "registry.disclosure_due",
-        "registry.transferred",
+        "register.pledge_registered",
+        "register.disclosure_due",
+        "register.transferred",
     ]
     assert every[0]["payload"]["registration_no"] == registration_no and every[0]["height"] >= start
     [duty] = duties
@@ -256,13 +254,11 @@ def test_refusals_say_why_with_the_exit_code_and_change_nothing(cli: Cli) -> Non
     other_customer = cli(
         "account open", "broker-01", "N-BAD", "--holder-name", "X", "--custody-broker", "broker-02"
     )
-    bad_board = cli("security register", scenario.REGISTRAR, "600900", "--short-name", "X", "--board", "nyse",
+    bad_board = cli("security register", members.REGISTRAR, "600900", "--short-name", "X", "--board", "nyse",
                     "--holding", "F0000=1000")  # fmt: skip
-    bad_event = cli("pledge events", scenario.REGULATOR, "--name", "pledge_stolen")
-    unlisted = cli("security show", scenario.REGULATOR, "600900")
-    no_account = cli(
-        "account open", scenario.REGISTRAR, "--holder-name", "X", "--custody-broker", "broker-01"
-    )
+    bad_event = cli("pledge events", members.REGULATOR, "--name", "pledge_stolen")
+    unlisted = cli("security show", members.REGULATOR, "600900")
+    no_account = cli("account open", members.REGISTRAR, "--holder-name", "X", "--custody-broker", "broker-01")
     after = _holding(cli, "600200", "F0001")
     # Assert: contract refusals exit 8, ledger refusals 9, each with its reason code first
     assert (
@@ -278,4 +274,4 @@ def test_refusals_say_why_with_the_exit_code_and_change_nothing(cli: Cli) -> Non
     assert unlisted[0] == 8 and unlisted[2].startswith("error [unknown_security]:")
     assert no_account[0] == 8 and no_account[2].startswith("error [bad_arguments]: give either ACCOUNT")
     assert after == before
-    assert cli("account show", scenario.REGISTRAR, "N-BAD")[2].startswith("error [unknown_account]:")
+    assert cli("account show", members.REGISTRAR, "N-BAD")[2].startswith("error [unknown_account]:")

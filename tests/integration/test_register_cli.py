@@ -11,29 +11,29 @@ from pathlib import Path
 import pytest
 from cli_harness import Cli
 
-from pledgenet.contracts.registry import scenario
+from pledgenet.demo import demo_book, members
 
 
 @pytest.fixture(scope="module")
 def directory(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = Path(tmp_path_factory.mktemp("cli")) / "alliance"
-    with scenario.create(path) as alliance:
-        scenario.build_book(alliance)
+    with demo_book.create(path) as alliance:
+        demo_book.build_book(alliance)
     return path
 
 
 def test_register_a_pledge_and_read_it_back_in_holdings_and_weekly_statistics(cli: Cli) -> None:
     # Prepare: F0006 (custody broker-01) holds 150m shares of 600100 at CNY 6.12
-    before = cli.json("stats weekly", scenario.REGULATOR, "--price", "600100=612")
+    before = cli.json("stats weekly", members.REGULATOR, "--price", "600100=612")
     # Execute: 2,000,000 shares (CNY 12.24m) against a CNY 5m loan, a 41% pledge rate
     receipt = cli.json(
         "pledge register", "broker-01",
         "K-CLI-1", "F0006", "600100", "2000000", "bank-01", "--amount-fen", "500000000", "--price-fen", "612",
     )  # fmt: skip
     [holding] = cli.json("holdings", "bank-01", "--account", "F0006", "--code", "600100")
-    after = cli.json("stats weekly", scenario.REGULATOR, "--price", "600100=612")
+    after = cli.json("stats weekly", members.REGULATOR, "--price", "600100=612")
     # Assert
-    assert receipt["valid"] is True and receipt["tx_type"] == "registry.pledge"
+    assert receipt["valid"] is True and receipt["tx_type"] == "register.pledge"
     assert receipt["result"]["contract_no"] == "K-CLI-1"
     assert holding["pledged"] == 2_000_000 and holding["free"] == holding["total"] - 2_000_000
     stock = {s["code"]: s for s in after["stocks"]}["600100"]
@@ -45,10 +45,10 @@ def test_register_a_pledge_and_read_it_back_in_holdings_and_weekly_statistics(cl
 
 def test_a_court_freezes_and_lifts_through_the_command_line(cli: Cli) -> None:
     # Execute
-    frozen = cli.json("freeze apply", scenario.COURT, "600200", "F0007", "1000000", "(2024)Hu-CLI-1")
-    [holding] = cli.json("holdings", scenario.REGISTRAR, "--account", "F0007", "--code", "600200")
-    lifted = cli.json("freeze lift", scenario.COURT, frozen["result"]["freeze_id"])
-    [after] = cli.json("holdings", scenario.REGISTRAR, "--account", "F0007", "--code", "600200")
+    frozen = cli.json("freeze apply", members.COURT, "600200", "F0007", "1000000", "(2024)Hu-CLI-1")
+    [holding] = cli.json("holdings", members.REGISTRAR, "--account", "F0007", "--code", "600200")
+    lifted = cli.json("freeze lift", members.COURT, frozen["result"]["freeze_id"])
+    [after] = cli.json("holdings", members.REGISTRAR, "--account", "F0007", "--code", "600200")
     # Assert
     assert frozen["result"]["state"] == "effective" and holding["frozen"] == 1_000_000
     assert lifted["valid"] is True and after["frozen"] == 0
@@ -73,7 +73,7 @@ def test_a_pledge_over_sixty_percent_is_refused_with_its_reason_and_exit_code(cl
     # Assert: contract refusals exit with 8 and say why, in the registrar's words
     assert local[0] == 8 and local[2].startswith("error [pledge_rate_exceeded]:")
     assert recorded[0] == 8 and recorded[2].startswith(
-        "error [pledge_rate_exceeded]: registry.pledge refused"
+        "error [pledge_rate_exceeded]: register.pledge refused"
     )
     assert "refused the sealed terms" in recorded[2] and "500000000" not in recorded[2]
 

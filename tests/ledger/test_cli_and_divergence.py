@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 import pledgenet.cli.commands  # noqa: F401  (registers the commands)
-from pledgenet.cli import app
+from pledgenet.cli.app import app
 from pledgenet.errors import IntegrityError, StateDivergence
 from pledgenet.ledger.alliance import Alliance
 from pledgenet.ledger.ordering.base import ChainTip, sign_block
@@ -21,12 +21,21 @@ def test_cli_init_show_and_verify(tmp_path: Path) -> None:
     directory = tmp_path / "al"
     # Execute
     created = runner.invoke(
-        app, ["init", str(directory), "--member", "registrar:registrar,governing", "--member", "bank-b:bank"]
+        app,
+        [
+            "init",
+            "--dir",
+            str(directory),
+            "--member",
+            "registrar:registrar,governing",
+            "--member",
+            "bank-b:bank",
+        ],
     )
-    blocks = runner.invoke(app, ["blocks", str(directory), "--json"])
-    state = runner.invoke(app, ["state", str(directory), "gov/member/", "--json"])
-    verified = runner.invoke(app, ["verify", str(directory), "--json"])
-    missing = runner.invoke(app, ["verify", str(tmp_path / "nowhere")])
+    blocks = runner.invoke(app, ["blocks", "--dir", str(directory), "--json"])
+    state = runner.invoke(app, ["state", "--dir", str(directory), "gov/member/", "--json"])
+    verified = runner.invoke(app, ["verify", "--dir", str(directory), "--json"])
+    missing = runner.invoke(app, ["verify", "--dir", str(tmp_path / "nowhere")])
     # Assert
     assert created.exit_code == 0, created.output
     assert [h["height"] for h in json.loads(blocks.output)] == [0]

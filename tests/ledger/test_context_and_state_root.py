@@ -12,12 +12,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from ledger_helpers import FOUNDERS
 
-from pledgenet.contracts.base import Contract, TxContext
-from pledgenet.contracts.catalog import all_contracts
+from pledgenet.contracts.catalog import all_contracts, init_alliance
 from pledgenet.crypto.merkle import root_of_hashes
 from pledgenet.errors import ContractError
 from pledgenet.ledger.alliance import Alliance
 from pledgenet.ledger.block import effects_leaf_hashes
+from pledgenet.ledger.contract_api import Contract, TxContext
 
 notes = Contract(name="notes", default_params={"notes.max": 3})
 
@@ -82,7 +82,7 @@ def test_endorsement_is_required_by_the_handler(ledger: Alliance) -> None:
 def test_expired_certificate_is_refused_at_block_time(tmp_path: Path) -> None:
     # Prepare
     now = [1_750_000_000_000]
-    with Alliance.init(tmp_path / "a", FOUNDERS, clock=lambda: now[0]) as ledger:
+    with init_alliance(tmp_path / "a", FOUNDERS, clock=lambda: now[0]) as ledger:
         action = ledger.issue_member("bank-z", ["bank", "governing"], days=1)
         proposal = ledger.submit("gov.propose", {"action": action}, ["registrar"])
         ledger.submit("gov.vote", {"proposal": proposal.tx_id, "approve": True}, ["broker-a"])

@@ -13,14 +13,13 @@ from pathlib import Path
 import pytest
 from ledger_helpers import FOUNDERS
 
-from pledgenet.ledger.alliance import Alliance
-from pledgenet.ledger.verify import verify_alliance
+from pledgenet.contracts.catalog import init_alliance, open_alliance, verify_alliance
 
 CHILD = textwrap.dedent(
     """
     import sys, time
-    from pledgenet.ledger.alliance import Alliance
-    alliance = Alliance.open(sys.argv[1])
+    from pledgenet.contracts.catalog import open_alliance
+    alliance = open_alliance(sys.argv[1])
     victim, crash_at = sys.argv[2], int(sys.argv[3])
 
     def stall(height):
@@ -43,7 +42,7 @@ CHILD = textwrap.dedent(
 def test_kill_9_mid_block_loses_nothing_committed(tmp_path: Path, victim: str) -> None:
     # Prepare
     directory = tmp_path / "alliance"
-    Alliance.init(directory, FOUNDERS).close()
+    init_alliance(directory, FOUNDERS).close()
     crash_at = 4
     child = subprocess.Popen(
         [sys.executable, "-c", CHILD, str(directory), victim, str(crash_at)],
@@ -66,7 +65,7 @@ def test_kill_9_mid_block_loses_nothing_committed(tmp_path: Path, victim: str) -
     assert victim_db.execute("SELECT count(*) FROM txs WHERE height >= ?", (crash_at,)).fetchone()[0] == 0
     victim_db.close()
     assert len(acknowledged) == 5 * (crash_at - 1)
-    with Alliance.open(directory) as reopened:
+    with open_alliance(directory) as reopened:
         heights = {reopened.peer(org).height for org in reopened.orgs}
         assert len(heights) == 1  # lagging peers caught up from the most advanced one
         for tx_id in acknowledged:

@@ -10,12 +10,12 @@ from ledger_helpers import set_ttl
 from typer.testing import CliRunner
 
 import pledgenet.cli.commands  # noqa: F401  (registers the commands)
-from pledgenet.cli import app
-from pledgenet.contracts.catalog import all_contracts
+from pledgenet.cli.app import app
+from pledgenet.contracts.catalog import all_contracts, verify_alliance
 from pledgenet.errors import IntegrityError
 from pledgenet.ledger.alliance import Alliance
 from pledgenet.ledger.proofs import check_key_proof, check_tx_proof, verify_header_chain
-from pledgenet.ledger.verify import verify_alliance, verify_peer_database
+from pledgenet.ledger.verify import verify_peer_database
 
 
 def _grow(alliance: Alliance, blocks: int) -> list[str]:
@@ -109,7 +109,7 @@ def test_flipping_a_raw_byte_of_the_database_file_is_caught(tmp_path: Path, alli
     data[at] ^= 0x01
     db.write_bytes(bytes(data))
     # Execute
-    result = CliRunner().invoke(app, ["verify", str(alliance.directory)])
+    result = CliRunner().invoke(app, ["verify", "--dir", str(alliance.directory)])
     # Assert
     assert result.exit_code != 0
     assert "first bad height 2" in result.output or "first bad height 2" in str(result.exception)

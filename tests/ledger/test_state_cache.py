@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from ledger_helpers import FOUNDERS
 
-from pledgenet.contracts.base import Contract, TxContext
 from pledgenet.contracts.catalog import all_contracts
 from pledgenet.errors import ContractError
 from pledgenet.ledger import writeset
 from pledgenet.ledger.alliance import Alliance
 from pledgenet.ledger.cache import StateCache
+from pledgenet.ledger.contract_api import Contract, TxContext
 from pledgenet.ledger.store import BlockStore
 
 probe = Contract(name="probe", default_params={"probe.list": [1, 2]})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -9,7 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pledgenet.errors import IntegrityError
+from pledgenet.contracts.catalog import open_alliance
+from pledgenet.errors import ConfigError, IntegrityError
 from pledgenet.ledger import writeset
 from pledgenet.ledger.alliance import Alliance
 from pledgenet.ledger.store import BlockStore
@@ -85,3 +87,17 @@ def test_a_database_of_an_earlier_layout_is_refused_with_a_clear_error(
     # Execute / Assert
     with pytest.raises(IntegrityError, match=message):
         BlockStore(path)
+
+
+def test_an_alliance_directory_of_the_registry_era_is_refused_with_a_clear_error(
+    alliance: Alliance,
+) -> None:
+    # Prepare: the directory's marker rewritten as the format before the register's rename wrote it
+    directory = alliance.directory
+    alliance.close()
+    marker = directory / "alliance.json"
+    data = json.loads(marker.read_text())
+    marker.write_text(json.dumps({**data, "version": 1}))
+    # Execute / Assert: refused before any peer is opened, naming what changed
+    with pytest.raises(ConfigError, match=r"earlier pledgenet.*register"):
+        open_alliance(directory)

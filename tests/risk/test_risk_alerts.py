@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from conftest import Tiny
+from risk_fixtures import Tiny
 
 from pledgenet.risk.alerts import detect_alerts, route_alerts
 from pledgenet.risk.valuation import value_book

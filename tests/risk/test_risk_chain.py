@@ -11,17 +11,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pledgenet.contracts.registry import scenario
-from pledgenet.contracts.registry.client import RegisterClient
+from pledgenet.contracts.catalog import init_alliance
+from pledgenet.demo import demo_book, members
 from pledgenet.errors import CorporateActionMismatch
 from pledgenet.ledger.alliance import Alliance
+from pledgenet.register.client import RegisterClient
 from pledgenet.risk.source import LoadedBook, load_book
 from pledgenet.risk.valuation import value_book
 
 DAY_MS = 86_400_000
 #: Monday 2024-12-02, 10:00 in Shanghai
 START_MS = int(dt.datetime(2024, 12, 2, 2, 0, tzinfo=dt.UTC).timestamp() * 1000)
-PRICES = {code: price for code, *_rest, price in scenario.STOCKS}
+PRICES = {code: price for code, *_rest, price in demo_book.STOCKS}
 
 
 class Clock:
@@ -36,8 +37,8 @@ class Clock:
 @pytest.fixture
 def week(tmp_path: Path) -> Iterator[tuple[Alliance, Clock]]:
     clock = Clock()
-    with Alliance.init(tmp_path / "a", list(scenario.MEMBERS), clock=clock) as ledger:
-        scenario.build_book(ledger)
+    with init_alliance(tmp_path / "a", list(members.MEMBERS), clock=clock) as ledger:
+        demo_book.build_book(ledger)
         yield ledger, clock
 
 
@@ -53,13 +54,13 @@ def publish(ledger: Alliance, clock: Clock, day: int, closes: dict[str, int]) ->
 
 
 def notice(ledger: Alliance, **args: object) -> None:
-    receipt = ledger.submit("market.notice", dict(args), [scenario.EXCHANGE])
+    receipt = ledger.submit("market.notice", dict(args), [members.EXCHANGE])
     assert receipt.valid, receipt.message
 
 
 def regulator_book(ledger: Alliance, trade_date: str, **options: bool) -> LoadedBook:
-    key = ledger.member(scenario.REGULATOR).encryption_private_key
-    return load_book(ledger.peer(scenario.REGULATOR), scenario.REGULATOR, key, trade_date, **options)
+    key = ledger.member(members.REGULATOR).encryption_private_key
+    return load_book(ledger.peer(members.REGULATOR), members.REGULATOR, key, trade_date, **options)
 
 
 def ratios(loaded: LoadedBook, code: str) -> dict[str, float]:
@@ -75,7 +76,7 @@ def test_a_bonus_issue_applied_by_the_register_shows_no_false_crash(week: tuple[
     monday = publish(ledger, clock, 0, PRICES)
     notice(ledger, code="600100", kind="transfer_shares", ex_date="2024-12-03", per_10_shares=10)
     before = regulator_book(ledger, monday)
-    RegisterClient(ledger, scenario.REGISTRAR).corporate_action(code="600100", kind="bonus", per_10=10)
+    RegisterClient(ledger, members.REGISTRAR).corporate_action(code="600100", kind="bonus", per_10=10)
     tuesday = publish(ledger, clock, 1, {**PRICES, "600100": PRICES["600100"] // 2})
     # Execute
     after = regulator_book(ledger, tuesday)
@@ -111,7 +112,7 @@ def test_a_notice_the_register_has_not_applied_scales_the_close_and_is_named(
 def test_a_register_action_without_the_exchanges_notice_is_refused(week: tuple[Alliance, Clock]) -> None:
     # Prepare: the registrar splits 300300 3-for-1; the exchange announced nothing
     ledger, clock = week
-    RegisterClient(ledger, scenario.REGISTRAR).corporate_action(
+    RegisterClient(ledger, members.REGISTRAR).corporate_action(
         code="300300", kind="split", numerator=3, denominator=1
     )
     monday = publish(ledger, clock, 0, PRICES)
@@ -165,7 +166,7 @@ def test_a_price_notice_after_its_ex_date_is_refused(week: tuple[Alliance, Clock
     late = ledger.submit(
         "market.notice",
         {"code": "600100", "kind": "bonus_shares", "ex_date": "2024-12-03", "per_10_shares": 3},
-        [scenario.EXCHANGE],
+        [members.EXCHANGE],
     )
     # Assert
     assert not late.valid and late.code == "market_data"

@@ -20,8 +20,9 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 import pledgenet.cli.commands  # noqa: F401  (registers the commands)
-from pledgenet.cli import app
-from pledgenet.contracts.registry import demo_steps
+from pledgenet.cli.app import app
+from pledgenet.contracts.catalog import init_alliance
+from pledgenet.demo import register_steps as demo_steps
 from pledgenet.ledger.alliance import Alliance, MemberSpec
 
 MEMBERS = [
@@ -60,7 +61,7 @@ def alliance_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         now[0] += 1_000
         return now[0]
 
-    with Alliance.init(directory, MEMBERS, clock=clock) as ledger:
+    with init_alliance(directory, MEMBERS, clock=clock) as ledger:
         demo_steps.register_book(Run(ledger))
         prices = {code: price for code, *_rest, price in demo_steps.STOCKS}
         for trade_date, fall in (("2024-12-02", 1.0), ("2024-12-03", 0.75)):

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from pledgenet.contracts import market as market_contract
-from pledgenet.contracts.registry import scenario
+from pledgenet.contracts.catalog import init_alliance
+from pledgenet.demo import demo_book, members
 from pledgenet.errors import MarketDataError, MissingPrice
 from pledgenet.ledger.alliance import Alliance
 from pledgenet.ledger.records import TxReceipt
@@ -33,18 +34,18 @@ class Clock:
 def alliance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Alliance, Clock]]:
     clock = Clock()
     directory: Path = tmp_path_factory.mktemp("alliance") / "a"
-    with Alliance.init(directory, list(scenario.MEMBERS), clock=clock) as ledger:
-        scenario.build_book(ledger)
-        closes = {code: price for code, *_rest, price in scenario.STOCKS}
+    with init_alliance(directory, list(members.MEMBERS), clock=clock) as ledger:
+        demo_book.build_book(ledger)
+        closes = {code: price for code, *_rest, price in demo_book.STOCKS}
         receipt = ledger.submit(
-            "market.publish_closes", {"trade_date": "2024-12-06", "closes": closes}, [scenario.EXCHANGE]
+            "market.publish_closes", {"trade_date": "2024-12-06", "closes": closes}, [members.EXCHANGE]
         )
         assert receipt.valid, receipt.message
         yield ledger, clock
 
 
 def publish(
-    ledger: Alliance, trade_date: str, closes: dict[str, int], org: str = scenario.EXCHANGE
+    ledger: Alliance, trade_date: str, closes: dict[str, int], org: str = members.EXCHANGE
 ) -> TxReceipt:
     return ledger.submit("market.publish_closes", {"trade_date": trade_date, "closes": closes}, [org])
 
@@ -52,10 +53,10 @@ def publish(
 def test_the_regulator_loads_every_contract_at_on_chain_closes(alliance: tuple[Alliance, Clock]) -> None:
     # Prepare
     ledger, _ = alliance
-    regulator = ledger.member(scenario.REGULATOR)
+    regulator = ledger.member(members.REGULATOR)
     # Execute
     loaded = load_book(
-        ledger.peer(scenario.REGULATOR), scenario.REGULATOR, regulator.encryption_private_key, "2024-12-06"
+        ledger.peer(members.REGULATOR), members.REGULATOR, regulator.encryption_private_key, "2024-12-06"
     )
     valuation = value_book(loaded.book, loaded.market.price_fen, loaded.as_of_day)
     # Assert: 8 contracts registered at a 35-60% pledge rate: ratios between 1/0.6 and 1/0.35
@@ -68,13 +69,13 @@ def test_the_regulator_loads_every_contract_at_on_chain_closes(alliance: tuple[A
 def test_a_broker_sees_only_the_contracts_it_is_party_to(alliance: tuple[Alliance, Clock]) -> None:
     # Prepare
     ledger, _ = alliance
-    broker = scenario.BROKERS[0]
+    broker = members.BROKERS[0]
     # Execute
     loaded = load_book(
         ledger.peer(broker), broker, ledger.member(broker).encryption_private_key, "2024-12-06"
     )
-    exchange = ledger.member(scenario.EXCHANGE).encryption_private_key
-    outsider = load_book(ledger.peer(scenario.EXCHANGE), scenario.EXCHANGE, exchange, "2024-12-06")
+    exchange = ledger.member(members.EXCHANGE).encryption_private_key
+    outsider = load_book(ledger.peer(members.EXCHANGE), members.EXCHANGE, exchange, "2024-12-06")
     # Assert
     assert 0 < loaded.book.size < 8
     parties = {str(loaded.book.lenders.org[i]) for i in loaded.book.pledgee} | {
@@ -89,19 +90,19 @@ def test_a_missing_close_is_refused_not_filled(alliance: tuple[Alliance, Clock])
     # Prepare: the next day's closes leave out the STAR stock
     ledger, clock = alliance
     clock.now += 86_400_000
-    closes = {code: price for code, *_rest, price in scenario.STOCKS if code != "688400"}
+    closes = {code: price for code, *_rest, price in demo_book.STOCKS if code != "688400"}
     assert publish(ledger, "2024-12-07", closes).valid
-    regulator = ledger.member(scenario.REGULATOR)
+    regulator = ledger.member(members.REGULATOR)
     # Execute / Assert
     with pytest.raises(MissingPrice, match="688400"):
         load_book(
-            ledger.peer(scenario.REGULATOR),
-            scenario.REGULATOR,
+            ledger.peer(members.REGULATOR),
+            members.REGULATOR,
             regulator.encryption_private_key,
             "2024-12-07",
         )
     partial = load_book(
-        ledger.peer(scenario.REGULATOR), scenario.REGULATOR, regulator.encryption_private_key, "2024-12-07",
+        ledger.peer(members.REGULATOR), members.REGULATOR, regulator.encryption_private_key, "2024-12-07",
         allow_missing=True,
     )  # fmt: skip
     assert partial.missing_prices == ["688400"]
@@ -113,9 +114,9 @@ def test_closes_are_signed_by_the_exchange_once_and_late_ones_are_marked(
 ) -> None:
     # Prepare
     ledger, clock = alliance
-    peer = ledger.peer(scenario.REGULATOR)
+    peer = ledger.peer(members.REGULATOR)
     # Execute
-    by_broker = publish(ledger, "2024-12-08", {"600100": 600}, org=scenario.BROKERS[0])
+    by_broker = publish(ledger, "2024-12-08", {"600100": 600}, org=members.BROKERS[0])
     rewrite = publish(ledger, "2024-12-06", {"600100": 1})
     clock.now += 3 * 86_400_000  # three days later
     late = publish(ledger, "2024-12-09", {"600100": 590})
@@ -133,12 +134,12 @@ def test_a_corporate_action_notice_is_recorded_once(alliance: tuple[Alliance, Cl
     ledger, _ = alliance
     notice = {"code": "600200", "kind": "bonus_shares", "ex_date": "2024-12-20", "per_10_shares": 3}
     # Execute
-    first = ledger.submit("market.notice", notice, [scenario.EXCHANGE])
-    again = ledger.submit("market.notice", notice, [scenario.EXCHANGE])
+    first = ledger.submit("market.notice", notice, [members.EXCHANGE])
+    again = ledger.submit("market.notice", notice, [members.EXCHANGE])
     empty = ledger.submit(
-        "market.notice", {**notice, "kind": "cash_dividend", "per_10_shares": 0}, [scenario.EXCHANGE]
+        "market.notice", {**notice, "kind": "cash_dividend", "per_10_shares": 0}, [members.EXCHANGE]
     )
     # Assert
     assert first.valid
     assert not again.valid and not empty.valid
-    assert market_contract.notices(ledger.peer(scenario.BANKS[0]), "600200")[0]["per_10_shares"] == 3
+    assert market_contract.notices(ledger.peer(members.BANKS[0]), "600200")[0]["per_10_shares"] == 3

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import Tiny
+from risk_fixtures import Tiny
 
 from pledgenet.errors import DataError
 from pledgenet.risk.stress import (

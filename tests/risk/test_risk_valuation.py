@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import AS_OF, Tiny, tiny_book, tiny_market
+from risk_fixtures import AS_OF, Tiny, tiny_book, tiny_market
 
 from pledgenet.errors import DataError
-from pledgenet.risk.book import STATUS_NORMAL, STATUS_TRIGGERED, STATUS_WARNING
+from pledgenet.risk.pledge_book import STATUS_NORMAL, STATUS_TRIGGERED, STATUS_WARNING
 from pledgenet.risk.valuation import DayCount, days_since_breach, value_book
 
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Tiny
+from risk_fixtures import Tiny
 
 from pledgenet.errors import DataError
-from pledgenet.risk.valuation import value_book
-from pledgenet.risk.views import (
+from pledgenet.risk.breakdowns import (
     by_controller,
     by_group,
     by_pledgee,
@@ -17,6 +16,7 @@ from pledgenet.risk.views import (
     flags,
     hhi,
 )
+from pledgenet.risk.valuation import value_book
 
 
 def test_by_stock_gives_the_registrars_columns_and_distance_to_cap(tiny: Tiny) -> None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pledgenet.risk.book import BOARD_CHINEXT, BOARD_MAIN, BOARD_STAR
+from pledgenet.risk.pledge_book import BOARD_CHINEXT, BOARD_MAIN, BOARD_STAR
 from pledgenet.risk.valuation import value_book
-from pledgenet.sim.book import BookShape, generate, generate_book
 from pledgenet.sim.calibration import CalibrationTargets, compare
 from pledgenet.sim.market import generate_market
 from pledgenet.sim.paths import simulate_price_paths
+from pledgenet.sim.synthetic_book import BookShape, generate, generate_book
 
 
 @pytest.fixture(scope="module")

@@ -10,11 +10,11 @@ import pytest
 from typer.testing import CliRunner
 
 import pledgenet.cli.commands  # noqa: F401  (registers the commands)
-from pledgenet.cli import app
-from pledgenet.ledger.alliance import Alliance
+from pledgenet.cli.app import app
+from pledgenet.contracts.catalog import open_alliance
+from pledgenet.demo.simulated_register import REGULATOR, pick_slice, register_slice
 from pledgenet.risk.source import load_book
-from pledgenet.sim.book import generate
-from pledgenet.sim.register import REGULATOR, pick_slice, register_slice
+from pledgenet.sim.synthetic_book import generate
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +28,7 @@ def test_a_registered_slice_reads_back_with_the_same_terms(simulated: tuple, tmp
     rows = pick_slice(market, book, 12, seed=1)
     # Execute
     done = register_slice(tmp_path / "alliance", market, book, rows)
-    with Alliance.open(tmp_path / "alliance") as alliance:
+    with open_alliance(tmp_path / "alliance") as alliance:
         regulator = load_book(
             alliance.peer(REGULATOR),
             REGULATOR,
@@ -57,17 +57,17 @@ def test_a_slice_with_more_accounts_than_one_transaction_holds_is_registered(
     simulated: tuple, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Prepare: three accounts per transaction, so a slice of 8 contracts needs several of them
-    monkeypatch.setattr("pledgenet.sim.register.ACCOUNTS_PER_TX", 3)
+    monkeypatch.setattr("pledgenet.demo.simulated_register.ACCOUNTS_PER_TX", 3)
     market, book = simulated
     rows = pick_slice(market, book, 8, seed=2)
     # Execute
     done = register_slice(tmp_path / "alliance", market, book, rows)
     # Assert: every account was opened (by several transactions) and every pledge went to the register
     # (which may refuse one by its rules: the generated book is not pre-filtered by them)
-    with Alliance.open(tmp_path / "alliance") as alliance:
+    with open_alliance(tmp_path / "alliance") as alliance:
         peer = alliance.peer(REGULATOR)
         opened = [r for h in range(1, peer.height + 1) for r in peer.receipts_at(h)]
-        account_txs = [r for r in opened if r.tx_type == "registry.open_accounts"]
+        account_txs = [r for r in opened if r.tx_type == "register.open_accounts"]
     assert done.registered + sum(done.refused.values()) == 8 and done.registered >= 6
     assert set(done.refused) <= {"product_cap_exceeded", "pledgee_cap_exceeded", "stock_cap_exceeded"}
     assert len(account_txs) >= 3 and all(r.valid for r in account_txs)
@@ -97,7 +97,9 @@ def test_cli_registers_a_slice_then_reads_it_back(tmp_path: Path) -> None:
     runner = CliRunner()
     directory = tmp_path / "sim-alliance"
     # Execute
-    registered = runner.invoke(app, ["sim", "register", str(directory), "--contracts", "6", "--json"])
+    registered = runner.invoke(
+        app, ["sim", "register", "--dir", str(directory), "--contracts", "6", "--json"]
+    )
     contracts = runner.invoke(app, ["risk", "contracts", "--dir", str(directory), "--json"])
     # Assert: the slice's contracts, read by the regulator (found by role) at the published closes
     assert registered.exit_code == 0, registered.output

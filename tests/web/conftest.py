@@ -7,9 +7,6 @@ chromium``); when it is missing these tests fail with that instruction, they nev
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,8 +34,6 @@ LAUNCH_ARGS = [
 ]
 #: the members whose nodes the tests start
 ORGS = ("registrar", "bank-01", "regulator", "court-01", "exchange")
-#: where the screenshots go when PLEDGENET_SCREENS names a folder (``make screens``: docs/screens)
-SCREENS = os.environ.get("PLEDGENET_SCREENS")
 
 
 @pytest.fixture(scope="session")
@@ -107,13 +102,3 @@ def sign_in(browser: Any, nodes: Nodes) -> Callable[..., Any]:
         return page
 
     return open_page
-
-
-def screenshot(page: Any, name: str) -> None:
-    """A full-page screenshot; copied into ``$PLEDGENET_SCREENS`` when set (``make screens``)."""
-    path = Path(tempfile.gettempdir()) / f"pledgenet-{name}.png"
-    page.screenshot(path=str(path), full_page=False)
-    assert path.stat().st_size > 10_000, "the screenshot is empty"
-    if SCREENS:
-        Path(SCREENS).mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, Path(SCREENS) / f"{name}.png")

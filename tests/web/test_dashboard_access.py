@@ -61,7 +61,7 @@ def test_the_keyboard_reaches_the_content_and_the_navigation(sign_in: Any) -> No
 
     # Assert: skip link first; then Tab walks through the header's controls into the navigation
     assert first == "Skip to content"
-    assert page.url.endswith("#main")
+    page.wait_for_url("**#main")
     page.goto(page.base + "/regulator/views")
     reached = []
     for _ in range(12):

@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from conftest import screenshot
+from web_screens import screenshot
 
-from pledgenet.contracts.registry import review
-from pledgenet.contracts.registry.params import DEFAULT_PARAMS
+from pledgenet.contracts.register.params import DEFAULT_PARAMS
 from pledgenet.errors import PledgenetError
+from pledgenet.register import review
 from pledgenet.web.pages.pledgee import _terms
 
 
@@ -48,7 +48,7 @@ def test_a_pledge_from_the_banks_form_reaches_the_register_and_the_regulator(sig
     registrar.get_by_role("button", name="Endorse and register").click()
     registrar.wait_for_load_state()
     done = registrar.get_by_role("status").first.inner_text()
-    assert re.search(r"registry\.pledge", done)
+    assert re.search(r"register\.pledge", done)
     assert "Nothing waits for a verdict." in registrar.locator("main").inner_text()
 
     # Assert: the regulator's view of the stock counts one more pledge; the bank lists its new contract
@@ -210,7 +210,7 @@ def test_the_pledgee_releases_part_of_a_pledge_from_the_contract_page(sign_in: A
     page.wait_for_load_state()
 
     # Assert: committed, the registration holds 27,000,000 shares, the history has one more transaction
-    assert "registry.release" in page.get_by_role("status").first.inner_text()
+    assert "register.release" in page.get_by_role("status").first.inner_text()
     assert "27,000,000" in page.locator("main table").first.inner_text()
-    assert "registry.release" in page.locator("main table").nth(1).inner_text()
+    assert "register.release" in page.locator("main table").nth(1).inner_text()
     page.context.close()

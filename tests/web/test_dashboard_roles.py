@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import screenshot
+from web_screens import screenshot
 
 #: org, its main page, the heading there (Chinese), a text the page must show
 MAIN_PAGES = [

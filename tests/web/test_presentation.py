@@ -64,10 +64,10 @@ def test_every_text_exists_in_both_languages_with_the_same_fields() -> None:
 
 def test_the_risk_report_reads_like_the_dashboard(tmp_path: Path) -> None:
     # Prepare: a small simulated market and book
-    from pledgenet.risk.reports import write_risk_report, write_weekly_report
     from pledgenet.risk.stress import run_stress, standard_scenarios
     from pledgenet.risk.valuation import value_book
-    from pledgenet.sim.book import BookShape, generate
+    from pledgenet.sim.synthetic_book import BookShape, generate
+    from pledgenet.web.reports import write_risk_report, write_weekly_report
 
     market, book = generate(seed=7, contracts=3_000)
     day = BookShape().as_of_day

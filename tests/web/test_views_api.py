@@ -42,4 +42,4 @@ def test_a_contract_view_keeps_another_pledgees_terms_sealed(nodes: Any) -> None
         own = client.get("/views/contracts/ZY2024-0002")
     assert {r["terms"] for r in other["registrations"]} == {"sealed (not entitled)"}
     assert all(isinstance(r["terms"], dict) for r in own["registrations"])
-    assert own["history"][0]["tx_type"] == "registry.pledge"
+    assert own["history"][0]["tx_type"] == "register.pledge"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pledgenet.contracts.registry import scenario
+from pledgenet.contracts.catalog import init_alliance
+from pledgenet.demo import demo_book, members
 from pledgenet.ledger.alliance import Alliance
 
 #: 2024-12-02 09:00 Shanghai
@@ -19,13 +20,13 @@ def build(directory: Path) -> Alliance:
         now[0] += 1_000
         return now[0]
 
-    alliance = Alliance.init(directory, list(scenario.MEMBERS), clock=clock)
-    book = scenario.build_book(alliance)
+    alliance = init_alliance(directory, list(members.MEMBERS), clock=clock)
+    book = demo_book.build_book(alliance)
     for day, (trade_date, fall) in enumerate((("2024-12-02", 1.0), ("2024-12-03", 0.70))):
         now[0] = max(now[0], START_MS + day * 86_400_000 + 7 * 3_600_000)
         closes = {code: round(price * fall) for code, price in book.prices.items()}
         receipt = alliance.submit(
-            "market.publish_closes", {"trade_date": trade_date, "closes": closes}, [scenario.EXCHANGE]
+            "market.publish_closes", {"trade_date": trade_date, "closes": closes}, [members.EXCHANGE]
         )
         assert receipt.valid, receipt.message
     return alliance

@@ -38,10 +38,10 @@ from pledgenet.ledger.records import TxReceipt
 from pledgenet.ledger.transaction import parse_envelope
 
 if TYPE_CHECKING:
-    from pledgenet.contracts.registry.client import RegisterClient
     from pledgenet.crypto.keystore import Member
     from pledgenet.ledger.alliance import Alliance
     from pledgenet.ledger.peer import Peer
+    from pledgenet.register.client import RegisterClient
 
 LOCK_FILE = ".writer.lock"
 
@@ -113,12 +113,12 @@ class EmbeddedMember(MemberBackend):
     """
 
     def __init__(self, directory: Path | str, org: str) -> None:
-        from pledgenet.ledger.alliance import Alliance
+        from pledgenet.contracts.catalog import open_alliance
 
         self.directory = Path(directory)
         self._lock = threading.RLock()
         with self._writer_lock():  # opening catches lagging peers up: a write
-            self._alliance: Alliance = Alliance.open(self.directory)
+            self._alliance: Alliance = open_alliance(self.directory)
         if org not in self._alliance.orgs:
             members = ", ".join(self._alliance.orgs)
             self._alliance.close()
@@ -152,10 +152,10 @@ class EmbeddedMember(MemberBackend):
         return tip is not None and tip[0] != producer.height
 
     def _reopen(self) -> None:
-        from pledgenet.ledger.alliance import Alliance
+        from pledgenet.contracts.catalog import open_alliance
 
         self._alliance.close()
-        self._alliance = Alliance.open(self.directory)
+        self._alliance = open_alliance(self.directory)
 
     @contextmanager
     def _writer_lock(self) -> Iterator[None]:
@@ -214,7 +214,7 @@ class EmbeddedMember(MemberBackend):
     @contextmanager
     def register(self) -> Iterator[RegisterClient]:
         """A ``RegisterClient`` for this org, under the writer lock (its submissions commit here)."""
-        from pledgenet.contracts.registry.client import RegisterClient
+        from pledgenet.register.client import RegisterClient
 
         with self._writing() as alliance:
             yield RegisterClient(alliance, self.org)

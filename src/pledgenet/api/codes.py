@@ -1,7 +1,7 @@
 """The error class each reason code stands for, so both ends of the API agree on a refusal's branch.
 
 A refused transaction comes back from the chain as its receipt's reason code only (``raise_for`` makes a
-``RegistryError`` of it); the API answers with the status of the class that code stands for, and the
+``RegisterError`` of it); the API answers with the status of the class that code stands for, and the
 client raises that class: ``not_a_party`` is a ``NotAParty`` (403), ``unknown_account`` an
 ``UnknownRecord`` (404), ``insufficient_free_shares`` an ``OverPledge`` (422). A code is either a class's
 own (``errors.py``) or one of the contract reason codes in ``REASONS``; any other keeps the class it was

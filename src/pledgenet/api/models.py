@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pledgenet.contracts.registry.terms import make_terms
+from pledgenet.contracts.register.terms import make_terms
 from pledgenet.ledger.records import KeyVersion, SignedHeader, TxReceipt
 
 

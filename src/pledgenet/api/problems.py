@@ -35,7 +35,7 @@ STATUS: list[tuple[type[errors.PledgenetError], int]] = [
     (errors.ReplayedNonce, 409),
     (errors.WrongState, 409),
     (errors.MalformedTransaction, 400),
-    (errors.BadRegistryArguments, 400),
+    (errors.BadRegisterArguments, 400),
     (errors.StateDivergence, 503),
     (errors.IntegrityError, 500),
     (errors.ConfigError, 500),

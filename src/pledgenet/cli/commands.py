@@ -5,9 +5,10 @@ Add one module name per area to the import below (ledger, pledge, risk, sim, fl,
 
 from pledgenet.cli import (  # noqa: F401  (imported for their side effect: registering commands)
     fl,  # fl run
+    freeze,  # freeze apply/lift/transfer/queue
     ledger,  # init, demo, verify, blocks, block, tx, state
-    pledge,  # pledge, freeze, holdings, stats weekly
-    register_admin,  # security, account; pledge list/contract/events, freeze queue
+    pledge,  # pledge (operations, show/list/contract/events), holdings, stats weekly
+    register_admin,  # security, account
     risk,  # risk contracts/views/stress/cascade/alerts/report
     serve,  # serve, client-key issue/revoke
     sim,  # sim calibrate/register

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from pledgenet.cli import app
+from pledgenet.cli.app import app
 from pledgenet.errors import ConfigError
 
 fl_app = typer.Typer(
@@ -32,7 +32,7 @@ def run(
     """Run a job: ``--simulate`` runs every party here; ``--party NAME`` runs one party of a networked job."""
     from pledgenet.fl.job import load_job
     from pledgenet.fl.job import simulate as simulate_job
-    from pledgenet.fl.netjob import run_networked
+    from pledgenet.fl.net.job import run_networked
 
     if simulate == bool(party):
         raise ConfigError("say either --simulate (all parties here) or --party NAME (this party only)")

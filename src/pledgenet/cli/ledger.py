@@ -1,45 +1,27 @@
-"""Ledger commands: init, demo, verify, and views of blocks, transactions and state (``--json``)."""
+"""Ledger commands: init, demo, verify, and views of blocks, transactions and state (``--json``).
+
+Each takes the alliance directory as ``--dir``, as every other command does (``pledgenet verify --dir D``).
+"""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from pledgenet.cli import app
+from pledgenet.cli.app import app
+from pledgenet.cli.deps import DirOpt, JsonOpt, OrgOpt, console, member_peer, print_json
+from pledgenet.contracts.catalog import init_alliance
 from pledgenet.errors import IntegrityError
-from pledgenet.ledger.alliance import Alliance, MemberSpec, read_config
-from pledgenet.ledger.peer import Peer
-
-console = Console()
-
-DirArg = Annotated[Path, typer.Argument(help="the alliance directory")]
-OrgOpt = Annotated[str, typer.Option("--org", help="whose peer to read (default: the first member's)")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON instead of a table")]
-
-
-def _peer(directory: Path, org: str) -> Peer:
-    from pledgenet.contracts.catalog import all_contracts
-
-    config = read_config(directory)
-    chosen = org or config.orgs[0]
-    if chosen not in config.orgs:
-        raise typer.BadParameter(f"no member {chosen!r}; members: {', '.join(config.orgs)}")
-    return Peer(directory / "orgs" / chosen / "peer.db", contracts=all_contracts(), org=chosen,
-                genesis_hash=config.genesis_hash)  # fmt: skip
-
-
-def _print_json(value: Any) -> None:
-    typer.echo(json.dumps(value, indent=2, sort_keys=True))
+from pledgenet.ledger.alliance import MemberSpec
 
 
 @app.command("init")
 def init(
-    directory: DirArg,
+    directory: DirOpt,
     member: Annotated[
         list[str] | None,
         typer.Option(
@@ -48,7 +30,7 @@ def init(
     ] = None,
 ) -> None:
     """Create a new alliance directory with keys for the founding members and a genesis block."""
-    from pledgenet.sim.demo import FOUNDERS
+    from pledgenet.demo.runner import FOUNDERS
 
     founders = FOUNDERS
     if member:
@@ -56,7 +38,7 @@ def init(
         for text in member:
             org, _, roles = text.partition(":")
             founders.append(MemberSpec(org.strip(), [r.strip() for r in roles.split(",") if r.strip()]))
-    with Alliance.init(directory, founders) as alliance:
+    with init_alliance(directory, founders) as alliance:
         console.print(f"alliance [bold]{alliance.alliance_id}[/] created in {directory}")
         console.print(f"members: {', '.join(alliance.orgs)}; genesis {alliance.config.genesis_hash[:16]}…")
 
@@ -69,19 +51,22 @@ def demo(
     ),
 ) -> None:
     """Run an embedded alliance end to end and leave it in --dir (recreated on each run)."""
-    from pledgenet.sim.demo import run_demo
+    from pledgenet.demo.runner import run_demo
+    from pledgenet.web.demo import serve_instructions
 
     run_demo(directory, quick, console)
+    for line in serve_instructions(directory):
+        console.print(line, soft_wrap=True)
 
 
 @app.command("verify")
-def verify(directory: DirArg, as_json: JsonOpt = False) -> None:
+def verify(directory: DirOpt, as_json: JsonOpt = False) -> None:
     """Re-derive every hash, signature, Merkle root and the state of every peer; name the first bad height."""
-    from pledgenet.ledger.verify import verify_alliance
+    from pledgenet.contracts.catalog import verify_alliance
 
     reports = verify_alliance(directory)
     if as_json:
-        _print_json([report.to_dict() for report in reports])
+        print_json([report.to_dict() for report in reports])
     else:
         for report in reports:
             if report.ok:
@@ -97,12 +82,12 @@ def verify(directory: DirArg, as_json: JsonOpt = False) -> None:
 
 
 @app.command("blocks")
-def blocks(directory: DirArg, org: OrgOpt = "", as_json: JsonOpt = False, last: int = 20) -> None:
+def blocks(directory: DirOpt, org: OrgOpt = "", as_json: JsonOpt = False, last: int = 20) -> None:
     """List block headers (the last N)."""
-    peer = _peer(directory, org)
+    peer = member_peer(directory, org)
     headers = peer.headers(max(0, peer.height + 1 - last))
     if as_json:
-        _print_json([signed.to_dict() for signed in headers])
+        print_json([signed.to_dict() for signed in headers])
         return
     table = Table("height", "hash", "txs", "timestamp", "state root (after previous)")
     for signed in headers:
@@ -113,13 +98,13 @@ def blocks(directory: DirArg, org: OrgOpt = "", as_json: JsonOpt = False, last: 
 
 
 @app.command("block")
-def block(directory: DirArg, height: int, org: OrgOpt = "", as_json: JsonOpt = False) -> None:
+def block(directory: DirOpt, height: int, org: OrgOpt = "", as_json: JsonOpt = False) -> None:
     """One block: header and its transactions' outcomes."""
-    peer = _peer(directory, org)
+    peer = member_peer(directory, org)
     signed = peer.header(height)
     receipts = peer.receipts_at(height)
     if as_json:
-        _print_json({"header": signed.to_dict(), "txs": [receipt.to_dict() for receipt in receipts]})
+        print_json({"header": signed.to_dict(), "txs": [receipt.to_dict() for receipt in receipts]})
         return
     console.print(signed.to_dict())
     table = Table("#", "tx id", "type", "submitter", "valid", "code")
@@ -130,38 +115,38 @@ def block(directory: DirArg, height: int, org: OrgOpt = "", as_json: JsonOpt = F
 
 
 @app.command("tx")
-def tx(directory: DirArg, tx_id: str, org: OrgOpt = "", as_json: JsonOpt = False) -> None:
+def tx(directory: DirOpt, tx_id: str, org: OrgOpt = "", as_json: JsonOpt = False) -> None:
     """A transaction by id, with its Merkle proof."""
-    peer = _peer(directory, org)
+    peer = member_peer(directory, org)
     record = peer.tx(tx_id)
     data = {**record.to_dict(), "proof": peer.proof(tx_id).to_dict()}
     if as_json:
-        _print_json(data)
+        print_json(data)
     else:
         console.print(data)
 
 
 @app.command("state")
 def state(
-    directory: DirArg,
+    directory: DirOpt,
     prefix: Annotated[str, typer.Argument(help="a key, or a prefix ending in '/'")] = "",
     org: OrgOpt = "",
     as_json: JsonOpt = False,
     history: Annotated[bool, typer.Option("--history", help="every version of the key")] = False,
 ) -> None:
     """World state by key or prefix, or a key's history."""
-    peer = _peer(directory, org)
+    peer = member_peer(directory, org)
     if history:
         versions = [version.to_dict() for version in peer.history(prefix)]
         if as_json:
-            _print_json(versions)
+            print_json(versions)
         else:
             for version in versions:
                 console.print(version)
         return
     rows = peer.range(prefix)
     if as_json:
-        _print_json({key: value for key, value in rows})
+        print_json({key: value for key, value in rows})
         return
     table = Table("key", "value")
     for key, value in rows:

@@ -1,35 +1,29 @@
-"""Register commands: ``pledgenet pledge ...``, ``pledgenet freeze ...``, ``pledgenet holdings``,
-``pledgenet stats weekly`` (each with ``--json``). Every command acts as one member (``--as ORG``) of an
-embedded alliance directory and goes through ``RegisterClient``, so the same rules and sealing apply.
+"""Pledge commands: ``pledgenet pledge register|topup|release|repurchase|extend|default|dispose`` and the
+lookups ``pledgenet pledge show|list|contract|events``, ``pledgenet holdings``, ``pledgenet stats weekly``.
+
+Every command acts as one member (``--as ORG``) of the alliance in ``--dir`` and goes through
+``RegisterClient`` (operations) or ``register.member_views`` (lookups), so the same rules and sealing apply;
+``--json`` prints JSON. Sealed terms are opened only for an entitled ``--as``.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from pledgenet.cli import app
-from pledgenet.contracts.registry.client import RegisterClient
-from pledgenet.contracts.registry.terms import make_terms
+from pledgenet.cli.app import app
+from pledgenet.cli.deps import AsOpt, DirOpt, JsonOpt, console, member_client, print_json, print_receipt
+from pledgenet.contracts.register.terms import make_terms
+from pledgenet.register import member_views
+from pledgenet.register.tables import weekly_summary, weekly_table
 
-console = Console()
-pledge_app = typer.Typer(help="Pledge registration and its life cycle.", no_args_is_help=True)
-freeze_app = typer.Typer(help="Judicial freezes (court members).", no_args_is_help=True)
+pledge_app = typer.Typer(help="Pledge registration, its life cycle and lookups.", no_args_is_help=True)
 stats_app = typer.Typer(help="The registrar's statistics.", no_args_is_help=True)
 app.add_typer(pledge_app, name="pledge")
-app.add_typer(freeze_app, name="freeze")
 app.add_typer(stats_app, name="stats")
 
-DirOpt = Annotated[Path, typer.Option("--dir", help="the alliance directory")]
-AsOpt = Annotated[str, typer.Option("--as", help="the member org acting (its keys sign)")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON")]
 PreflightOpt = Annotated[
     bool,
     typer.Option(
@@ -38,26 +32,6 @@ PreflightOpt = Annotated[
         " as an invalid transaction with the registrar's reason code)",
     ),
 ]
-
-
-@contextmanager
-def _client(directory: Path, org: str) -> Iterator[RegisterClient]:
-    from pledgenet.ledger.alliance import Alliance
-
-    alliance = Alliance.open(directory)
-    try:
-        yield RegisterClient(alliance, org)
-    finally:
-        alliance.close()
-
-
-def _done(receipt: Any, as_json: bool) -> None:
-    if as_json:
-        typer.echo(json.dumps(receipt.to_dict(), indent=2, sort_keys=True))
-        return
-    console.print(f"[green]committed[/green] {receipt.tx_type} at height {receipt.height}: {receipt.result}")
-    for event in receipt.events:
-        console.print(f"  event {event['name']}: {event['payload']}")
 
 
 @pledge_app.command("register")
@@ -91,8 +65,8 @@ def register(
         closing_line_bp=closing_bp,
         start_price_fen=price_fen,
     )
-    with _client(directory, org) as client:
-        _done(
+    with member_client(directory, org) as client:
+        print_receipt(
             client.pledge(
                 contract_no=contract_no,
                 account=account,
@@ -123,14 +97,10 @@ def topup(
         business_type="financing_top_up",
         amount_fen=amount_fen,
         annual_rate_bp=0,
-        term_days=365,
-        use_of_funds="01",
-        warning_line_bp=16_000,
-        closing_line_bp=14_000,
         start_price_fen=price_fen,
     )
-    with _client(directory, org) as client:
-        _done(
+    with member_client(directory, org) as client:
+        print_receipt(
             client.top_up(contract_no=contract_no, quantity=quantity, terms=terms, preflight=preflight),
             as_json,
         )
@@ -145,8 +115,8 @@ def release(
     as_json: JsonOpt = False,
 ) -> None:
     """Partial (``--quantity``) or full release of one registration."""
-    with _client(directory, org) as client:
-        _done(client.release(registration_no=registration_no, quantity=quantity), as_json)
+    with member_client(directory, org) as client:
+        print_receipt(client.release(registration_no=registration_no, quantity=quantity), as_json)
 
 
 @pledge_app.command("repurchase")
@@ -154,8 +124,8 @@ def repurchase(
     directory: DirOpt, org: AsOpt, contract_no: str, early: bool = False, as_json: JsonOpt = False
 ) -> None:
     """Repurchase: release every registration of the contract (``--early`` for settlement type 01)."""
-    with _client(directory, org) as client:
-        _done(client.repurchase(contract_no=contract_no, early=early), as_json)
+    with member_client(directory, org) as client:
+        print_receipt(client.repurchase(contract_no=contract_no, early=early), as_json)
 
 
 @pledge_app.command("extend")
@@ -171,17 +141,12 @@ def extend(
 ) -> None:
     """Extension with a new term (past three years only for a contract in default)."""
     terms = make_terms(
-        business_type="financing_initial",
         amount_fen=amount_fen,
-        annual_rate_bp=600,
         term_days=term_days,
-        use_of_funds="01",
-        warning_line_bp=16_000,
-        closing_line_bp=14_000,
         start_price_fen=price_fen,
     )
-    with _client(directory, org) as client:
-        _done(client.extend(contract_no=contract_no, terms=terms, preflight=preflight), as_json)
+    with member_client(directory, org) as client:
+        print_receipt(client.extend(contract_no=contract_no, terms=terms, preflight=preflight), as_json)
 
 
 @pledge_app.command("default")
@@ -189,8 +154,8 @@ def declare_default(
     directory: DirOpt, org: AsOpt, contract_no: str, reason: str, as_json: JsonOpt = False
 ) -> None:
     """Pledgee: put a contract into default disposal (closing_line, failure_to_repurchase, ...)."""
-    with _client(directory, org) as client:
-        _done(client.declare_default(contract_no=contract_no, reason=reason), as_json)
+    with member_client(directory, org) as client:
+        print_receipt(client.declare_default(contract_no=contract_no, reason=reason), as_json)
 
 
 @pledge_app.command("dispose")
@@ -205,8 +170,8 @@ def dispose(
     as_json: JsonOpt = False,
 ) -> None:
     """Pledgee: dispose of pledged shares (mode ``sellable`` or ``transfer --to-account``)."""
-    with _client(directory, org) as client:
-        _done(
+    with member_client(directory, org) as client:
+        print_receipt(
             client.dispose(
                 registration_no=registration_no,
                 mode=mode,
@@ -221,50 +186,88 @@ def dispose(
 @pledge_app.command("show")
 def show(directory: DirOpt, org: AsOpt, registration_no: str) -> None:
     """A registration: public elements, and the sealed terms when ``--as`` is entitled to read them."""
-    with _client(directory, org) as client:
-        typer.echo(json.dumps(client.registration(registration_no), indent=2, sort_keys=True, default=str))
+    with member_client(directory, org) as client:
+        print_json(client.registration(registration_no))
 
 
-@freeze_app.command("apply")
-def freeze(
+# ---------------------------------------------------------------------- lookups
+
+
+@pledge_app.command("list")
+def list_pledges(
     directory: DirOpt,
     org: AsOpt,
-    code: str,
-    account: str,
-    quantity: int,
-    case_no: str,
-    queued: Annotated[bool, typer.Option("--queued", help="queue behind earlier freezes/pledges")] = False,
+    code: Annotated[str | None, typer.Option(help="the stock's registrations")] = None,
+    account: Annotated[str | None, typer.Option(help="the pledgor account's registrations")] = None,
+    include_closed: Annotated[bool, typer.Option("--all", help="released and disposed ones too")] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Court: judicial freeze of free shares, or a queued freeze."""
-    with _client(directory, org) as client:
-        _done(
-            client.freeze(code=code, account=account, quantity=quantity, case_no=case_no, queued=queued),
-            as_json,
+    """Registrations of a stock or an account: public elements, sealed terms only if --as is entitled."""
+    with member_client(directory, org) as client:
+        rows = member_views.pledges(client, code=code, account=account, include_closed=include_closed)
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(
+        "registration", "contract", "code", "pledgor", "pledgee", "quantity", "state", "amount (CNY)"
+    )
+    for row in rows:
+        terms = row["terms"]
+        amount = f"{terms['amount_fen'] // 100:,}" if isinstance(terms, dict) else "sealed"
+        table.add_row(
+            row["registration_no"],
+            row["contract_no"],
+            row["code"],
+            row["pledgor"]["account"],
+            row["pledgee"]["org"],
+            f"{row['quantity']:,}",
+            row["state"],
+            amount,
         )
+    console.print(table)
 
 
-@freeze_app.command("lift")
-def lift(directory: DirOpt, org: AsOpt, freeze_id: str, as_json: JsonOpt = False) -> None:
-    """The freezing court: unfreeze (the queue moves up)."""
-    with _client(directory, org) as client:
-        _done(client.unfreeze(freeze_id=freeze_id), as_json)
+@pledge_app.command("contract")
+def show_contract(directory: DirOpt, org: AsOpt, contract_no: str, as_json: JsonOpt = False) -> None:
+    """A pledge contract (public): parties, state, settlement type and its registrations."""
+    with member_client(directory, org) as client:
+        record = client.pledge_contract(contract_no)
+    if as_json:
+        print_json(record)
+        return
+    console.print(
+        f"{record['contract_no']}: {record['account']} pledges {record['code']} to "
+        f"{record['pledgee']['org']} (custody {record['custody_broker']}); state {record['state']}, "
+        f"settlement type {record['settlement_type']}"
+    )
+    registrations, still_open = record["registrations"], record["open_registrations"]
+    console.print(f"registrations: {', '.join(registrations)}; open: {', '.join(still_open) or '-'}")
 
 
-@freeze_app.command("transfer")
-def judicial_transfer(
+@pledge_app.command("events")
+def register_events(
     directory: DirOpt,
     org: AsOpt,
-    freeze_id: str,
-    to_account: str,
-    quantity: Annotated[int | None, typer.Option()] = None,
+    since: Annotated[int, typer.Option(help="from this block height on")] = 0,
+    name: Annotated[
+        list[str] | None,
+        typer.Option(help="only these events, e.g. pledge_registered, disclosure_due (repeat)"),
+    ] = None,
+    code: Annotated[str | None, typer.Option(help="only events naming this stock")] = None,
+    account: Annotated[str | None, typer.Option(help="only events naming this account")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """The freezing court: judicial transfer of frozen shares."""
-    with _client(directory, org) as client:
-        _done(
-            client.judicial_transfer(freeze_id=freeze_id, to_account=to_account, quantity=quantity), as_json
-        )
+    """The register's events (registration, release, freeze, disposal, disclosure duties) from a height."""
+    with member_client(directory, org) as client:
+        rows = member_views.events(client, since_height=since, names=name or (), code=code, account=account)
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("height", "event", "details")
+    for row in rows:
+        details = ", ".join(f"{k}={v}" for k, v in sorted(row["payload"].items()))
+        table.add_row(str(row["height"]), row["name"].removeprefix("register."), details)
+    console.print(table)
 
 
 @app.command("holdings")
@@ -276,10 +279,10 @@ def holdings(
     as_json: JsonOpt = False,
 ) -> None:
     """Holdings of an account or a stock: total, free, restricted, pledged, frozen."""
-    with _client(directory, org) as client:
+    with member_client(directory, org) as client:
         rows = client.holdings(account=account, code=code)
     if as_json:
-        typer.echo(json.dumps(rows, indent=2, sort_keys=True))
+        print_json(rows)
         return
     table = Table("code", "account", "total", "free", "restricted", "pledged", "frozen", "queued")
     for row in rows:
@@ -290,40 +293,6 @@ def holdings(
             str(len(row["queued_freezes"])),
         )
     console.print(table)
-
-
-def print_weekly(stats: dict[str, Any], out: Console | None = None) -> None:
-    out = out or console
-    table = Table(
-        "code",
-        "name",
-        "board",
-        "pledges",
-        "unrestricted",
-        "restricted",
-        "total shares",
-        "ratio %",
-        title=f"weekly pledge statistics as of {stats['as_of']}",
-    )
-    for s in stats["stocks"]:
-        table.add_row(
-            s["code"],
-            s["short_name"],
-            s["board"],
-            str(s["pledges"]),
-            f"{s['unrestricted_pledged']:,}",
-            f"{s['restricted_pledged']:,}",
-            f"{s['total_shares']:,}",
-            f"{s['pledge_ratio_bp'] // 100}.{s['pledge_ratio_bp'] % 100:02d}",
-        )
-    out.print(table)
-    market = stats["market"]
-    out.print(
-        f"companies with pledges: {market['companies_with_pledges']}; pledged shares: "
-        f"{market['pledged_shares']:,}; pledged value: CNY {market['pledged_value_fen'] // 100:,}"
-        f"{' (unpriced: ' + ', '.join(market['unpriced']) + ')' if market['unpriced'] else ''}"
-    )
-    out.print("companies by pledge ratio: " + ", ".join(f"{k}%: {v}" for k, v in market["buckets"].items()))
 
 
 @stats_app.command("weekly")
@@ -341,9 +310,11 @@ def weekly(
         if not code or not fen.isdigit():
             raise typer.BadParameter(f"--price takes CODE=FEN (a closing price in fen), not {item!r}")
         prices[code] = int(fen)
-    with _client(directory, org) as client:
+    with member_client(directory, org) as client:
         stats = client.weekly_statistics(as_of=as_of or "latest", prices=prices or None)
     if as_json:
-        typer.echo(json.dumps(stats, indent=2, sort_keys=True))
+        print_json(stats)
     else:
-        print_weekly(stats)
+        console.print(weekly_table(stats))
+        for line in weekly_summary(stats):
+            console.print(line)

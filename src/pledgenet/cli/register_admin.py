@@ -1,8 +1,7 @@
-"""The register's book and lookups on the command line: ``pledgenet security ...``, ``pledgenet account
-...``, and the queries ``pledgenet pledge list|contract|events`` and ``pledgenet freeze queue``.
+"""The register's book on the command line: ``pledgenet security ...`` and ``pledgenet account ...``.
 
 Like ``cli.pledge``, every command acts as one member (``--as ORG``) of an embedded alliance directory,
-goes through ``RegisterClient`` (operations) or ``registry.views`` (queries), prints ``--json`` on
+goes through ``RegisterClient`` (operations) or ``register.member_views`` (queries), prints ``--json`` on
 request, and lets ``cli.run`` map refusals to ``error [<reason code>]: ...`` and the exit code. Sealed
 fields (an account's identity data, a registration's terms) are opened only for an entitled ``--as``;
 identity data given here is sealed by the client before anything is signed or submitted.
@@ -17,10 +16,11 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from pledgenet.cli import app
-from pledgenet.cli.pledge import AsOpt, DirOpt, JsonOpt, _client, _done, console, freeze_app, pledge_app
-from pledgenet.contracts.registry import keys, views
-from pledgenet.errors import BadRegistryArguments
+from pledgenet.cli.app import app
+from pledgenet.cli.deps import AsOpt, DirOpt, JsonOpt, console, member_client, print_json, print_receipt
+from pledgenet.contracts.register import keys
+from pledgenet.errors import BadRegisterArguments
+from pledgenet.register import member_views
 
 security_app = typer.Typer(
     help="Securities: listing, share transfers, corporate actions.", no_args_is_help=True
@@ -32,14 +32,10 @@ app.add_typer(account_app, name="account")
 HOLDER_TYPES = {"individual": keys.BORROWER_INDIVIDUAL, "institution": keys.BORROWER_INSTITUTION}
 
 
-def _echo_json(value: Any) -> None:
-    typer.echo(json.dumps(value, indent=2, sort_keys=True, default=str))
-
-
 def _choice(option: str, value: str, allowed: Any) -> str:
     """Refuse a value outside the register's vocabulary here, before anything is signed."""
     if value not in allowed:
-        raise BadRegistryArguments(f"{option} must be one of {', '.join(allowed)} (got {value!r})")
+        raise BadRegisterArguments(f"{option} must be one of {', '.join(allowed)} (got {value!r})")
     return value
 
 
@@ -48,7 +44,7 @@ def _placement(text: str) -> dict[str, Any]:
     account, _, quantities = text.partition("=")
     parts = quantities.split(",")
     if not account or not 1 <= len(parts) <= 2 or not all(part.isdigit() for part in parts):
-        raise BadRegistryArguments(
+        raise BadRegisterArguments(
             f"--holding takes ACCOUNT=UNRESTRICTED[,RESTRICTED] (shares), not {text!r}"
         )
     placement: dict[str, Any] = {"account": account, keys.UNRESTRICTED: int(parts[0])}
@@ -99,8 +95,8 @@ def register_security(
         security["industry"] = industry
     if category is not None:
         security["category"] = category
-    with _client(directory, org) as client:
-        _done(client.list_security(**security), as_json)
+    with member_client(directory, org) as client:
+        print_receipt(client.list_security(**security), as_json)
 
 
 @security_app.command("show")
@@ -111,10 +107,10 @@ def show_securities(
     as_json: JsonOpt = False,
 ) -> None:
     """Listed securities (or one): board, capital, restricted shares, pledges and shares pledged."""
-    with _client(directory, org) as client:
-        rows = views.securities(client, code)
+    with member_client(directory, org) as client:
+        rows = member_views.securities(client, code)
     if as_json:
-        _echo_json(rows)
+        print_json(rows)
         return
     table = Table("code", "name", "board", "industry", "total shares", "restricted", "pledges", "pledged")
     for row in rows:
@@ -144,7 +140,7 @@ def transfer_shares(
 ) -> None:
     """The source account's custody broker: move free shares to another account (its broker co-signs)."""
     _choice("--share-class", share_class, keys.SHARE_CLASSES)
-    with _client(directory, org) as client:
+    with member_client(directory, org) as client:
         receipt = client.transfer(
             code=code,
             from_account=from_account,
@@ -152,14 +148,14 @@ def transfer_shares(
             quantity=quantity,
             share_class=share_class,
         )
-        _done(receipt, as_json)
+        print_receipt(receipt, as_json)
 
 
 @security_app.command("bonus")
 def bonus_shares(directory: DirOpt, org: AsOpt, code: str, per_10: int, as_json: JsonOpt = False) -> None:
     """Registrar: bonus or transfer shares, PER_10 new shares for every 10 (pledges and freezes follow)."""
-    with _client(directory, org) as client:
-        _done(client.corporate_action(code=code, kind="bonus", per_10=per_10), as_json)
+    with member_client(directory, org) as client:
+        print_receipt(client.corporate_action(code=code, kind="bonus", per_10=per_10), as_json)
 
 
 @security_app.command("split")
@@ -167,8 +163,8 @@ def split_shares(
     directory: DirOpt, org: AsOpt, code: str, numerator: int, denominator: int, as_json: JsonOpt = False
 ) -> None:
     """Registrar: split (or consolidate) every holding, pledge and freeze by NUMERATOR/DENOMINATOR."""
-    with _client(directory, org) as client:
-        _done(
+    with member_client(directory, org) as client:
+        print_receipt(
             client.corporate_action(code=code, kind="split", numerator=numerator, denominator=denominator),
             as_json,
         )
@@ -181,10 +177,10 @@ def _accounts_from_file(path: Path) -> list[dict[str, Any]]:
     try:
         value = json.loads(path.read_text())
     except (OSError, ValueError) as error:
-        raise BadRegistryArguments(f"--file {path}: {error}") from None
+        raise BadRegisterArguments(f"--file {path}: {error}") from None
     items = value if isinstance(value, list) else [value]
     if not items or not all(isinstance(item, dict) for item in items):
-        raise BadRegistryArguments(f"--file {path} must hold an account object or a list of them")
+        raise BadRegisterArguments(f"--file {path} must hold an account object or a list of them")
     return items
 
 
@@ -215,14 +211,14 @@ def open_account(
     broker, the registrar and the regulator before it leaves this machine."""
     _choice("--holder-type", holder_type, HOLDER_TYPES)
     if (account is None) == (file is None):
-        raise BadRegistryArguments("give either ACCOUNT (with --holder-name, --custody-broker) or --file")
+        raise BadRegisterArguments("give either ACCOUNT (with --holder-name, --custody-broker) or --file")
     if file is not None:
         items = _accounts_from_file(file)
     else:
         if not holder_name or not custody_broker:
-            raise BadRegistryArguments("an account needs --holder-name and --custody-broker")
+            raise BadRegisterArguments("an account needs --holder-name and --custody-broker")
         if (id_type is None) != (id_number is None):
-            raise BadRegistryArguments("identity data needs both --id-type and --id-number")
+            raise BadRegisterArguments("identity data needs both --id-type and --id-number")
         item: dict[str, Any] = {
             "account": account,
             "holder_name": holder_name,
@@ -234,122 +230,19 @@ def open_account(
         if id_type is not None:
             item["identity"] = {"id_type": id_type, "id_number": id_number}
         items = [item]
-    with _client(directory, org) as client:
-        _done(client.open_accounts(items), as_json)
+    with member_client(directory, org) as client:
+        print_receipt(client.open_accounts(items), as_json)
 
 
 @account_app.command("show")
 def show_account(directory: DirOpt, org: AsOpt, account: str, as_json: JsonOpt = False) -> None:
     """An account: holder, custody broker, controlling-shareholder links; identity if --as is entitled."""
-    with _client(directory, org) as client:
-        view = views.account(client, account)
+    with member_client(directory, org) as client:
+        view = member_views.account(client, account)
     if as_json:
-        _echo_json(view)
+        print_json(view)
         return
     for name in ("account", "holder_name", "holder_type", "financial_institution", "custody_broker"):
         console.print(f"{name}: {view[name]}")
     console.print(f"controlling shareholder of: {', '.join(view['controlling_shareholder_of']) or '-'}")
     console.print(f"identity: {view['identity']} (readable by {', '.join(view['identity_readers']) or '-'})")
-
-
-# ---------------------------------------------------------------------- queries
-
-
-@pledge_app.command("list")
-def list_pledges(
-    directory: DirOpt,
-    org: AsOpt,
-    code: Annotated[str | None, typer.Option(help="the stock's registrations")] = None,
-    account: Annotated[str | None, typer.Option(help="the pledgor account's registrations")] = None,
-    include_closed: Annotated[bool, typer.Option("--all", help="released and disposed ones too")] = False,
-    as_json: JsonOpt = False,
-) -> None:
-    """Registrations of a stock or an account: public elements, sealed terms only if --as is entitled."""
-    with _client(directory, org) as client:
-        rows = views.pledges(client, code=code, account=account, include_closed=include_closed)
-    if as_json:
-        _echo_json(rows)
-        return
-    table = Table(
-        "registration", "contract", "code", "pledgor", "pledgee", "quantity", "state", "amount (CNY)"
-    )
-    for row in rows:
-        terms = row["terms"]
-        amount = f"{terms['amount_fen'] // 100:,}" if isinstance(terms, dict) else "sealed"
-        table.add_row(
-            row["registration_no"],
-            row["contract_no"],
-            row["code"],
-            row["pledgor"]["account"],
-            row["pledgee"]["org"],
-            f"{row['quantity']:,}",
-            row["state"],
-            amount,
-        )
-    console.print(table)
-
-
-@pledge_app.command("contract")
-def show_contract(directory: DirOpt, org: AsOpt, contract_no: str, as_json: JsonOpt = False) -> None:
-    """A pledge contract (public): parties, state, settlement type and its registrations."""
-    with _client(directory, org) as client:
-        record = client.pledge_contract(contract_no)
-    if as_json:
-        _echo_json(record)
-        return
-    console.print(
-        f"{record['contract_no']}: {record['account']} pledges {record['code']} to "
-        f"{record['pledgee']['org']} (custody {record['custody_broker']}); state {record['state']}, "
-        f"settlement type {record['settlement_type']}"
-    )
-    registrations, still_open = record["registrations"], record["open_registrations"]
-    console.print(f"registrations: {', '.join(registrations)}; open: {', '.join(still_open) or '-'}")
-
-
-@pledge_app.command("events")
-def register_events(
-    directory: DirOpt,
-    org: AsOpt,
-    since: Annotated[int, typer.Option(help="from this block height on")] = 0,
-    name: Annotated[
-        list[str] | None,
-        typer.Option(help="only these events, e.g. pledge_registered, disclosure_due (repeat)"),
-    ] = None,
-    code: Annotated[str | None, typer.Option(help="only events naming this stock")] = None,
-    account: Annotated[str | None, typer.Option(help="only events naming this account")] = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """The register's events (registration, release, freeze, disposal, disclosure duties) from a height."""
-    with _client(directory, org) as client:
-        rows = views.events(client, since_height=since, names=name or (), code=code, account=account)
-    if as_json:
-        _echo_json(rows)
-        return
-    table = Table("height", "event", "details")
-    for row in rows:
-        details = ", ".join(f"{k}={v}" for k, v in sorted(row["payload"].items()))
-        table.add_row(str(row["height"]), row["name"].removeprefix("registry."), details)
-    console.print(table)
-
-
-@freeze_app.command("queue")
-def freeze_queue(directory: DirOpt, org: AsOpt, code: str, account: str, as_json: JsonOpt = False) -> None:
-    """A holding's effective freezes and its queue of waiting freezes, in the order they take effect."""
-    with _client(directory, org) as client:
-        view = views.freeze_queue(client, code, account)
-    if as_json:
-        _echo_json(view)
-        return
-    free = view["free_by_class"]
-    console.print(
-        f"{code} / {account}: total {view['total']:,}, free {free[keys.UNRESTRICTED]:,} unrestricted + "
-        f"{free[keys.RESTRICTED]:,} restricted, pledged {view['pledged']:,}, frozen {view['frozen']:,}"
-    )
-    table = Table("position", "freeze", "court", "case", "quantity", "state")
-    for freeze in view["effective"]:
-        table.add_row("-", freeze["freeze_id"], freeze["court"], freeze["case_no"], f"{freeze['quantity']:,}",
-                      freeze["state"])  # fmt: skip
-    for freeze in view["queued"]:
-        table.add_row(str(freeze["position"]), freeze["freeze_id"], freeze["court"], freeze["case_no"],
-                      f"{freeze['quantity']:,}", freeze["state"])  # fmt: skip
-    console.print(table)

@@ -18,20 +18,18 @@ from typing import Annotated, Any
 import numpy as np
 import pandas as pd
 import typer
-from rich.console import Console
 
-from pledgenet.cli import app
+from pledgenet.cli.app import app
+from pledgenet.cli.deps import console, notes, print_json
 from pledgenet.errors import DataError, MissingPrice
-from pledgenet.risk.book import IntArray, Market, PledgeBook
 from pledgenet.risk.display import table
+from pledgenet.risk.pledge_book import IntArray, Market, PledgeBook
 
 risk_app = typer.Typer(
     help="Penetrating risk supervision: contracts, views, stress, cascade, alerts, reports.",
     no_args_is_help=True,
 )
 app.add_typer(risk_app, name="risk")
-console = Console()
-notes = Console(stderr=True)
 
 DirOpt = Annotated[
     Path | None, typer.Option("--dir", help="alliance directory (default: the simulated market)")
@@ -65,18 +63,18 @@ class Source:
 def load(directory: Path | None, org: str, date: str, seed: int, contracts: int) -> Source:
     """The market, the book and the valuation day, from the alliance or the simulator."""
     if directory is None:
-        from pledgenet.contracts.registry.scenario import REGISTRAR, REGULATOR
-        from pledgenet.sim.book import BookShape, generate
+        from pledgenet.demo.members import REGISTRAR, REGULATOR
+        from pledgenet.sim.synthetic_book import BookShape, generate
 
         market, book = generate(seed=seed, contracts=contracts)
         # the simulator has no alliance: alerts are addressed to the demo members' registrar and regulator
         return Source(market, book, BookShape().as_of_day, org or REGULATOR, (REGISTRAR,), (REGULATOR,))
+    from pledgenet.contracts.catalog import open_alliance
     from pledgenet.contracts.market import latest_trade_date
-    from pledgenet.ledger.alliance import Alliance
     from pledgenet.risk.chain import check_member, overseers
     from pledgenet.risk.source import load_book
 
-    with Alliance.open(directory) as alliance:
+    with open_alliance(directory) as alliance:
         governance = alliance.producer_peer
         org = org or overseers(governance).supervisor
         check_member(governance, org)
@@ -113,7 +111,7 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 def _show(frame: pd.DataFrame, spec: str, title: str, top: int, as_json: bool) -> None:
     if as_json:
-        typer.echo(json.dumps(_records(frame.head(top)), indent=2))
+        print_json(_records(frame.head(top)), sort_keys=False)
         return
     console.print(table(frame, spec, title, top))
 
@@ -131,8 +129,8 @@ def contracts_view(
 ) -> None:  # fmt: skip
     """Every contract, worst first: ratio against its own lines, status, the close at which it hits the
     closing line, and the days it has stood below that line over the on-chain closes."""
+    from pledgenet.risk.breakdowns import by_contract
     from pledgenet.risk.valuation import value_book
-    from pledgenet.risk.views import by_contract
 
     source = load(directory, org, date, seed, contracts)
     market = source.market.with_prices(_shocked(source.market, shock))
@@ -149,7 +147,7 @@ def views(
     contracts: ContractsOpt = 20_000, shock: ShockOpt = 0.0, top: TopOpt = 20, as_json: JsonOpt = False,
 ) -> None:  # fmt: skip
     """A penetrating view of the book (after an optional uniform shock)."""
-    from pledgenet.risk import views as v
+    from pledgenet.risk import breakdowns as v
     from pledgenet.risk.valuation import value_book
 
     if by not in VIEWS:
@@ -204,7 +202,7 @@ def cascade(
     if as_json:
         payload = {**result.summary(), "losses_by_pledgee": _records(result.losses_by_pledgee.head(20)),
                    "drivers": _records(result.drivers.head(20))}  # fmt: skip
-        typer.echo(json.dumps(payload, indent=2))
+        print_json(payload, sort_keys=False)
         return
     series = pd.DataFrame({"day": np.arange(days), "triggered": result.triggered, "new": result.new_breaches,
                            "in_disposal": result.in_disposal, "shortfall_fen": result.shortfall_fen,
@@ -232,7 +230,7 @@ def alerts(
     )
     frame = pd.DataFrame([a.as_dict() for a in found])
     if as_json:
-        typer.echo(json.dumps(_records(frame.head(top)), indent=2))
+        print_json(_records(frame.head(top)), sort_keys=False)
         return
     if len(frame):
         frame["change"] = frame["from_status"] + " -> " + frame["to_status"]
@@ -247,9 +245,9 @@ def report(
     lang: Annotated[str, typer.Option("--lang", help="language of the HTML pages: en or zh-CN")] = "en",
 ) -> None:  # fmt: skip
     """The registrar's weekly statistics (CSV, HTML) and the regulator's risk report (HTML)."""
-    from pledgenet.risk.reports import write_risk_report, write_weekly_report
     from pledgenet.risk.stress import run_stress, standard_scenarios
     from pledgenet.risk.valuation import value_book
+    from pledgenet.web.reports import write_risk_report, write_weekly_report
 
     source = load(directory, org, date, seed, contracts)
     book, market, day = source.book, source.market, source.day
@@ -262,7 +260,7 @@ def report(
         book, market, value_book(book, market.price_fen, day), out, label, stress_results, lang
     )["html"]
     if as_json:
-        typer.echo(json.dumps({name: str(path) for name, path in paths.items()}, indent=2))
+        print_json({name: str(path) for name, path in paths.items()}, sort_keys=False)
         return
     for name, path in paths.items():
         console.print(f"{name}: {path}")

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from pledgenet.cli import app
+from pledgenet.cli.app import app
 
 console = Console()
 client_key_app = typer.Typer(

@@ -51,7 +51,7 @@ def raise_problem(response: httpx.Response) -> None:
     if response.status_code == 401:  # whatever check refused the credentials (its code says which)
         kind = errors.NotAuthenticated
     elif response.status_code == 422 and code not in BY_CODE:
-        kind = errors.RegistryError if detail.startswith("registry.") else errors.ContractError
+        kind = errors.RegisterError if detail.startswith("register.") else errors.ContractError
     raise kind(detail, code=code)
 
 

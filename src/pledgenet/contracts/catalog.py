@@ -1,34 +1,67 @@
-"""The contracts every peer loads. Each area adds one line to ``all_contracts``.
+"""The composition root of an alliance: the contracts every peer loads, handed to the ledger from here.
 
-Genesis parameters are the union of the contracts' ``default_params`` (see ``genesis_params``).
+The ledger imports no contract (``pledgenet.ledger.contract_api`` is its plug-in interface); whoever opens
+an alliance decides which contracts it runs. This module is that decision for the default alliance: each
+area adds one line to ``all_contracts``, and ``init_alliance``, ``open_alliance`` and ``verify_alliance``
+are the ledger's calls with that set passed in. Everything above the ledger (the register client, risk,
+the simulator, the demo, the CLI, the benchmarks) opens alliances through these three; a test or an
+embedding that wants another set calls ``Alliance.init/open(contracts=...)`` itself.
+
+Genesis parameters are the union of the contracts' ``default_params`` (``genesis_params``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from pledgenet.contracts.base import Contract
+from pledgenet.contracts import governance, market
+from pledgenet.contracts import register as register_contract
+from pledgenet.ledger import verify
+from pledgenet.ledger.alliance import Alliance, MemberSpec
+from pledgenet.ledger.contract_api import Contract
+from pledgenet.ledger.contract_api import genesis_params as _genesis_params
+from pledgenet.ledger.ordering.base import BatchLimits
+from pledgenet.ledger.ordering.solo import wall_clock_ms
 
 
 def all_contracts() -> list[Contract]:
-    from pledgenet.contracts import governance
-
-    contracts = [governance.contract]
-    from pledgenet.contracts import registry
-
-    contracts.append(registry.contract)
-    from pledgenet.contracts import market
-
-    contracts.append(market.contract)
-    return contracts
+    """The default contract set: governance, the pledge register, market data."""
+    return [governance.contract, register_contract.contract, market.contract]
 
 
 def genesis_params(contracts: list[Contract] | None = None) -> dict[str, Any]:
-    """Union of every contract's default parameters; a name defined twice must agree."""
-    params: dict[str, Any] = {}
-    for contract in contracts if contracts is not None else all_contracts():
-        for name, value in contract.default_params.items():
-            if name in params and params[name] != value:
-                raise ValueError(f"parameter {name!r} has two different defaults")
-            params[name] = value
-    return params
+    """Union of the default parameters of ``contracts`` (the default set when None)."""
+    return _genesis_params(contracts if contracts is not None else all_contracts())
+
+
+def init_alliance(
+    directory: Path | str,
+    members: list[MemberSpec],
+    *,
+    alliance_id: str | None = None,
+    params: dict[str, Any] | None = None,
+    limits: BatchLimits | None = None,
+    clock: Callable[[], int] = wall_clock_ms,
+) -> Alliance:
+    """A new alliance running the default contracts (``Alliance.init`` with ``all_contracts()``)."""
+    return Alliance.init(
+        directory,
+        members,
+        contracts=all_contracts(),
+        alliance_id=alliance_id,
+        params=params,
+        limits=limits,
+        clock=clock,
+    )
+
+
+def open_alliance(directory: Path | str, *, clock: Callable[[], int] = wall_clock_ms) -> Alliance:
+    """An existing alliance directory opened with the default contracts."""
+    return Alliance.open(directory, contracts=all_contracts(), clock=clock)
+
+
+def verify_alliance(directory: Path) -> list[verify.VerifyReport]:
+    """Re-verify every member's peer database of ``directory`` against the default contracts."""
+    return verify.verify_alliance(directory, contracts=all_contracts())

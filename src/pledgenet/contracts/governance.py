@@ -16,15 +16,26 @@ Operations: ``gov.genesis`` (height 0 only), ``gov.propose`` and ``gov.vote`` by
 it is rejected once enough rejections make that impossible, and expires after ``gov.proposal_ttl_ms``.
 Actions: ``admit_member``, ``remove_member``, ``change_roles``, ``set_param``. Every action is checked
 when proposed and again when it executes (state may have moved in between).
+
+The member and parameter layout (``MEMBER_PREFIX``, ``PARAM_PREFIX``, ``member_key``, ``param_key``) and
+"the members with role X" (``members_with_role``) are defined once in ``pledgenet.ledger.contract_api``,
+because the ledger reads them too (signers' identities and roles, ``ctx.param``); everything above the
+ledger uses them from here.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pledgenet.contracts.base import Contract, TxContext
 from pledgenet.crypto.identity import GOVERNING, MEMBER_ROLES, check_certificate, check_org_id, check_roles
 from pledgenet.errors import GovernanceError, IdentityError
+from pledgenet.ledger.contract_api import MEMBER_PREFIX as MEMBER_PREFIX
+from pledgenet.ledger.contract_api import PARAM_PREFIX as PARAM_PREFIX
+from pledgenet.ledger.contract_api import Contract, TxContext
+from pledgenet.ledger.contract_api import StateReader as StateReader
+from pledgenet.ledger.contract_api import member_key as member_key
+from pledgenet.ledger.contract_api import members_with_role as members_with_role
+from pledgenet.ledger.contract_api import param_key as param_key
 
 contract = Contract(
     name="gov",
@@ -59,7 +70,7 @@ def member_record(
 
 
 def governing_members(ctx: TxContext) -> list[str]:
-    return [record["org"] for _key, record in ctx.range("gov/member/") if GOVERNING in record["roles"]]
+    return members_with_role(ctx, GOVERNING)
 
 
 def votes_required(ctx: TxContext) -> int:
@@ -79,7 +90,7 @@ def _arg(args: dict[str, Any], name: str, kind: type) -> Any:
 
 
 def _member(ctx: TxContext, org: str) -> dict[str, Any]:
-    record = ctx.get(f"gov/member/{org}")
+    record = ctx.get(member_key(org))
     if not isinstance(record, dict):
         raise GovernanceError(f"{org!r} is not a member", code="not_member")
     return dict(record)
@@ -95,12 +106,10 @@ def _alliance(ctx: TxContext) -> dict[str, Any]:
 def check_admission(ctx: TxContext, action: dict[str, Any], root_certificate: str) -> dict[str, Any]:
     """Guards for admitting a member; returns the member record to write."""
     org = _arg(action, "org", str)
-    try:
-        check_org_id(org)
-        roles = check_roles(_arg(action, "roles", list), allowed=MEMBER_ROLES)
-    except IdentityError as error:
-        raise GovernanceError(error.message, code=error.code) from None
-    if ctx.get(f"gov/member/{org}") is not None:
+    # an org id or role the identity rules refuse stays an IdentityError (its code maps to that class)
+    check_org_id(org)
+    roles = check_roles(_arg(action, "roles", list), allowed=MEMBER_ROLES)
+    if ctx.get(member_key(org)) is not None:
         raise GovernanceError(f"{org!r} is already a member", code="already_member")
     certified = check_certificate(_arg(action, "certificate", str), root_certificate, at_ms=ctx.block_time)
     if ctx.get(f"gov/revoked/{certified.serial}") is not None:
@@ -142,18 +151,15 @@ def check_action(ctx: TxContext, action: Any) -> None:
         check_admission(ctx, action, _alliance(ctx)["root_certificate"])
     elif kind in ("remove_member", "change_roles"):
         org = _arg(action, "org", str)
-        if ctx.get(f"gov/member/{org}") is None:
+        if ctx.get(member_key(org)) is None:
             raise GovernanceError(f"{org!r} is not a member", code="not_member")
         roles = None
         if kind == "change_roles":
-            try:
-                roles = check_roles(_arg(action, "roles", list), allowed=MEMBER_ROLES)
-            except IdentityError as error:
-                raise GovernanceError(error.message, code=error.code) from None
+            roles = check_roles(_arg(action, "roles", list), allowed=MEMBER_ROLES)
         _check_keeps_a_governor(ctx, org, roles)
     else:
         name = _arg(action, "name", str)
-        if ctx.get(f"gov/param/{name}") is None:
+        if ctx.get(param_key(name)) is None:
             raise GovernanceError(f"no governed parameter {name!r}", code="unknown_param")
         if "value" not in action or action["value"] is None:
             raise GovernanceError("set_param needs a value", code="bad_args")
@@ -172,22 +178,22 @@ def execute_action(ctx: TxContext, action: dict[str, Any]) -> None:
     kind = action["kind"]
     if kind == "admit_member":
         record = check_admission(ctx, action, _alliance(ctx)["root_certificate"])
-        ctx.put(f"gov/member/{record['org']}", record)
+        ctx.put(member_key(record["org"]), record)
         ctx.emit("member_admitted", {"org": record["org"], "roles": record["roles"]})
     elif kind == "remove_member":
         org = action["org"]
         record = _member(ctx, org)
-        ctx.delete(f"gov/member/{org}")
+        ctx.delete(member_key(org))
         ctx.put(f"gov/revoked/{record['serial']}", {"org": org, "revoked_at": ctx.block_time})
         ctx.emit("member_removed", {"org": org})
     elif kind == "change_roles":
         org = action["org"]
         record = _member(ctx, org)
         record["roles"] = sorted(set(action["roles"]))
-        ctx.put(f"gov/member/{org}", record)
+        ctx.put(member_key(org), record)
         ctx.emit("roles_changed", {"org": org, "roles": record["roles"]})
     else:
-        ctx.put(f"gov/param/{action['name']}", action["value"])
+        ctx.put(param_key(action["name"]), action["value"])
         ctx.emit("param_changed", {"name": action["name"], "value": action["value"]})
 
 
@@ -221,12 +227,12 @@ def genesis(ctx: TxContext, args: dict[str, Any]) -> Any:
     records = []
     for member in members:
         record = check_admission(ctx, dict(member), root)
-        ctx.put(f"gov/member/{record['org']}", record)
+        ctx.put(member_key(record["org"]), record)
         records.append(record)
     if not any(GOVERNING in record["roles"] for record in records):
         raise GovernanceError("genesis needs at least one governing member", code="last_governor")
     for name in sorted(params):
-        ctx.put(f"gov/param/{name}", params[name])
+        ctx.put(param_key(name), params[name])
     return {"members": [record["org"] for record in records]}
 
 

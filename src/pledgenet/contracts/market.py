@@ -22,7 +22,7 @@ State::
 Corporate actions: a ``cash_dividend`` (``per_10_shares`` fen per 10 shares), ``bonus_shares`` and
 ``transfer_shares`` (``per_10_shares`` new shares per 10 held: the share basis grows by (10 + n) / 10) and a
 ``split`` (``numerator`` / ``denominator``: 2 / 1 doubles the shares, 1 / 10 consolidates them). The register
-applies the change of quantities (``registry.corporate_action``, the same ratio); the exchange's notice
+applies the change of quantities (``register.corporate_action``, the same ratio); the exchange's notice
 dates it, so the risk engine can put every close of the series on the register's current share basis
 (``pledgenet.risk.chain``). A notice that changes prices must be announced before its ex-date: it is refused
 once a close on or after its ex-date is published, so no published close is on an unannounced basis.
@@ -34,8 +34,8 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-from pledgenet.contracts.base import Contract, TxContext
 from pledgenet.errors import MarketDataError
+from pledgenet.ledger.contract_api import Contract, TxContext
 
 CLOSE = "mkt/close/"
 LATEST = "mkt/latest"

@@ -78,7 +78,7 @@ class SigningKey:
 
     def __init__(self, seed: bytes) -> None:
         if len(seed) != 32:
-            raise IdentityError("an Ed25519 seed is 32 bytes", code="bad_key")
+            raise IdentityError("an Ed25519 seed is 32 bytes", code="bad_seed")
         self._seed = seed
         self.public_bytes, self._secret = sodium.crypto_sign_seed_keypair(seed)
 

@@ -17,8 +17,8 @@ import numpy as np
 
 from pledgenet.crypto import psi
 from pledgenet.errors import DataError, ProtocolError
-from pledgenet.fl.channel import Channel
 from pledgenet.fl.data import PartyData
+from pledgenet.fl.net.channel import Channel
 
 
 def _order(ids: list[str], salt: bytes) -> list[str]:

@@ -1,8 +1,8 @@
 """Feature binning: quantile bins, optimal (ChiMerge) bins, weight of evidence and information value.
 
 Everything here works on one party's plaintext values or on per-bin label counts, so the same functions
-serve the centralized baseline and the federated protocol (:mod:`pledgenet.fl.fed_binning`), where the
-guest only ever sees a host's per-bin counts, never its values or thresholds.
+serve the centralized baseline and the federated protocol (:mod:`pledgenet.fl.scorecard.woe_binning`),
+where the guest only ever sees a host's per-bin counts, never its values or thresholds.
 
 Conventions (those of the registrar's scorecards): "event" = default (label 1);
 ``WOE_i = ln((events_i / events) / (non_events_i / non_events))``; ``IV = Σ (e_i − n_i) · WOE_i`` with

@@ -106,15 +106,37 @@ def load_party_csv(
     party: str = "party",
 ) -> PartyData:
     """Read a CSV file and validate it (see :func:`validate_party_frame`)."""
+    if Path(path).is_dir():
+        raise DataError(f"{party}: data path {path} is a directory, not a CSV file")
     try:
         frame = pd.read_csv(path)
     except FileNotFoundError:
         raise DataError(f"{party}: data file {path} does not exist") from None
+    except OSError as exc:
+        raise DataError(f"{party}: cannot read {path}: {exc}") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise DataError(f"{party}: cannot read {path}: {exc}") from None
     return validate_party_frame(
         frame, id_column=id_column, label_column=label_column, feature_columns=feature_columns, party=party
     )
+
+
+def check_split_sizes(labels: np.ndarray, is_test: np.ndarray, min_rows: int, min_class_rows: int) -> None:
+    """Refuse a split too small to train on or to measure: fewer than ``min_rows`` aligned rows, or fewer
+    than ``min_class_rows`` rows of either class in the train or the test split (``DataError``)."""
+    if len(labels) < min_rows:
+        raise DataError(
+            f"only {len(labels)} aligned rows: a job needs at least {min_rows} (min_aligned_rows) to train "
+            "and evaluate a model"
+        )
+    for split, chosen in (("train", ~is_test), ("test", is_test)):
+        for label in (0, 1):
+            count = int(np.count_nonzero(labels[chosen] == label))
+            if count < min_class_rows:
+                raise DataError(
+                    f"the {split} split holds {count} rows of class {label}: a job needs at least "
+                    f"{min_class_rows} of each class in each split (min_class_rows)"
+                )
 
 
 def split_ids(ids: np.ndarray, labels: np.ndarray, test_share: float = 0.3, seed: int = 0) -> np.ndarray:

@@ -1,6 +1,6 @@
 """scikit-learn-style estimators over pandas frames, one per party: hetero LR and hetero SecureBoost.
 
-Each party builds its own estimator with its end of a :class:`~pledgenet.fl.channel.Channel` and its role,
+Each party builds its own estimator with its end of a :class:`~pledgenet.fl.net.channel.Channel` and its role,
 then calls ``fit`` and ``predict_proba`` with its own frame (an ID column plus numeric features; the guest
 also passes ``y``). Rows are matched by ID with PSI (:mod:`pledgenet.fl.alignment`) in ``fit`` and again in
 ``predict_proba``, so the parties' frames may hold different rows in any order. The guest's
@@ -27,7 +27,6 @@ from sklearn.base import BaseEstimator
 
 from pledgenet.errors import DataError, PledgenetError
 from pledgenet.fl.alignment import align_guest, align_host
-from pledgenet.fl.channel import Channel, MemoryHub
 from pledgenet.fl.data import PartyData, validate_party_frame
 from pledgenet.fl.hetero_lr import (
     LRParams,
@@ -37,9 +36,10 @@ from pledgenet.fl.hetero_lr import (
     serve_dealer,
     serve_lr_host_prediction,
 )
-from pledgenet.fl.sbt_predict import predict_guest, serve_host_prediction
-from pledgenet.fl.secureboost import GuestBoostModel, HostBoostModel, fit_guest, fit_host
-from pledgenet.fl.tree import BoostParams
+from pledgenet.fl.net.channel import Channel, MemoryHub
+from pledgenet.fl.secureboost.predict import predict_guest, serve_host_prediction
+from pledgenet.fl.secureboost.training import GuestBoostModel, HostBoostModel, fit_guest, fit_host
+from pledgenet.fl.secureboost.tree import BoostParams
 
 ROLES = ("guest", "host", "coordinator")
 
@@ -196,7 +196,7 @@ class HeteroSecureBoost(_FederatedEstimator):
         if self.role == "guest":
             self.model_ = fit_guest(self.channel, data, list(self.hosts), params)
         else:
-            self.model_ = fit_host(self.channel, data, self.guest)
+            self.model_ = fit_host(self.channel, data, self.guest, params=params)
         self.feature_names_in_ = np.array(data.feature_names, dtype=object)
         return self
 

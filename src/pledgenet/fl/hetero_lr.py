@@ -4,7 +4,7 @@ Why secret sharing and not Paillier: one mini-batch of 1,024 rows would cost ~1,
 and ~10,000 ciphertext-scalar exponentiations at 2048 bits (seconds); in the ring Z_2^64 it costs a few
 numpy products. The construction is SecureML's (Mohassel & Zhang 2017) with a trusted dealer, the setting
 SecretFlow's SS-LR runs in (SPU semi2k with a trusted beaver provider), for n data parties
-(:mod:`pledgenet.fl.ss_ring`):
+(:mod:`pledgenet.fl.sharing.ring`):
 
 * the guest (party 0: labels, features X_G plus an intercept column) and each host h (features X_h) keep
   their own weights; the linear predictor z = Σ X_p·w_p is additively shared for free (each holds its
@@ -34,9 +34,9 @@ from typing import Any
 import numpy as np
 
 from pledgenet.errors import DataError, ProtocolError
-from pledgenet.fl.channel import Channel
 from pledgenet.fl.data import PartyData
-from pledgenet.fl.ss_ring import Ring, Stream, Tape
+from pledgenet.fl.net.channel import Channel
+from pledgenet.fl.sharing.ring import Ring, Stream, Tape
 
 Z_BITS = 16  # fractional bits of the linear predictor
 SLOPE_BITS = 6  # slopes of the interpolated σ are multiples of 2^-6
@@ -79,6 +79,9 @@ class LRParams:
     seed: int = 0
 
     def __post_init__(self) -> None:
+        rates = (self.learning_rate, self.l1, self.l2, self.tolerance)
+        if not all(math.isfinite(value) for value in rates):
+            raise DataError("learning_rate, l1, l2 and tolerance must be finite numbers")
         if self.epochs < 1 or self.batch_size < 8 or self.learning_rate <= 0 or self.l1 < 0 or self.l2 < 0:
             raise DataError("epochs >= 1, batch_size >= 8, learning_rate > 0, l1 and l2 >= 0")
 
@@ -94,7 +97,7 @@ def decode(values: np.ndarray, bits: int) -> np.ndarray:
 def feature_bits(features: np.ndarray, batch_size: int) -> int:
     """Fractional bits for this party's features so that ``Σ_batch |x|·|d|`` cannot wrap the ring."""
     peak = max(1.0, float(np.abs(features).max()) if features.size else 1.0)
-    bits = min(MAX_FEATURE_BITS, 61 - RESIDUAL_BITS - math.ceil(math.log2(batch_size * peak)))
+    bits = min(MAX_FEATURE_BITS, 61 - RESIDUAL_BITS - math.ceil(math.log2(batch_size) + math.log2(peak)))
     if bits < 4:
         raise DataError(f"feature values up to {peak:.3g} are too large for fixed point: standardise them")
     return bits

@@ -2,7 +2,7 @@
 
 ``run_party`` is one party's whole job over any :class:`Channel` (alignment by PSI, the guest's 70/30
 split, then every component in file order, evaluation, model files); ``simulate`` runs every party as a
-thread over an in-memory hub; ``pledgenet.fl.netjob.run_networked`` runs one party as its own process over
+thread over an in-memory hub; ``pledgenet.fl.net.job.run_networked`` runs one party as its own process over
 the authenticated network transport (addresses and organisation keys in the same file). Every input is
 validated (files, columns, labels) before any cryptography starts. A party that fails tells its peers
 (``Channel.abort``), so they stop at once with ``PeerAborted`` instead of waiting out a timeout. Outputs in
@@ -23,17 +23,19 @@ Example (``address``/``key``/``certificate`` are needed only for networked runs)
       secureboost: {n_trees: 3, max_depth: 3, max_bins: 32, key_bits: 2048}
       hetero_lr: {epochs: 10, batch_size: 64, learning_rate: 0.01}
 
-Components are plug-ins: ``register(Component(name, run, check))``; ``run(ctx, params)`` is called on
-every party (branch on ``ctx.role``) and returns the guest's results (metrics, optional ``curves``).
+The whole file is validated first (:mod:`pledgenet.fl.schema`, ``ConfigError`` naming the field);
+``min_aligned_rows`` (100) and ``min_class_rows`` (10, per class and split) refuse jobs too small to
+train or evaluate.
+
+Components are plug-ins (:mod:`pledgenet.fl.components`): ``register(Component(name, run, check))``;
+``run(ctx, params)`` is called on every party (branch on ``ctx.role``) and returns the guest's results
+(metrics, optional ``curves``). The parsed file is a :class:`~pledgenet.fl.spec.Job`.
 """
 
 from __future__ import annotations
 
-import json
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -41,160 +43,37 @@ import numpy as np
 import yaml
 
 from pledgenet.errors import ConfigError, PeerAborted, PledgenetError
-from pledgenet.fl import metrics
 from pledgenet.fl.alignment import align_guest, align_host
-from pledgenet.fl.channel import Channel, MemoryHub, Transcript
-from pledgenet.fl.data import PartyData, load_party_csv, split_ids
-from pledgenet.fl.hetero_lr import (
-    LRParams,
-    fit_lr_guest,
-    fit_lr_host,
-    predict_lr_guest,
-    serve_dealer,
-    serve_lr_host_prediction,
-)
-from pledgenet.fl.sbt_predict import predict_guest, serve_host_prediction
-from pledgenet.fl.secureboost import fit_guest, fit_host
-from pledgenet.fl.tree import BoostParams
+from pledgenet.fl.components import COMPONENTS, PartyContext
+from pledgenet.fl.components.registry import write_json
+from pledgenet.fl.data import check_split_sizes, split_ids
+from pledgenet.fl.net.channel import Channel, MemoryHub, Transcript
+from pledgenet.fl.schema import check_parameters, parse_job
+from pledgenet.fl.spec import Job, Progress
 
-Progress = Callable[[str, float], None]
-
-
-@dataclass(frozen=True)
-class Job:
-    name: str
-    parties: dict[str, dict[str, Any]]
-    components: dict[str, dict[str, Any]]
-    test_share: float
-    output: Path
-    base_dir: Path
-    settings: dict[str, Any] = field(default_factory=dict)  # other top-level keys (e.g. alliance_root)
-
-    @property
-    def guest(self) -> str:
-        return next(p for p, spec in self.parties.items() if spec.get("role") == "guest")
-
-    @property
-    def hosts(self) -> list[str]:
-        return [p for p, spec in self.parties.items() if spec.get("role") == "host"]
-
-    @property
-    def coordinator(self) -> str | None:
-        return next((p for p, spec in self.parties.items() if spec.get("role") == "coordinator"), None)
-
-    def path(self, value: str) -> Path:
-        """A path from the job file: absolute, or relative to ``base_dir``."""
-        path = Path(value)
-        return path if path.is_absolute() else self.base_dir / path
-
-    def load(self, party: str) -> PartyData:
-        spec = self.parties[party]
-        return load_party_csv(
-            self.path(spec["data"]),
-            id_column=spec.get("id", "id"),
-            label_column=spec.get("label") if spec.get("role") == "guest" else None,
-            feature_columns=spec.get("features"),
-            party=party,
-        )
-
-
-@dataclass
-class PartyContext:
-    """What a component runs with on one party: the channel, the aligned split, progress and outputs."""
-
-    job: Job
-    party: str
-    role: str
-    channel: Channel
-    progress: Progress
-    aligned_train: PartyData | None = None
-    aligned_test: PartyData | None = None
-
-    @property
-    def train(self) -> PartyData:
-        if self.aligned_train is None:
-            raise ConfigError(f"{self.party} ({self.role}) holds no data")
-        return self.aligned_train
-
-    @property
-    def test(self) -> PartyData:
-        if self.aligned_test is None:
-            raise ConfigError(f"{self.party} ({self.role}) holds no data")
-        return self.aligned_test
-
-    def write_model(self, component: str, model: Any) -> None:
-        write_json(self.job.output / f"{self.party}.{component}.model.json", model)
-
-    def evaluate(self, scores: np.ndarray, train_scores: np.ndarray) -> dict[str, Any]:
-        """Guest only: test metrics (and curves for the report) of a component's scores."""
-        labels = self.test.labels
-        assert labels is not None
-        results = metrics.evaluate(labels, scores, train_scores=train_scores)
-        results["curves"] = _curves(labels, scores)
-        return results
-
-
-@dataclass(frozen=True)
-class Component:
-    """A job component: ``run`` on every party; ``check`` validates the job at load time."""
-
-    name: str
-    run: Callable[[PartyContext, dict[str, Any]], dict[str, Any]]
-    check: Callable[[Job, dict[str, Any]], None] = lambda job, params: None
-
-
-COMPONENTS: dict[str, Component] = {}
-
-
-def register(component: Component) -> None:
-    COMPONENTS[component.name] = component
+__all__ = ["Job", "Progress", "load_job", "run_party", "simulate"]
 
 
 def load_job(path: str | Path) -> Job:
-    """Read and check a job file; ``ConfigError`` names what is wrong."""
+    """Read and check a whole job file (:mod:`pledgenet.fl.schema`); ``ConfigError`` names the field."""
     path = Path(path)
     try:
         raw = yaml.safe_load(path.read_text())
     except FileNotFoundError:
         raise ConfigError(f"job file {path} does not exist") from None
-    except yaml.YAMLError as exc:
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"job file {path} cannot be read: {exc}") from None
+    except (yaml.YAMLError, RecursionError) as exc:
         raise ConfigError(f"job file {path} is not valid YAML: {exc}") from None
-    if not isinstance(raw, dict) or not isinstance(raw.get("parties"), dict):
-        raise ConfigError("a job needs a 'parties' mapping")
-    parties = {str(k): dict(v or {}) for k, v in raw["parties"].items()}
-    roles = [spec.get("role") for spec in parties.values()]
-    if roles.count("guest") != 1 or roles.count("host") < 1:
-        raise ConfigError("a job needs exactly one guest and at least one host")
-    for name, spec in parties.items():
-        if spec.get("role") not in ("guest", "host", "coordinator"):
-            raise ConfigError(f"party {name!r} has no valid role (guest, host or coordinator)")
-        if spec["role"] != "coordinator" and "data" not in spec:
-            raise ConfigError(f"party {name!r} has no data file")
-    components = {str(k): dict(v or {}) for k, v in (raw.get("components") or {}).items()}
-    unknown = set(components) - set(COMPONENTS)
-    if unknown or not components:
-        raise ConfigError(f"components must be among {sorted(COMPONENTS)} (got {sorted(components)})")
-    known = {"name", "parties", "components", "test_share", "output", "relative_to_job"}
-    job = Job(
-        name=str(raw.get("name", path.stem)),
-        parties=parties,
-        components=components,
-        test_share=float(raw.get("test_share", 0.3)),
-        output=Path(raw.get("output", f"fl-out/{path.stem}")),
-        base_dir=path.parent.resolve() if raw.get("relative_to_job") else Path.cwd(),
-        settings={k: v for k, v in raw.items() if k not in known},
-    )
-    for name, params in components.items():
-        try:
-            COMPONENTS[name].check(job, params)
-        except TypeError as exc:
-            raise ConfigError(f"unknown {name} parameter: {exc}") from None
+    job = parse_job(raw, path)
+    unknown = set(job.components) - set(COMPONENTS)
+    if unknown:
+        raise ConfigError(f"components must be among {sorted(COMPONENTS)} (got {sorted(job.components)})")
+    for name, params in job.components.items():
+        check_parameters(name, COMPONENTS[name].parameters, params)
+    for name, params in job.components.items():
+        COMPONENTS[name].check(job, params)
     return job
-
-
-def write_json(path: Path, value: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(value, indent=2, sort_keys=True))
 
 
 def _align(ctx: PartyContext) -> None:
@@ -204,6 +83,7 @@ def _align(ctx: PartyContext) -> None:
         aligned = align_guest(channel, data, job.hosts)
         assert aligned.labels is not None
         is_test = split_ids(aligned.ids, aligned.labels, job.test_share)
+        check_split_sizes(aligned.labels, is_test, job.min_aligned_rows, job.min_class_rows)
         channel.broadcast(job.hosts, "job.split", {"is_test": is_test})
     else:
         aligned = align_host(channel, data, job.guest)
@@ -246,16 +126,6 @@ def run_party(job: Job, party: str, channel: Channel, progress: Progress | None 
     return results
 
 
-def _curves(labels: Any, scores: np.ndarray) -> dict[str, list[float]]:
-    thresholds, true_rate, false_rate = metrics.ks_curve(labels, scores)
-    step = max(1, len(thresholds) // 400)
-    return {
-        "fpr": false_rate[::step].tolist(),
-        "tpr": true_rate[::step].tolist(),
-        "threshold": np.clip(thresholds[::step], 0, 1).tolist(),
-    }
-
-
 def simulate(
     job: Job, progress: Progress | None = None, transcript: Transcript | None = None
 ) -> dict[str, Any]:
@@ -287,63 +157,3 @@ def simulate(
         causes = [e for e in errors if not isinstance(e, PeerAborted)] or errors
         raise next((e for e in causes if isinstance(e, PledgenetError)), causes[0])
     return results
-
-
-# ---------------------------------------------------------------------------------- built-in components
-def _run_secureboost(ctx: PartyContext, params: dict[str, Any]) -> dict[str, Any]:
-    boost = BoostParams(**params)
-    job, channel = ctx.job, ctx.channel
-    if ctx.role == "guest":
-        done = [0]
-
-        def tick() -> None:
-            done[0] += 1
-            ctx.progress("secureboost", done[0] / boost.n_trees)
-
-        model = fit_guest(channel, ctx.train, job.hosts, boost, progress=tick)
-        ctx.write_model("secureboost", model.to_dict())
-        train_scores = predict_guest(channel, model, ctx.train)
-        return ctx.evaluate(predict_guest(channel, model, ctx.test), train_scores)
-    if ctx.role == "host":
-        host_model = fit_host(channel, ctx.train, job.guest)
-        ctx.write_model("secureboost", host_model.to_dict())
-        serve_host_prediction(channel, host_model, ctx.train, job.guest)
-        serve_host_prediction(channel, host_model, ctx.test, job.guest)
-    return {}
-
-
-def _run_hetero_lr(ctx: PartyContext, params: dict[str, Any]) -> dict[str, Any]:
-    job, channel = ctx.job, ctx.channel
-    dealer = job.coordinator
-    assert dealer is not None
-    if ctx.role == "coordinator":
-        serve_dealer(channel, job.guest, job.hosts)
-    elif ctx.role == "guest":
-        lr_model = fit_lr_guest(channel, ctx.train, job.hosts, dealer, LRParams(**params))
-        ctx.write_model("hetero_lr", lr_model)
-        train_scores = predict_lr_guest(channel, lr_model, ctx.train, job.hosts)
-        return ctx.evaluate(predict_lr_guest(channel, lr_model, ctx.test, job.hosts), train_scores)
-    else:
-        lr_model = fit_lr_host(channel, ctx.train, job.guest, dealer)
-        ctx.write_model("hetero_lr", lr_model)
-        serve_lr_host_prediction(channel, lr_model, ctx.train, job.guest)
-        serve_lr_host_prediction(channel, lr_model, ctx.test, job.guest)
-    return {}
-
-
-def _check_hetero_lr(job: Job, params: dict[str, Any]) -> None:
-    roles = [spec.get("role") for spec in job.parties.values()]
-    if roles.count("coordinator") != 1:
-        raise ConfigError("hetero_lr needs one party with role coordinator (the randomness dealer)")
-    LRParams(**params)
-
-
-def _check_secureboost(job: Job, params: dict[str, Any]) -> None:
-    BoostParams(**params)
-
-
-register(Component("secureboost", _run_secureboost, _check_secureboost))
-register(Component("hetero_lr", _run_hetero_lr, _check_hetero_lr))
-
-# binning and scorecard (fl/fed_components.py) register themselves; imported last, after `register` exists
-import pledgenet.fl.fed_components  # noqa: E402, F401

@@ -11,6 +11,10 @@ Directory layout (private key files 0600, key folders 0700)::
 the block at once (a synchronous caller waiting for its commit is the embedded node's time trigger), and
 returns the receipt once every member's peer has applied the block. The producer's peer (the first
 founding member's) applies each block first; its state root goes into the next header.
+
+The alliance runs the contracts it is given (``contracts=``); it imports none itself. The composition
+root above the ledger, ``pledgenet.contracts.catalog`` (``init_alliance``, ``open_alliance``), passes the
+default set.
 """
 
 from __future__ import annotations
@@ -25,8 +29,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from pledgenet.contracts.base import Contract
-from pledgenet.contracts.catalog import all_contracts, genesis_params
 from pledgenet.crypto.identity import (
     ORDERER_ROLE,
     SigningKey,
@@ -37,15 +39,25 @@ from pledgenet.crypto.identity import (
     save_signing_key,
 )
 from pledgenet.crypto.keystore import Member, new_member
-from pledgenet.errors import ConfigError, NotFound
+from pledgenet.errors import ConfigError, MalformedTransaction, NotFound
 from pledgenet.ledger.block import Block
+from pledgenet.ledger.contract_api import Contract, genesis_params
 from pledgenet.ledger.ordering.base import BatchLimits, sign_block
 from pledgenet.ledger.ordering.solo import SoloOrderer, wall_clock_ms
 from pledgenet.ledger.peer import GENESIS_TYPE, NONCE_PREFIX, ROOT_SIGNER, Peer
 from pledgenet.ledger.records import TxReceipt
-from pledgenet.ledger.transaction import body_digest, encode_envelope, make_body, signing_message
+from pledgenet.ledger.transaction import (
+    body_digest,
+    encode_envelope,
+    make_body,
+    parse_envelope,
+    raw_tx_id,
+    signing_message,
+)
 
 FORMAT = "pledgenet-alliance"
+#: 2: the pledge register's transactions, events and parameters are named ``register.*`` (``registry.*`` in 1)
+VERSION = 2
 CONFIG_FILE = "alliance.json"
 ORDERER_ID = "orderer"
 
@@ -69,7 +81,7 @@ class _Config:
     def save(self, directory: Path) -> None:
         data = {
             "format": FORMAT,
-            "version": 1,
+            "version": VERSION,
             "alliance": self.alliance,
             "genesis_hash": self.genesis_hash,
             "orgs": self.orgs,
@@ -91,6 +103,12 @@ def read_config(directory: Path) -> _Config:
     if not is_alliance_dir(directory):
         raise ConfigError(f"{directory} is not a pledgenet alliance directory (no valid {CONFIG_FILE})")
     data = json.loads((directory / CONFIG_FILE).read_text())
+    if data.get("version") != VERSION:
+        raise ConfigError(
+            f"{directory} was created by an earlier pledgenet (alliance format {data.get('version')}, this "
+            f"version reads {VERSION}: the register's transactions are now named register.*): create the "
+            "alliance again"
+        )
     return _Config(data["alliance"], data["genesis_hash"], list(data["orgs"]), dict(data.get("limits", {})))
 
 
@@ -137,13 +155,17 @@ class Alliance:
         directory: Path | str,
         members: list[MemberSpec],
         *,
+        contracts: list[Contract],
         alliance_id: str | None = None,
-        contracts: list[Contract] | None = None,
         params: dict[str, Any] | None = None,
         limits: BatchLimits | None = None,
         clock: Callable[[], int] = wall_clock_ms,
     ) -> Alliance:
-        """Create a new alliance in ``directory`` (which must not exist or be empty) with a genesis block."""
+        """Create a new alliance in ``directory`` (which must not exist or be empty) with a genesis block.
+
+        ``contracts`` is the set every peer loads (``pledgenet.contracts.catalog.all_contracts`` for the
+        default one); the genesis parameters are their defaults overlaid with ``params``.
+        """
         directory = Path(directory)
         if directory.exists() and any(directory.iterdir()):
             raise ConfigError(f"{directory} exists and is not empty")
@@ -153,7 +175,6 @@ class Alliance:
             check_org_id(spec.org)
         if len({spec.org for spec in members}) != len(members):
             raise ConfigError("founding member ids must be distinct")
-        contracts = contracts if contracts is not None else all_contracts()
         alliance_id = alliance_id or f"pledgenet-{uuid.uuid4().hex[:12]}"
         now = clock()
         root_key, root_pem = issue_root(alliance_id, now_ms=now)
@@ -221,15 +242,13 @@ class Alliance:
         cls,
         directory: Path | str,
         *,
-        contracts: list[Contract] | None = None,
+        contracts: list[Contract],
         clock: Callable[[], int] = wall_clock_ms,
     ) -> Alliance:
         """Open an existing alliance directory; lagging peers catch up from the most advanced one."""
         directory = Path(directory)
         config = read_config(directory)
-        return cls(
-            directory, config, contracts=contracts if contracts is not None else all_contracts(), clock=clock
-        )
+        return cls(directory, config, contracts=contracts, clock=clock)
 
     def _open_member(self, org: str) -> None:
         folder = self.directory / "orgs" / org
@@ -296,13 +315,11 @@ class Alliance:
 
     def submit_envelopes(self, envelopes: list[bytes]) -> list[TxReceipt]:
         """Commit already signed envelopes; receipts in the same order."""
-        from pledgenet.ledger.transaction import parse_envelope, raw_tx_id
-
         ids = []
         for envelope in envelopes:
             try:
                 ids.append(parse_envelope(envelope).tx_id)
-            except Exception:
+            except MalformedTransaction:  # the peers record it invalid under the raw envelope's hash
                 ids.append(raw_tx_id(envelope))
         self.orderer.broadcast_many(envelopes)
         self.orderer.flush()

@@ -8,7 +8,7 @@ refreshed by ``applied`` with the writes of each block *after* its database tran
 
 Why it is correct:
 
-* committed state changes only in ``BlockStore.commit_block``, and the peer calls ``applied`` with exactly
+* committed state changes only in ``Store.commit_block``, and the peer calls ``applied`` with exactly
   the block's writes right after that commit returns; a block that fails (invalid header, divergence, a
   crash-test fault inside the commit, a database error) commits nothing and leaves the cache as it was;
 * reads inside a block go first to the transaction's write buffer, then to the block overlay, and only
@@ -33,10 +33,9 @@ from itertools import islice
 from typing import Any
 
 from pledgenet.ledger import codec
-from pledgenet.ledger.store import BlockStore
+from pledgenet.ledger.contract_api import MEMBER_PREFIX, PARAM_PREFIX
+from pledgenet.ledger.store import Store
 
-MEMBER_PREFIX = "gov/member/"
-PARAM_PREFIX = "gov/param/"
 #: bytes of keys and values held before the older half is dropped
 DEFAULT_MAX_BYTES = 64 << 20
 _ENTRY_OVERHEAD = 64
@@ -53,7 +52,7 @@ def decode_value(data: bytes) -> Any:
 
 
 class StateCache:
-    """Committed values by key, read through from the peer's ``BlockStore``."""
+    """Committed values by key, read through from the peer's ``Store``."""
 
     __slots__ = (
         "_bytes",
@@ -67,7 +66,7 @@ class StateCache:
         "misses",
     )
 
-    def __init__(self, store: BlockStore, *, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+    def __init__(self, store: Store, *, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         self._store = store
         self._max_bytes = max_bytes
         self._values: dict[str, bytes | None] = {}

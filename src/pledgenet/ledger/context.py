@@ -1,4 +1,4 @@
-"""The peer's implementation of ``pledgenet.contracts.base.TxContext``.
+"""The peer's implementation of ``pledgenet.ledger.contract_api.TxContext``.
 
 Reads see, newest first: this transaction's own buffered writes, the writes of the block's earlier valid
 transactions (the block overlay), then the committed state (through the peer's ``StateCache``). Writes go
@@ -22,8 +22,9 @@ from typing import Any
 from pledgenet.encoding import check_value
 from pledgenet.errors import ContractError, EndorsementMissing, GovernanceError, RoleDenied
 from pledgenet.ledger import codec
-from pledgenet.ledger.cache import MEMBER_PREFIX, PARAM_PREFIX, StateCache, decode_value
-from pledgenet.ledger.store import BlockStore
+from pledgenet.ledger.cache import StateCache, decode_value
+from pledgenet.ledger.contract_api import MEMBER_PREFIX, PARAM_PREFIX
+from pledgenet.ledger.store import Store
 
 __all__ = ["MEMBER_PREFIX", "PARAM_PREFIX", "ExecutionContext", "checked_bytes", "encode_events"]
 
@@ -59,7 +60,7 @@ class ExecutionContext:
     def __init__(
         self,
         *,
-        store: BlockStore,
+        store: Store,
         state: StateCache,
         overlay: dict[str, bytes | None],
         tx_id: str,

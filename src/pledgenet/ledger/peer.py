@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pledgenet.contracts.base import Contract
 from pledgenet.crypto.identity import check_certificate
 from pledgenet.crypto.merkle import root_of_hashes
 from pledgenet.crypto.signing import BatchVerifier, PendingVerification, pack, shared_verifier, verify
@@ -51,11 +50,12 @@ from pledgenet.ledger.block import (
     tx_root,
 )
 from pledgenet.ledger.cache import StateCache
-from pledgenet.ledger.context import MEMBER_PREFIX, ExecutionContext, checked_bytes, encode_events
+from pledgenet.ledger.context import ExecutionContext, checked_bytes, encode_events
+from pledgenet.ledger.contract_api import MEMBER_PREFIX, Contract
 from pledgenet.ledger.ordering.base import ChainTip
-from pledgenet.ledger.queries import PeerQueries
+from pledgenet.ledger.peer_queries import PeerQueries
 from pledgenet.ledger.records import TxReceipt
-from pledgenet.ledger.store import BlockStore
+from pledgenet.ledger.store import open_store
 from pledgenet.ledger.transaction import Transaction, parse_envelope, raw_tx_id, signing_message
 from pledgenet.ledger.writeset import INDEX_BITS, MAX_BLOCK_TXS
 
@@ -86,7 +86,7 @@ class Peer(PeerQueries):
         durability: str = "process",
         verifier: BatchVerifier | None = None,
     ) -> None:
-        self.store = BlockStore(path, durability=durability)
+        self.store = open_store(path, durability=durability)
         #: committed state values in memory, refreshed after each committed block
         self.state_cache = StateCache(self.store)
         self.org = org

@@ -3,7 +3,7 @@
 Wire form (the bytes an orderer carries and a block stores) is canonical JSON::
 
     {"body": {"alliance": "...", "args": {...}, "nonce": 7, "signers": ["broker-a", "bank-b"],
-              "submitter": "broker-a", "type": "registry.pledge"},
+              "submitter": "broker-a", "type": "register.pledge"},
      "signatures": ["<hex of signer 0's signature>", "<hex of signer 1's signature>"]}
 
 * ``type`` is ``<contract>.<operation>``; ``signers[0]`` is the submitter; signers are distinct.

@@ -11,16 +11,16 @@ of the write it claims (or should have). The genesis block must hash to the alli
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from pledgenet.contracts.base import Contract
 from pledgenet.crypto.signing import BatchVerifier
 from pledgenet.errors import IntegrityError, PledgenetError
+from pledgenet.ledger.alliance import read_config
 from pledgenet.ledger.block import Block, BlockHeader
+from pledgenet.ledger.contract_api import Contract
 from pledgenet.ledger.peer import Peer
-from pledgenet.ledger.store import BlockStore
+from pledgenet.ledger.store import DATABASE_ERRORS, Store, is_postgres_url, open_store
 from pledgenet.ledger.writeset import height_of
 
 
@@ -43,23 +43,27 @@ class VerifyReport:
 
 
 def verify_peer_database(
-    path: Path, *, contracts: list[Contract], genesis_hash: str, verifier: BatchVerifier | None = None
+    path: Path | str, *, contracts: list[Contract], genesis_hash: str, verifier: BatchVerifier | None = None
 ) -> VerifyReport:
-    """Check one peer database; never raises for a bad database, reports it."""
-    if not path.is_file():
+    """Check one peer database (a SQLite path or a ``postgresql://`` URL); never raises for a bad
+    database, reports it."""
+    if not is_postgres_url(str(path)) and not Path(path).is_file():
         return VerifyReport(str(path), False, -1, 0, "the peer database is missing")
     try:
-        stored = BlockStore(path, read_only=True)
-        top = stored.db.execute("SELECT max(height) FROM blocks").fetchone()[0]
-    except (sqlite3.DatabaseError, IntegrityError) as exc:
+        stored = open_store(path, read_only=True)
+        heights = stored.heights()
+    except DATABASE_ERRORS as exc:
         return VerifyReport(str(path), False, -1, 0, f"the database does not open: {exc}")
-    top = -1 if top is None else int(top)
+    except IntegrityError as exc:
+        return VerifyReport(str(path), False, -1, 0, f"the database does not open: {exc}")
+    top = max(heights, default=-1)
+    path = stored.path
     fresh = Peer(":memory:", contracts=contracts, genesis_hash=genesis_hash, verifier=verifier)
     try:
-        bad = _replay(stored, fresh, top)
+        bad = _replay(stored, fresh, heights)
         if bad is None:
             bad = _compare_state(stored, fresh)
-    except sqlite3.DatabaseError as exc:
+    except DATABASE_ERRORS as exc:
         bad = (0, f"the database is damaged: {exc}")
     finally:
         fresh.close()
@@ -69,8 +73,8 @@ def verify_peer_database(
     return VerifyReport(str(path), False, top, bad[0], bad[1])
 
 
-def _replay(stored: BlockStore, fresh: Peer, top: int) -> tuple[int, str] | None:
-    heights = [int(row[0]) for row in stored.db.execute("SELECT height FROM blocks ORDER BY height")]
+def _replay(stored: Store, fresh: Peer, heights: list[int]) -> tuple[int, str] | None:
+    top = max(heights, default=-1)
     if heights != list(range(top + 1)):
         missing = next(h for h in range(top + 1) if h >= len(heights) or heights[h] != h)
         return missing, "block missing from the store"
@@ -82,10 +86,7 @@ def _replay(stored: BlockStore, fresh: Peer, top: int) -> tuple[int, str] | None
             header = BlockHeader.decode(header_bytes)
             if header.height != height:
                 return height, f"the header stored at height {height} says height {header.height}"
-            stored_hash = stored.db.execute("SELECT hash FROM blocks WHERE height = ?", (height,)).fetchone()[
-                0
-            ]
-            if stored_hash != header.hash:
+            if stored.block_hash(height) != header.hash:
                 return height, "the stored block hash does not match the header"
             fresh.apply_block(Block(header, signature, tuple(stored.block_envelopes(height))))
         except PledgenetError as error:
@@ -103,7 +104,7 @@ def _replay(stored: BlockStore, fresh: Peer, top: int) -> tuple[int, str] | None
     return None
 
 
-def _compare_state(stored: BlockStore, fresh: Peer) -> tuple[int, str] | None:
+def _compare_state(stored: Store, fresh: Peer) -> tuple[int, str] | None:
     mine = fresh.store.state_rows()
     theirs = stored.state_rows()
     differing = mine ^ theirs
@@ -118,16 +119,12 @@ def _compare_state(stored: BlockStore, fresh: Peer) -> tuple[int, str] | None:
     return height, f"world state differs from the replayed state at key(s) {keys[:5]}"
 
 
-def verify_alliance(directory: Path, *, contracts: list[Contract] | None = None) -> list[VerifyReport]:
+def verify_alliance(directory: Path, *, contracts: list[Contract]) -> list[VerifyReport]:
     """Verify every member peer database of an embedded alliance directory."""
-    from pledgenet.contracts.catalog import all_contracts
-    from pledgenet.ledger.alliance import read_config
-
     config = read_config(directory)
-    chosen = contracts if contracts is not None else all_contracts()
     return [
         verify_peer_database(
-            directory / "orgs" / org / "peer.db", contracts=chosen, genesis_hash=config.genesis_hash
+            directory / "orgs" / org / "peer.db", contracts=contracts, genesis_hash=config.genesis_hash
         )
         for org in config.orgs
     ]

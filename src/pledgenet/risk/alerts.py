@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pledgenet.errors import DataError
-from pledgenet.risk.book import STATUS_NAMES, Market, PledgeBook
+from pledgenet.risk.pledge_book import STATUS_NAMES, Market, PledgeBook
 from pledgenet.risk.valuation import Valuation
 
 

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from pledgenet.errors import DataError
-from pledgenet.risk.book import BOARDS, LENDER_KINDS, FloatArray, IntArray, Market, PledgeBook
+from pledgenet.risk.pledge_book import BOARDS, LENDER_KINDS, FloatArray, IntArray, Market, PledgeBook
 from pledgenet.risk.valuation import DayCount, owed_fen
 
 

@@ -7,7 +7,7 @@ governance records (``gov/member/<org>``); nothing here knows a member's id.
 Share basis. A bonus issue, a transfer of reserves into shares or a split changes how many shares a
 holder has and, on its ex-date, the price of each. Two members record it: the exchange announces it with a
 dated notice (``market.notice``), and the registrar applies the new quantities to every holding, pledge and
-freeze (``registry.corporate_action``, no date). The risk engine values the register's quantities as they
+freeze (``register.corporate_action``, no date). The risk engine values the register's quantities as they
 stand, so every close is put on the register's current basis:
 
     close in register basis = close x F(day) / F(register)
@@ -37,9 +37,10 @@ from typing import Any, Protocol
 import numpy as np
 
 from pledgenet.contracts import market as market_contract
-from pledgenet.contracts.registry import keys
+from pledgenet.contracts.governance import MEMBER_PREFIX, member_key, members_with_role
+from pledgenet.contracts.register import keys
 from pledgenet.errors import CorporateActionMismatch, DataError, NotFound
-from pledgenet.risk.book import BoolArray, FloatArray, IntArray
+from pledgenet.risk.pledge_book import BoolArray, FloatArray, IntArray
 
 ROLE_REGISTRAR, ROLE_REGULATOR, ROLE_EXCHANGE = "registrar", "regulator", "exchange"
 
@@ -69,11 +70,6 @@ def day_number(trade_date: str) -> int:
 # ---------------------------------------------------------------- roles
 
 
-def members_with_role(reader: StateReader, role: str) -> list[str]:
-    """The member ids holding ``role``, sorted."""
-    return sorted(record["org"] for _, record in reader.range("gov/member/") if role in record["roles"])
-
-
 @dataclass(frozen=True)
 class Overseers:
     """The members every alert and every sealed term also goes to, found by role."""
@@ -101,8 +97,8 @@ def overseers(reader: StateReader) -> Overseers:
 
 def check_member(reader: StateReader, org: str) -> None:
     """Raise a clear ``NotFound`` when ``org`` is not a member of the alliance."""
-    if reader.get("gov/member/" + org) is None:
-        known = sorted(record["org"] for _, record in reader.range("gov/member/"))
+    if reader.get(member_key(org)) is None:
+        known = sorted(record["org"] for _, record in reader.range(MEMBER_PREFIX))
         raise NotFound(f"{org!r} is not a member of this alliance; members: {', '.join(known)}")
 
 
@@ -192,7 +188,7 @@ def register_actions(reader: ChainReader, code: str) -> list[Fraction]:
             receipt = reader.tx(version.tx_id).receipt
             for event in receipt.events:
                 payload = event.get("payload", {})
-                if event.get("name") == "registry.corporate_action" and payload.get("code") == code:
+                if event.get("name") == "register.corporate_action" and payload.get("code") == code:
                     ratios.append(Fraction(int(payload["numerator"]), int(payload["denominator"])))
         previous = total if total is not None else previous
     return ratios

@@ -1,7 +1,7 @@
 """Tables of the risk views for a person at a terminal: a few chosen columns, money in CNY millions with
 thousands separators, ratios and shares as percentages, sized to fit 100 columns.
 
-The views themselves (``pledgenet.risk.views``, ``stress``, ``cascade``) return every column in raw units
+The views themselves (``pledgenet.risk.breakdowns``, ``stress``, ``cascade``) return every column in raw units
 (fen, fractions); ``--json`` prints those. This module only chooses and formats what a table shows.
 """
 

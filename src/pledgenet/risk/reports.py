@@ -5,24 +5,28 @@ unrestricted and restricted shares pledged, total shares and the pledge ratio; m
 with pledges, pledged market value and shares, and companies by ratio bucket (>50%, 30-50%, 20-30%,
 10-20%, <10%). They are level-1 (public) data once published. The regulator's report adds what only the
 regulator sees: the distribution of guarantee ratios, contracts by status, the largest exposures and the
-stress results. The HTML pages are drawn by ``pledgenet.web.reports`` in the dashboard's presentation
-(headings people read, CNY amounts, "—" for what does not apply), one self-contained file each (plotly.js
-inline, so the report opens without any network).
+stress results. This module gives them as data; ``pledgenet.web.reports`` writes the CSV and the HTML pages
+in the dashboard's presentation (headings people read, CNY amounts, "—" for what does not apply), one
+self-contained file each (plotly.js inline, so the report opens without any network).
 """
 
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from pledgenet.errors import ConfigError
-from pledgenet.risk.book import BOARDS, STATUS_NAMES, Market, PledgeBook
+from pledgenet.risk.breakdowns import (
+    RATIO_BUCKETS,
+    by_pledgee,
+    by_stock,
+    concentration,
+    ratio_bucket,
+)
+from pledgenet.risk.pledge_book import BOARDS, STATUS_NAMES, Market, PledgeBook
 from pledgenet.risk.valuation import Valuation
-from pledgenet.risk.views import RATIO_BUCKETS, by_group, by_pledgee, by_stock, concentration, ratio_bucket
 
 WEEKLY_COLUMNS = (
     "code",
@@ -57,29 +61,6 @@ def weekly_statistics(book: PledgeBook, market: Market) -> tuple[pd.DataFrame, d
         "highest_pledge_ratio": float(stocks["pledge_ratio"].max()) if len(stocks) else 0.0,
     }
     return per_stock, summary
-
-
-def _write(path: Path, text: str) -> Path:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot write {path}: {exc.strerror}") from None
-    return path
-
-
-def write_weekly_report(
-    book: PledgeBook, market: Market, directory: Path, as_of: str, lang: str = "en"
-) -> dict[str, Path]:
-    """``weekly_<as_of>.csv`` (per stock, raw units) and ``weekly_<as_of>.html`` (figures and charts in the
-    dashboard's presentation, ``lang`` ``en`` or ``zh-CN``)."""
-    from pledgenet.web.reports import weekly_html
-
-    per_stock, summary = weekly_statistics(book, market)
-    csv_path = directory / f"weekly_{as_of}.csv"
-    _write(csv_path, per_stock.to_csv(index=False))
-    html_path = _write(directory / f"weekly_{as_of}.html", weekly_html(per_stock, summary, as_of, lang))
-    return {"csv": csv_path, "html": html_path}
 
 
 def risk_report(
@@ -119,22 +100,3 @@ def risk_report(
         "pledgees": pledgees.head(20).to_dict(orient="records"),
         "stress": [] if stress_results is None else stress_results.to_dict(orient="records"),
     }
-
-
-def write_risk_report(
-    book: PledgeBook,
-    market: Market,
-    valuation: Valuation,
-    directory: Path,
-    as_of: str,
-    stress_results: pd.DataFrame | None = None,
-    lang: str = "en",
-) -> dict[str, Path]:
-    """``risk_<as_of>.html``: the regulator's report with charts and tables (the dashboard's presentation)."""
-    from pledgenet.web.reports import risk_html
-
-    report = risk_report(book, market, valuation, stress_results)
-    boards = by_group(book, market, valuation, "board")
-    industries = by_group(book, market, valuation, "industry").head(15)
-    page = risk_html(report, boards, industries, stress_results, as_of, lang)
-    return {"html": _write(directory / f"risk_{as_of}.html", page)}

@@ -28,11 +28,25 @@ import numpy as np
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from pledgenet.contracts import market as market_contract
-from pledgenet.contracts.registry import keys
-from pledgenet.contracts.registry.queries import sealed_terms
+from pledgenet.contracts.governance import member_key
+from pledgenet.contracts.register import keys
 from pledgenet.crypto.envelope import open_envelope, recipients_of
 from pledgenet.errors import CorporateActionMismatch, DataError, MissingPrice
-from pledgenet.risk.book import (
+from pledgenet.register.lookups import sealed_terms
+from pledgenet.risk.chain import (
+    ChainReader,
+    Overseers,
+    PriceHistory,
+    ShareBasis,
+    StateReader,
+    check_member,
+    day_number,
+    load_history,
+    overseers,
+    pledged_dividends_fen,
+    share_basis,
+)
+from pledgenet.risk.pledge_book import (
     BOARDS,
     FUNDING_COLLECTIVE_PLAN,
     FUNDING_OTHER,
@@ -47,19 +61,6 @@ from pledgenet.risk.book import (
     Lenders,
     Market,
     PledgeBook,
-)
-from pledgenet.risk.chain import (
-    ChainReader,
-    Overseers,
-    PriceHistory,
-    ShareBasis,
-    StateReader,
-    check_member,
-    day_number,
-    load_history,
-    overseers,
-    pledged_dividends_fen,
-    share_basis,
 )
 from pledgenet.risk.valuation import DayCount, days_since_breach
 
@@ -197,7 +198,7 @@ def load_market(
 
 
 def _lender_kind(reader: StateReader, org: str) -> int:
-    member = reader.get("gov/member/" + org) or {}
+    member = reader.get(member_key(org)) or {}
     roles = set(member.get("roles", []))
     for index, kind in enumerate(LENDER_KINDS):
         if kind in roles:
@@ -335,7 +336,7 @@ def _arrays(
         ),
         lenders=Lenders(
             org=column(lender_orgs, str),
-            names=column([(reader.get("gov/member/" + o) or {}).get("name", o) for o in lender_orgs], str),
+            names=column([(reader.get(member_key(o)) or {}).get("name", o) for o in lender_orgs], str),
             kind=column([_lender_kind(reader, o) for o in lender_orgs], np.int64),
         ),
         product_names=tuple(products),

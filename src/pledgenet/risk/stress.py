@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from pledgenet.errors import DataError
-from pledgenet.risk.book import (
+from pledgenet.risk.pledge_book import (
     BOARDS,
     STATUS_TRIGGERED,
     STATUS_WARNING,

@@ -22,7 +22,7 @@ from enum import Enum
 import numpy as np
 
 from pledgenet.errors import DataError
-from pledgenet.risk.book import (
+from pledgenet.risk.pledge_book import (
     STATUS_NORMAL,
     STATUS_TRIGGERED,
     STATUS_WARNING,

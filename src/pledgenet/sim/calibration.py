@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from pledgenet.risk.book import BOARDS, LENDER_BANK, LENDER_BROKER, LENDER_TRUST, Market, PledgeBook
-from pledgenet.risk.views import RATIO_BUCKETS, ratio_bucket
+from pledgenet.risk.breakdowns import RATIO_BUCKETS, ratio_bucket
+from pledgenet.risk.pledge_book import BOARDS, LENDER_BANK, LENDER_BROKER, LENDER_TRUST, Market, PledgeBook
 
 
 @dataclass(frozen=True)

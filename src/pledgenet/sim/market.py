@@ -3,8 +3,9 @@
 The shapes are plausible rather than fitted: total shares and prices are log-normal by board (main-board
 companies larger and cheaper, STAR smaller and dearer), daily turnover and volatility by board (ChiNext
 and STAR move more), a few percent of main-board stocks under special treatment (ST, 5% daily limit).
-What must match published figures is the pledge book on top of it; ``pledgenet.sim.book`` then rescales
-the share capital and prices of the pledged companies so that the market-wide totals hit the targets.
+What must match published figures is the pledge book on top of it; ``pledgenet.sim.synthetic_book``
+then rescales the share capital and prices of the pledged companies so that the market-wide totals hit
+the targets.
 Everything is drawn from one seeded generator, so a seed gives the same market on every machine.
 """
 
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pledgenet.errors import DataError
-from pledgenet.risk.book import BOARD_CHINEXT, BOARD_MAIN, BOARD_STAR, Market
+from pledgenet.risk.pledge_book import BOARD_CHINEXT, BOARD_MAIN, BOARD_STAR, Market
 
 #: Shenwan level-1 industries (31), English names
 INDUSTRIES: tuple[str, ...] = (

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from pledgenet.errors import DataError
-from pledgenet.risk.book import FloatArray, Market
+from pledgenet.risk.pledge_book import FloatArray, Market
 
 #: variance shares of the three components of a daily return (they add up to 1)
 _MARKET_WEIGHT, _INDUSTRY_WEIGHT, _OWN_WEIGHT = 0.35, 0.15, 0.50

@@ -13,8 +13,8 @@ from typing import Any
 import plotly.graph_objects as go
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from pledgenet.contracts.registry.views import SEALED
 from pledgenet.errors import PledgenetError
+from pledgenet.register.member_views import SEALED
 from pledgenet.web.columns import Table
 from pledgenet.web.i18n import DEFAULT_LANGUAGE, translate
 

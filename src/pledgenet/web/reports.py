@@ -1,18 +1,25 @@
-"""The HTML reports the CLI writes (the registrar's weekly statistics, the regulator's risk report) in the
-dashboard's presentation: headings people read, amounts in CNY with separators and readable units, "—"
-where a figure does not apply, charts drawn by plotly. A report is one self-contained file: the styles
-and plotly.js are inline, so it opens without a network.
+"""The reports the CLI and the demo write (the registrar's weekly statistics as CSV and HTML, the
+regulator's risk report as HTML) in the dashboard's presentation: headings people read, amounts in CNY with
+separators and readable units, "—" where a figure does not apply, charts drawn by plotly. A report is one
+self-contained file: the styles and plotly.js are inline, so it opens without a network. The figures come
+from ``risk.reports`` (``weekly_statistics``, ``risk_report``).
 """
 
 from __future__ import annotations
 
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
+from pledgenet.errors import ConfigError
+from pledgenet.risk.breakdowns import by_group
+from pledgenet.risk.pledge_book import Market, PledgeBook
+from pledgenet.risk.reports import risk_report, weekly_statistics
+from pledgenet.risk.valuation import Valuation
 from pledgenet.web.columns import table
 from pledgenet.web.format import exposure, integer, percent, trade_date
 from pledgenet.web.i18n import translate
@@ -146,3 +153,41 @@ def risk_html(
             chart_section(chart, _w("stress_triggered", lang)),
         ]
     return _page(f"{_w('risk.title', lang)} {as_of}", as_of, sections, lang)
+
+
+def _write(path: Path, text: str) -> Path:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot write {path}: {exc.strerror}") from None
+    return path
+
+
+def write_weekly_report(
+    book: PledgeBook, market: Market, directory: Path, as_of: str, lang: str = "en"
+) -> dict[str, Path]:
+    """``weekly_<as_of>.csv`` (per stock, raw units) and ``weekly_<as_of>.html`` (figures and charts in the
+    dashboard's presentation, ``lang`` ``en`` or ``zh-CN``)."""
+    per_stock, summary = weekly_statistics(book, market)
+    csv_path = directory / f"weekly_{as_of}.csv"
+    _write(csv_path, per_stock.to_csv(index=False))
+    html_path = _write(directory / f"weekly_{as_of}.html", weekly_html(per_stock, summary, as_of, lang))
+    return {"csv": csv_path, "html": html_path}
+
+
+def write_risk_report(
+    book: PledgeBook,
+    market: Market,
+    valuation: Valuation,
+    directory: Path,
+    as_of: str,
+    stress_results: pd.DataFrame | None = None,
+    lang: str = "en",
+) -> dict[str, Path]:
+    """``risk_<as_of>.html``: the regulator's report with charts and tables (the dashboard's presentation)."""
+    report = risk_report(book, market, valuation, stress_results)
+    boards = by_group(book, market, valuation, "board")
+    industries = by_group(book, market, valuation, "industry").head(15)
+    page = risk_html(report, boards, industries, stress_results, as_of, lang)
+    return {"html": _write(directory / f"risk_{as_of}.html", page)}

@@ -1,6 +1,6 @@
 """The pledge register as this member sees it, and its operations built and signed by the member's node.
 
-Views are ``contracts.registry.views`` and ``RegisterClient``'s queries: public elements in clear, sealed
+Views are ``register.member_views`` and ``RegisterClient``'s queries: public elements in clear, sealed
 fields opened only when this member is one of the envelope's recipients (``"sealed (not entitled)"``
 otherwise). Operations are ``RegisterClient``'s: the node builds the transaction, seals the terms for the
 entitled members, gathers the co-signatures the operation needs and submits; a refusal comes back as a
@@ -30,9 +30,9 @@ from pledgenet.api.models import (
     TopUpCreate,
     TransferCreate,
 )
-from pledgenet.contracts.registry import views
-from pledgenet.errors import BadRegistryArguments
+from pledgenet.errors import BadRegisterArguments
 from pledgenet.ledger.records import TxReceipt
+from pledgenet.register import member_views as views
 
 router = APIRouter(prefix="/register", tags=["register"])
 
@@ -124,7 +124,7 @@ def weekly_statistics(
     for item in price or []:
         code, _, fen = item.partition("=")
         if not fen.isdigit():
-            raise BadRegistryArguments(f"price {item!r} is not CODE=FEN")
+            raise BadRegisterArguments(f"price {item!r} is not CODE=FEN")
         prices[code] = int(fen)
     with backend.register() as client:
         return client.weekly_statistics(as_of=as_of, prices=prices or None)

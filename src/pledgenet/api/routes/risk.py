@@ -70,8 +70,8 @@ def _shocked(market: Any, shock: float) -> Any:
 def contracts(backend: NodeDep, date: DateQuery = "", shock: ShockQuery = 0.0, top: TopQuery = 100) -> Row:
     """Every contract this member may read, worst first: guarantee ratio, status, distance to the lines,
     the close at which it hits the closing line, days below it."""
+    from pledgenet.risk.breakdowns import by_contract
     from pledgenet.risk.valuation import value_book
-    from pledgenet.risk.views import by_contract
 
     book = load(backend, date)
     loaded = book.loaded
@@ -87,7 +87,7 @@ def view(
     backend: NodeDep, by: str, date: DateQuery = "", shock: ShockQuery = 0.0, top: TopQuery = 100
 ) -> Row:
     """A penetrating view: by stock, shareholder, controller, pledgee, industry, board, or the flags."""
-    from pledgenet.risk import views as v
+    from pledgenet.risk import breakdowns as v
     from pledgenet.risk.valuation import value_book
 
     if by not in VIEWS:

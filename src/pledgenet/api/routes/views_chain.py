@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pledgenet.api.routes.views_node import NodeView
 from pledgenet.errors import NotFound
-from pledgenet.web.node import NodeView
 
 
 def blocks(node: NodeView, limit: int = 50) -> list[dict[str, Any]]:

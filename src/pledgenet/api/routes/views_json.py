@@ -15,7 +15,7 @@ from fastapi import APIRouter, Request
 from pledgenet.api.routes import views_chain as chain
 from pledgenet.api.routes import views_register as register
 from pledgenet.api.routes import views_risk as risk
-from pledgenet.web.node import NodeView
+from pledgenet.api.routes.views_node import NodeView
 
 router = APIRouter(prefix="/views", tags=["views"])
 

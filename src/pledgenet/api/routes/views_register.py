@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from pledgenet.api.routes import views_inbox as inbox
+from pledgenet.api.routes.views_node import NodeView
 from pledgenet.contracts.market import CLOSE, NOTICE, latest_trade_date
-from pledgenet.contracts.registry import keys, queries
-from pledgenet.contracts.registry import views as register_views
-from pledgenet.errors import AccessDenied, NotFound, UnknownRecord
-from pledgenet.web import inbox
-from pledgenet.web.node import NodeView
+from pledgenet.contracts.register import keys
+from pledgenet.errors import NotFound, RoleDenied, UnknownRecord
+from pledgenet.register import lookups as queries
+from pledgenet.register import member_views as register_views
 
 PLEDGEE_ROLES = frozenset({"broker", "bank", "trust", "insurer"})
 
@@ -39,10 +40,9 @@ def require_role(node: NodeView, allowed: frozenset[str] | set[str], what: str) 
     """Guard: the node's member holds one of ``allowed`` roles (``role_denied`` otherwise)."""
     roles = set(roles_of(node))
     if not roles & set(allowed):
-        raise AccessDenied(
+        raise RoleDenied(
             f"{what} is for members with the role {' or '.join(sorted(allowed))}; "
             f"{node.org} has {', '.join(sorted(roles)) or 'no role'}",
-            code="role_denied",
         )
 
 

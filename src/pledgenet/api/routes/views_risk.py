@@ -14,13 +14,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pledgenet.api.routes.views_node import NodeView
 from pledgenet.api.routes.views_register import PLEDGEE_ROLES, require_role
 from pledgenet.contracts.market import latest_trade_date
 from pledgenet.errors import DataError, MissingPrice
-from pledgenet.risk.book import Market, PledgeBook
+from pledgenet.risk.pledge_book import Market, PledgeBook
 from pledgenet.risk.source import LoadedBook
 from pledgenet.risk.valuation import Valuation
-from pledgenet.web.node import NodeView
 
 VIEWS = ("stock", "shareholder", "controller", "pledgee", "industry", "board")
 
@@ -65,7 +65,7 @@ def load(node: NodeView) -> Loaded:
 
 def my_contracts(node: NodeView) -> dict[str, Any]:
     """The pledgee's own contracts, worst first, with the distance of the ratio to each line."""
-    from pledgenet.risk.views import by_contract
+    from pledgenet.risk.breakdowns import by_contract
 
     require_role(node, PLEDGEE_ROLES, "the pledgee's contracts")
     loaded = load(node)
@@ -78,7 +78,7 @@ def my_contracts(node: NodeView) -> dict[str, Any]:
 
 def contract_valuation(node: NodeView, contract_no: str) -> dict[str, Any] | None:
     """One contract against its lines at the latest closes, when this member may read its terms."""
-    from pledgenet.risk.views import by_contract
+    from pledgenet.risk.breakdowns import by_contract
 
     loaded = load(node)
     frame = by_contract(loaded.book, loaded.market, loaded.valuation)
@@ -125,7 +125,7 @@ def alerts(node: NodeView) -> dict[str, Any]:
 
 
 def penetrating(node: NodeView, by: str) -> dict[str, Any]:
-    from pledgenet.risk import views as v
+    from pledgenet.risk import breakdowns as v
 
     require_role(node, {"regulator"}, "the penetrating views")
     if by not in VIEWS:
@@ -145,6 +145,26 @@ def penetrating(node: NodeView, by: str) -> dict[str, Any]:
         "contracts": book.size,
         "rows": _records(frames[by]()),
         "flags": _records(v.flags(book, market, valuation)),
+    }
+
+
+def report(node: NodeView) -> dict[str, Any]:
+    """The regulator's risk report as data (``risk.reports.risk_report``) with the groups and stress
+    results the report page shows, at the latest closes."""
+    from pledgenet.risk.breakdowns import by_group
+    from pledgenet.risk.reports import risk_report
+    from pledgenet.risk.stress import run_stress, standard_scenarios
+
+    require_role(node, {"regulator"}, "the risk report")
+    loaded = load(node)
+    book, market, valuation = loaded.book, loaded.market, loaded.valuation
+    stress_results = run_stress(book, market, standard_scenarios(market), loaded.source.as_of_day)
+    return {
+        "trade_date": loaded.source.trade_date,
+        "report": risk_report(book, market, valuation, stress_results),
+        "boards": by_group(book, market, valuation, "board"),
+        "industries": by_group(book, market, valuation, "industry").head(15),
+        "stress": stress_results,
     }
 
 
@@ -193,20 +213,3 @@ def stress(node: NodeView, shock: float, days: int) -> dict[str, Any]:
         "cascade": _records(series),
         "losses": _records(cascade.losses_by_pledgee.head(10)),
     }
-
-
-def report_html(node: NodeView, lang: str) -> str:
-    """The regulator's risk report (the page ``pledgenet risk report`` writes) at the latest closes."""
-    from pledgenet.risk.reports import risk_report
-    from pledgenet.risk.stress import run_stress, standard_scenarios
-    from pledgenet.risk.views import by_group
-    from pledgenet.web.reports import risk_html
-
-    require_role(node, {"regulator"}, "the risk report")
-    loaded = load(node)
-    book, market, valuation = loaded.book, loaded.market, loaded.valuation
-    stress_results = run_stress(book, market, standard_scenarios(market), loaded.source.as_of_day)
-    report = risk_report(book, market, valuation, stress_results)
-    boards = by_group(book, market, valuation, "board")
-    industries = by_group(book, market, valuation, "industry").head(15)
-    return risk_html(report, boards, industries, stress_results, loaded.source.trade_date, lang)

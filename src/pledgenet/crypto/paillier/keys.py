@@ -139,7 +139,7 @@ class PaillierPrivateKey:
     def __post_init__(self) -> None:
         p, q = gmpy2.mpz(min(self.p, self.q)), gmpy2.mpz(max(self.p, self.q))
         if p * q != self.public_key.n:
-            raise PrivacyError("the primes do not match the public modulus", code="bad_key")
+            raise PrivacyError("the primes do not match the public modulus", code="bad_private_key")
         n = self.public_key.n
         object.__setattr__(self, "p", p)
         object.__setattr__(self, "q", q)

@@ -32,23 +32,23 @@ Usage::
 Identifiers are normalised on both sides with ``normalise_identifier`` (NFKC, no whitespace or
 separators, upper case). ``workers`` / ``BatchRunner`` spread the group operations over processes.
 Construction and security: docs/protocols.md.
+
+Modules, each importing only those listed after it: ``dispatch`` (``resolve_protocol``, the one-process
+entry points) -> ``ecdh`` (ECDH-OPRF parties) and ``kkrt`` (OT-extension parties; ``ot``, ``cuckoo``) ->
+``types`` (modes, results, transcripts), ``group`` (Curve25519 batches), ``normalise``.
 """
 
-from pledgenet.crypto.psi.group import BatchRunner
-from pledgenet.crypto.psi.kkrt import KkrtReceiver, KkrtSender, kkrt_intersection, run_kkrt
-from pledgenet.crypto.psi.normalise import normalise_identifier, normalise_identifiers
-from pledgenet.crypto.psi.protocol import (
+from pledgenet.crypto.psi.dispatch import (
     MultiPartyResult,
-    PsiMode,
-    PsiReceiver,
-    PsiResult,
-    PsiSender,
-    Transcript,
     multi_party_intersection,
     private_set_intersection,
     resolve_protocol,
-    run_two_party,
 )
+from pledgenet.crypto.psi.ecdh import PsiReceiver, PsiSender, run_two_party
+from pledgenet.crypto.psi.group import BatchRunner
+from pledgenet.crypto.psi.kkrt import KkrtReceiver, KkrtSender, kkrt_intersection, run_kkrt
+from pledgenet.crypto.psi.normalise import normalise_identifier, normalise_identifiers
+from pledgenet.crypto.psi.types import PsiMode, PsiResult, Transcript
 
 __all__ = [
     "BatchRunner",

@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from pledgenet.crypto.psi import cuckoo, ot
 from pledgenet.crypto.psi.group import BatchRunner
 from pledgenet.crypto.psi.normalise import normalise_identifiers
-from pledgenet.crypto.psi.protocol import PsiMode, PsiResult, Transcript
+from pledgenet.crypto.psi.types import PsiMode, PsiResult, Transcript
 from pledgenet.errors import DataError, ProtocolError
 
 CODE_BITS = 512

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
-from pledgenet.web.app import Ctx, guarded, page_context, signin_redirect
+from pledgenet.web.context import Ctx, guarded, page_context, signin_redirect
 from pledgenet.web.render import Section
 from pledgenet.web.session import check_csrf
 

@@ -8,8 +8,8 @@ from fastapi.responses import Response
 
 from pledgenet.api.routes import views_chain as chain
 from pledgenet.api.routes import views_register as data
-from pledgenet.web.app import Ctx
 from pledgenet.web.columns import table
+from pledgenet.web.context import Ctx
 from pledgenet.web.pages import serve
 from pledgenet.web.render import Section, summary_section, table_section
 

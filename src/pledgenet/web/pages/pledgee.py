@@ -8,14 +8,14 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from pledgenet.api.routes import views_inbox as inbox
 from pledgenet.api.routes import views_register as data
 from pledgenet.api.routes import views_risk as risk
 from pledgenet.api.routes.views_register import PLEDGEE_ROLES
-from pledgenet.contracts.registry.terms import make_terms
-from pledgenet.errors import BadRegistryArguments, PledgenetError
-from pledgenet.web import inbox
-from pledgenet.web.app import Ctx, status_of
+from pledgenet.contracts.register.terms import make_terms
+from pledgenet.errors import BadRegisterArguments, PledgenetError
 from pledgenet.web.columns import heading, kind_of, status_change, table
+from pledgenet.web.context import Ctx, status_of
 from pledgenet.web.format import cell, trade_date
 from pledgenet.web.pages import serve
 from pledgenet.web.render import Field, Form, Problem, Section, form_section, summary_section, table_section
@@ -217,12 +217,12 @@ def _number(form: Any, name: str, ctx: Ctx, required: bool = True) -> int | None
     text = str(form.get(name, "") or "").strip()
     if not text:
         if required:
-            raise BadRegistryArguments(f"{name} is required")
+            raise BadRegisterArguments(f"{name} is required")
         return None
     try:
         return int(text)
     except ValueError:
-        raise BadRegistryArguments(f"{name} must be a whole number, not {text!r}") from None
+        raise BadRegisterArguments(f"{name} must be a whole number, not {text!r}") from None
 
 
 def _fen(form: Any, name: str) -> int:
@@ -230,7 +230,7 @@ def _fen(form: Any, name: str) -> int:
     try:
         return round(float(text) * 100)
     except ValueError:
-        raise BadRegistryArguments(f"{name} must be an amount in yuan, not {text!r}") from None
+        raise BadRegisterArguments(f"{name} must be an amount in yuan, not {text!r}") from None
 
 
 def _terms(
@@ -288,7 +288,7 @@ async def contract_action(request: Request, contract_no: str, action: str) -> Re
                         quantity=_number(form, "quantity", ctx),
                     )
                 else:
-                    raise BadRegistryArguments(f"no action {action!r} on a contract")
+                    raise BadRegisterArguments(f"no action {action!r} on a contract")
         except PledgenetError as error:
             problem = Problem.of(error, ctx.lang, status_of(error))
             return ctx.page(title, _contract_sections(ctx, contract_no), problem=problem)

@@ -11,11 +11,11 @@ import plotly.graph_objects as go
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from pledgenet.api.routes import views_inbox as inbox
 from pledgenet.api.routes import views_register as data
-from pledgenet.errors import BadRegistryArguments, NotFound, PledgenetError
-from pledgenet.web import inbox
-from pledgenet.web.app import Ctx, status_of
+from pledgenet.errors import BadRegisterArguments, NotFound, PledgenetError
 from pledgenet.web.columns import heading, table
+from pledgenet.web.context import Ctx, status_of
 from pledgenet.web.format import exposure, integer
 from pledgenet.web.pages import serve
 from pledgenet.web.render import (
@@ -224,7 +224,7 @@ def events(request: Request) -> Response:
         rows = [
             {
                 "height": e["height"],
-                "event": e["name"].removeprefix("registry."),
+                "event": e["name"].removeprefix("register."),
                 "code": e["payload"].get("code"),
                 "account": e["payload"].get("account"),
                 "payload": e["payload"],
@@ -311,11 +311,11 @@ async def propose(request: Request) -> Response:
     form = await request.form()
 
     def build(ctx: Ctx) -> HTMLResponse:
-        from pledgenet.contracts.registry.review import raise_for
+        from pledgenet.register.review import raise_for
 
         text = str(form.get("value", "")).strip()
         if not text.lstrip("-").isdigit():
-            raise BadRegistryArguments(f"a parameter's value is a whole number here, not {text!r}")
+            raise BadRegisterArguments(f"a parameter's value is a whole number here, not {text!r}")
         action = {"kind": "set_param", "name": str(form.get("name", "")), "value": int(text)}
         with ctx.node.register() as client:
             receipt = raise_for(client.alliance.submit("gov.propose", {"action": action}, [ctx.node.org]))
@@ -337,7 +337,7 @@ async def vote(request: Request, proposal_id: str) -> Response:
                 "gov.vote", {"proposal": proposal_id, "approve": approve}, [ctx.node.org]
             )
         if not receipt.valid:
-            from pledgenet.contracts.registry.review import raise_for
+            from pledgenet.register.review import raise_for
 
             raise_for(receipt)
         notice = f"{ctx.t('done')}: {receipt.result}"

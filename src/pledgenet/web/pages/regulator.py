@@ -11,8 +11,8 @@ from fastapi.responses import HTMLResponse, Response
 
 from pledgenet.api.routes import views_risk as risk
 from pledgenet.errors import DataError
-from pledgenet.web.app import Ctx
 from pledgenet.web.columns import status_change, table
+from pledgenet.web.context import Ctx
 from pledgenet.web.format import integer
 from pledgenet.web.pages import serve
 from pledgenet.web.render import (
@@ -24,6 +24,7 @@ from pledgenet.web.render import (
     summary_section,
     table_section,
 )
+from pledgenet.web.reports import risk_html
 
 router = APIRouter()
 REGULATOR = frozenset({"regulator"})
@@ -276,6 +277,10 @@ def report(request: Request) -> Response:
     """The risk report as the CLI writes it (one self-contained page), at the latest closes."""
 
     def build(ctx: Ctx) -> HTMLResponse:
-        return HTMLResponse(risk.report_html(ctx.node, ctx.lang))
+        view = risk.report(ctx.node)
+        page = risk_html(
+            view["report"], view["boards"], view["industries"], view["stress"], view["trade_date"], ctx.lang
+        )
+        return HTMLResponse(page)
 
     return serve(request, "page.report", REGULATOR, build)

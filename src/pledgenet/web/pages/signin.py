@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from pledgenet.errors import PledgenetError
-from pledgenet.web.app import Web, page_context, status_of
+from pledgenet.web.context import Web, page_context, status_of
 from pledgenet.web.i18n import language, translate
 from pledgenet.web.render import Problem, render
 from pledgenet.web.session import LANG_COOKIE, close_session, open_session
