@@ -14,7 +14,7 @@ package and from any lower floor, never from a higher one and never from another
     7  sim, devcluster, api      the calibrated market and book generators; local etcd / PostgreSQL;
                                  a member's node API
     8  client, web               the Python client of a node's API; the dashboard and the reports' pages
-    9  demo                      the demo: members, the demo book, the steps, the runner
+    9  demo, node                the demo: members, the demo book, the steps, the runner; member processes
    10  cli                       the command line (nothing below imports it)
 
 Imports are read from the source (``ast``). The floors count every import: module level, function level
@@ -39,6 +39,7 @@ FLOORS: dict[str, int] = {
     "contracts": 4,
     "register": 5,
     "fl": 5,
+    "attest": 5,
     "risk": 6,
     "sim": 7,
     "devcluster": 7,  # throwaway local etcd and PostgreSQL servers (tests, cluster up)
@@ -46,6 +47,7 @@ FLOORS: dict[str, int] = {
     "client": 8,  # the Python client of a node's API, over HTTP
     "web": 8,  # the dashboard: pages over the API's views; the presentation of reports
     "demo": 9,
+    "node": 9,
     "cli": 10,
 }
 

@@ -54,8 +54,15 @@ checks every code the sources raise.
     ├── DataError                   input data: missing columns, wrong types, empty sets
     │   ├── MissingPrice            a stock the risk engine must value has no published close (never filled)
     │   └── CorporateActionMismatch the register and the exchange disagree on a stock's splits or bonus shares
-    └── AccessDenied                an organisation is not entitled to read what it asked for
-        └── NotAuthenticated        no valid client credentials for this node (the API's 401)
+    ├── AccessDenied                an organisation is not entitled to read what it asked for
+    │   └── NotAuthenticated        no valid client credentials for this node (the API's 401)
+    └── AttestationError            trusted execution: evidence, the alliance's policy, key release
+        ├── EvidenceMalformed       the quote, its collateral or the evidence record does not parse
+        ├── EvidenceRefused         the quote does not verify (signature, certificate chain, CRL, TCB level)
+        ├── CollateralExpired       the verification time is outside the collateral's issueDate..nextUpdate
+        ├── PolicyRefused           evidence type, TCB status, advisory or measurement outside the policy
+        ├── ReportDataMismatch      the report data does not commit to the worker's X25519 key
+        └── WorkerNotAttested       the worker's attestation is not valid now (unknown, expired, revoked)
 """
 
 from __future__ import annotations
@@ -116,7 +123,9 @@ class IdentityError(LedgerError):
         "client_certificate_bad_issuer_key",
         "client_certificate_expired",
         "client_certificate_forged",
+        "client_certificate_malformed",
         "client_certificate_not_yet_valid",
+        "client_certificate_revoked",
         "client_certificate_unknown_issuer",
         "client_issuer_key_mismatch",
         "client_of_no_member",
@@ -324,16 +333,61 @@ class NotAuthenticated(AccessDenied):
         "bad_nonce",
         "bad_request_signature",
         "bad_timestamp",
-        "client_certificate_malformed",
-        "client_certificate_revoked",
         "credential_key_mismatch",
         "csrf",
         "malformed_credential",
         "no_credentials",
         "no_session",
+        "session_revoked",
         "replayed_request",
         "stale_request",
     )
+
+
+class AttestationError(PledgenetError):
+    code = "attestation"
+    codes: tuple[str, ...] = (
+        "bad_attest_arguments",
+        "not_operator",
+        "duplicate_dataset",
+        "unknown_dataset",
+        "not_owner",
+        "unknown_request",
+        "request_closed",
+        "duplicate_job",
+        "not_released",
+    )
+
+
+class EvidenceMalformed(AttestationError):
+    code = "evidence_malformed"
+
+
+class EvidenceRefused(AttestationError):
+    code = "evidence_refused"
+
+
+class CollateralExpired(AttestationError):
+    code = "collateral_expired"
+
+
+class PolicyRefused(AttestationError):
+    code = "policy_refused"
+    codes = (
+        "evidence_type_not_allowed",
+        "tcb_status_not_accepted",
+        "advisory_not_accepted",
+        "measurement_not_allowed",
+        "development_only",
+    )
+
+
+class ReportDataMismatch(AttestationError):
+    code = "report_data_mismatch"
+
+
+class WorkerNotAttested(AttestationError):
+    code = "worker_not_attested"
 
 
 def _classes(root: type[PledgenetError]) -> list[type[PledgenetError]]:

@@ -23,7 +23,7 @@ def start_orderer(
     alliance_dir: Path, name: str, store: Path, endpoints: list[str], catch_up: list[Path]
 ) -> subprocess.Popen[bytes]:
     argv = [
-        sys.executable, "-m", "pledgenet.ledger.ordering.service",
+        sys.executable, "-m", "pledgenet.node.orderer",
         "--alliance-dir", str(alliance_dir), "--name", name, "--store", str(store),
         "--endpoints", ",".join(endpoints), "--timeout-ms", "50",
     ]  # fmt: skip

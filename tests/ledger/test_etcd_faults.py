@@ -1,6 +1,6 @@
 """Faults survived, with real processes: orderer leaders killed with -9, etcd members stopped.
 
-Three orderer processes (``python -m pledgenet.ledger.ordering.service``), each with its own peer store,
+Three orderer processes (``python -m pledgenet.node.orderer``), each with its own peer store,
 order for one alliance on a real 3-member etcd cluster while the test submits signed transactions. What a
 user must see: every acknowledged transaction committed exactly once, every peer at the same height and
 state root, no progress without an etcd quorum and no acknowledgement either, progress again after.

@@ -198,7 +198,7 @@ class Authenticator:
         try:
             certificate = certificate_from_header(headers[CERTIFICATE_HEADER])
         except IdentityError as error:
-            raise NotAuthenticated(error.message, code="client_certificate_malformed") from None
+            raise NotAuthenticated(error.message, code=error.code) from None
         identity = self.identity(certificate)
         nonce, stamp = headers[NONCE_HEADER], headers[TIMESTAMP_HEADER]
         # the request must verify before a valid client of another member is told so (403)
@@ -261,7 +261,7 @@ class Authenticator:
             raise NotAuthenticated("the session has expired or was closed: sign in again", code="no_session")
         if session.caller.serial in self.revoked():
             raise NotAuthenticated(
-                "the client certificate of this session was revoked", code="client_certificate_revoked"
+                "the client certificate of this session was revoked", code="session_revoked"
             )
         if request.method not in SAFE_METHODS and not secrets.compare_digest(
             request.headers.get(CSRF_HEADER, ""), session.csrf

@@ -4,6 +4,7 @@ Add one module name per area to the import below (ledger, pledge, risk, sim, fl,
 """
 
 from pledgenet.cli import (  # noqa: F401  (imported for their side effect: registering commands)
+    attest,  # attest verify
     fl,  # fl run
     freeze,  # freeze apply/lift/transfer/queue
     ledger,  # init, demo, verify, blocks, block, tx, state

@@ -19,6 +19,7 @@ EXIT_CODES: list[tuple[type[errors.PledgenetError], int]] = [
     (errors.ContractError, 8),
     (errors.LedgerError, 9),
     (errors.PrivacyError, 10),
+    (errors.AttestationError, 11),
     (errors.PledgenetError, 1),
 ]
 

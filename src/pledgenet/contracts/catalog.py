@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pledgenet.contracts import governance, market
+from pledgenet.contracts import attest, governance, market
 from pledgenet.contracts import register as register_contract
 from pledgenet.ledger import verify
 from pledgenet.ledger.alliance import Alliance, MemberSpec
@@ -27,8 +27,8 @@ from pledgenet.ledger.ordering.solo import wall_clock_ms
 
 
 def all_contracts() -> list[Contract]:
-    """The default contract set: governance, the pledge register, market data."""
-    return [governance.contract, register_contract.contract, market.contract]
+    """The default contract set: governance, the pledge register, market data, attested compute."""
+    return [governance.contract, register_contract.contract, market.contract, attest.contract]
 
 
 def genesis_params(contracts: list[Contract] | None = None) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pledgenet.crypto.attestation.policy import check_param as check_attest_param
 from pledgenet.crypto.identity import GOVERNING, MEMBER_ROLES, check_certificate, check_org_id, check_roles
 from pledgenet.errors import GovernanceError, IdentityError
 from pledgenet.ledger.contract_api import MEMBER_PREFIX as MEMBER_PREFIX
@@ -168,6 +169,8 @@ def check_action(ctx: TxContext, action: Any) -> None:
             raise GovernanceError("gov.vote_threshold_bp must be an integer in 1..10000", code="bad_param")
         if name == "gov.proposal_ttl_ms" and not (isinstance(value, int) and value > 0):
             raise GovernanceError("gov.proposal_ttl_ms must be a positive integer", code="bad_param")
+        if name.startswith("attest."):
+            check_attest_param(name, value)
 
 
 # ---------------------------------------------------------------- changes
