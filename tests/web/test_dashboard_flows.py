@@ -165,6 +165,7 @@ def test_the_regulator_runs_a_stress_with_its_own_parameters(sign_in: Any) -> No
     assert cascade.locator("tbody tr").count() == 5
     page.locator(".js-plotly-plot").first.wait_for()
     assert page.locator(".js-plotly-plot").count() == 2
+    screenshot(page, "regulator-stress")
     # the risk report, the page the CLI writes, at the latest closes
     page.goto(page.base + "/regulator/report")
     assert "Largest exposures" in page.locator("main").inner_text()

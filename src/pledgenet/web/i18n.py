@@ -85,6 +85,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "section.largest": ("Largest exposures", "最大敞口"),
     "section.hhi": ("Concentration (HHI, 0-10,000)", "集中度（HHI，0-10,000）"),
     "section.flags": ("Flags", "监管提示"),
+    "section.stress_parameters": ("The supervisor's parameters", "监管参数"),
     "section.stress_results": ("Stress results", "压力测试结果"),
     "section.cascade": ("Fire-sale cascade, day by day", "连锁抛售逐日结果"),
     "section.closes": ("Closes signed by the exchange", "交易所签名的收盘价"),

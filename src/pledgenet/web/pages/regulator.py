@@ -183,7 +183,7 @@ def alerts(request: Request) -> Response:
 
 def _parameters(ctx: Ctx, shock_pct: float, days: int) -> Form:
     return Form(
-        title=ctx.t("section.actions"),
+        title=ctx.t("section.stress_parameters"),
         action="/regulator/stress",
         fields=[
             Field("shock_pct", ctx.t("field.shock_pct"), "number", value=f"{shock_pct:g}", step="0.1"),
