@@ -215,3 +215,38 @@ def test_the_pledgee_releases_part_of_a_pledge_from_the_contract_page(sign_in: A
     assert "27,000,000" in page.locator("main table").first.inner_text()
     assert "register.release" in page.locator("main table").nth(1).inner_text()
     page.context.close()
+
+
+def test_a_long_operation_shows_its_progress(sign_in: Any) -> None:
+    # Prepare
+    page = sign_in("regulator", lang="en")
+    page.goto(page.base + "/regulator/stress")
+    assert page.locator("form[data-long] .progress").is_hidden()
+
+    # Execute: submit the stress run and look at the form as the submission leaves, before any answer
+    with page.expect_navigation():
+        state = page.evaluate(
+            """() => {
+                const form = document.querySelector("form[data-long]");
+                form.requestSubmit();
+                return {shown: !form.querySelector(".progress").hidden,
+                        disabled: form.querySelector("button").disabled,
+                        busy: form.getAttribute("aria-busy")};
+            }"""
+        )
+
+    # Assert: the progress bar shows, the button is disabled, the form says it is busy
+    assert state == {"shown": True, "disabled": True, "busy": "true"}
+    page.context.close()
+
+
+def test_the_weekly_statistics_download_as_csv(sign_in: Any) -> None:
+    page = sign_in("registrar", lang="en")
+    page.goto(page.base + "/registrar/weekly")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download CSV").click()
+    text = open(download.value.path(), encoding="utf-8").read()
+    header, *rows = text.strip().splitlines()
+    assert header.startswith("code,short_name,board,pledges")
+    assert any(row.startswith("600200,") for row in rows)
+    page.context.close()
