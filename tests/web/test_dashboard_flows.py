@@ -4,6 +4,7 @@ queue, seen in the regulator's views; refusals shown with the CLI's message; pro
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from web_screens import screenshot
@@ -245,7 +246,7 @@ def test_the_weekly_statistics_download_as_csv(sign_in: Any) -> None:
     page.goto(page.base + "/registrar/weekly")
     with page.expect_download() as download:
         page.get_by_role("link", name="Download CSV").click()
-    text = open(download.value.path(), encoding="utf-8").read()
+    text = Path(download.value.path()).read_text(encoding="utf-8")
     header, *rows = text.strip().splitlines()
     assert header.startswith("code,short_name,board,pledges")
     assert any(row.startswith("600200,") for row in rows)
