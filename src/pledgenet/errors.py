@@ -115,6 +115,8 @@ class IdentityError(LedgerError):
         "certificate_revoked",
         "forged_certificate",
         "malformed_certificate",
+        "root_expired",
+        "root_not_yet_valid",
         "unknown_issuer",
         "unknown_role",
         "unknown_signer",
