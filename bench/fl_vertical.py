@@ -41,7 +41,7 @@ def _party(
         p: PartyAddress("127.0.0.1", port, Ed25519PublicKey.from_public_bytes(raw))
         for p, (port, raw) in directory_raw.items()
     }
-    channel = NetworkChannel(name, Ed25519PrivateKey.from_private_bytes(key_bytes), directory)
+    channel = NetworkChannel(name, Ed25519PrivateKey.from_private_bytes(key_bytes), directory, job="bench")
     with channel.aborting_on_failure():  # a failing party stops the others at once
         _run(name, channel, args, out)
     channel.close()

@@ -9,12 +9,13 @@ package and from any lower floor, never from a higher one and never from another
     2  crypto                    primitives and protocols; knows nothing of ledgers
     3  ledger                    blocks, peers, ordering, the contract interface (ledger.contract_api)
     4  contracts                 the rules every peer runs; contracts.catalog is the composition root
-    5  register, fl              a member's register client; vertical federated learning
+    5  register, fl, attest,     a member's register client; federated learning; attested workers;
+       client                    a node's client
     6  risk                      off-chain supervision (reads the register through register.lookups)
-    7  sim, devcluster, api      the calibrated market and book generators; local etcd / PostgreSQL;
-                                 a member's node API
-    8  client, web               the Python client of a node's API; the dashboard and the reports' pages
-    9  demo, node                the demo: members, the demo book, the steps, the runner; member processes
+    7  sim, devcluster, api      the calibrated market and book generators; local servers; a node's API
+    8  web                       the dashboard (pages over the API's views) and the reports' pages
+    9  demo, node                the demo: members, the demo book, the steps, the runner; a member's
+                                 processes (the orderer today), composition roots
    10  cli                       the command line (nothing below imports it)
 
 Imports are read from the source (``ast``). The floors count every import: module level, function level
@@ -40,11 +41,11 @@ FLOORS: dict[str, int] = {
     "register": 5,
     "fl": 5,
     "attest": 5,
+    "client": 5,  # the Python client of a member's node (HTTP)
     "risk": 6,
     "sim": 7,
+    "api": 7,  # a member node's HTTP API (over the register client, risk and the ledger)
     "devcluster": 7,  # throwaway local etcd and PostgreSQL servers (tests, cluster up)
-    "api": 7,  # a member's node API over its backend
-    "client": 8,  # the Python client of a node's API, over HTTP
     "web": 8,  # the dashboard: pages over the API's views; the presentation of reports
     "demo": 9,
     "node": 9,

@@ -49,6 +49,7 @@ checks every code the sources raise.
     │   │   └── PeerAborted         a peer stopped mid-protocol (its failure, or its link lost) and said so
     │   ├── CuckooFailure           PSI cuckoo hashing could not place every item (rare; rerun)
     │   ├── ShareError              too few, duplicate or inconsistent secret shares
+    │   │   └── BelowThreshold      too few clients survived a secure-aggregation stage: no sum, refused
     │   ├── WeakParameters          a key or security parameter below the safe minimum
     │   └── EnvelopeError           a sealed envelope is malformed, tampered with or the key does not fit
     ├── DataError                   input data: missing columns, wrong types, empty sets
@@ -114,22 +115,24 @@ class IdentityError(LedgerError):
         "certificate_revoked",
         "forged_certificate",
         "malformed_certificate",
+        "root_expired",
+        "root_not_yet_valid",
         "unknown_issuer",
         "unknown_role",
         "unknown_signer",
         "wrong_certificate",
-        # client credentials of a member's node API (crypto/client_credential.py, api/auth.py)
+        # client certificates a member issues for its node's API (crypto.client_credential)
         "bad_client_name",
+        "client_issuer_key_mismatch",
+        "not_a_client_certificate",
+        "client_of_no_member",
+        "client_certificate_unknown_issuer",
         "client_certificate_bad_issuer_key",
-        "client_certificate_expired",
         "client_certificate_forged",
         "client_certificate_malformed",
         "client_certificate_not_yet_valid",
+        "client_certificate_expired",
         "client_certificate_revoked",
-        "client_certificate_unknown_issuer",
-        "client_issuer_key_mismatch",
-        "client_of_no_member",
-        "not_a_client_certificate",
     )
 
 
@@ -159,7 +162,7 @@ class IntegrityError(LedgerError):
 
 class NotFound(LedgerError):
     code = "not_found"
-    codes: tuple[str, ...] = ("no_closes", "not_committed")
+    codes: tuple[str, ...] = ("not_committed", "no_closes")
 
 
 class OrderingUnavailable(LedgerError):
@@ -280,7 +283,13 @@ class KeyMismatch(PrivacyError):
 
 class EncodingOverflow(PrivacyError):
     code = "encoding_overflow"
-    codes: tuple[str, ...] = ("bad_codec", "bad_layout", "bad_shape")
+    codes: tuple[str, ...] = (
+        "bad_codec",
+        "bad_layout",
+        "bad_shape",
+        "ring_overflow",
+        "aggregate_out_of_bounds",
+    )
 
 
 class ProtocolError(PrivacyError):
@@ -299,8 +308,13 @@ class ShareError(PrivacyError):
     code = "share"
 
 
+class BelowThreshold(ShareError):
+    code = "below_threshold"
+
+
 class WeakParameters(PrivacyError):
     code = "weak_parameters"
+    codes: tuple[str, ...] = ("bad_ring", "bad_secagg", "ring_too_small")
 
 
 class EnvelopeError(PrivacyError):
@@ -326,21 +340,19 @@ class AccessDenied(PledgenetError):
 
 
 class NotAuthenticated(AccessDenied):
-    """A request to a member's node without valid credentials (HTTP 401)."""
-
     code = "not_authenticated"
     codes: tuple[str, ...] = (
-        "bad_nonce",
-        "bad_request_signature",
-        "bad_timestamp",
-        "credential_key_mismatch",
-        "csrf",
-        "malformed_credential",
         "no_credentials",
+        "bad_nonce",
+        "bad_timestamp",
+        "stale_request",
+        "bad_request_signature",
+        "replayed_request",
         "no_session",
         "session_revoked",
-        "replayed_request",
-        "stale_request",
+        "csrf",
+        "malformed_credential",
+        "credential_key_mismatch",
     )
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import Nodes
+from api_nodes import Nodes
 
 from pledgenet.api import clients
 from pledgenet.crypto.client_credential import (

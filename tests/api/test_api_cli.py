@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -12,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import Nodes
+from api_nodes import Nodes
 
 from pledgenet.cli.app import app
 from pledgenet.cli.run import run
@@ -133,3 +134,34 @@ def test_a_client_of_a_node_that_is_not_there_gets_a_clear_error(nodes: Nodes) -
     # Execute / Assert
     with pytest.raises(ConfigError, match="cannot reach a pledgenet node"):
         NodeClient(f"http://127.0.0.1:{port}", credential)
+
+
+def test_the_ledger_views_read_a_node_exactly_as_they_read_the_directory(
+    nodes: Nodes, directory: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Prepare: bank-01's node, one of its clients, and a transaction to look at
+    url, credential = nodes.url("bank-01"), nodes.credential("bank-01")
+    tx_id = nodes.client("bank-01").blocks(limit=1)[0]["height"]
+    last_tx = nodes.client("bank-01").block(tx_id)["txs"][0]["tx_id"]
+    views = [
+        ["blocks", "--last", "5"],
+        ["block", "3"],
+        ["tx", last_tx],
+        ["state", "gov/member/"],
+        ["state", "gov/member/bank-01", "--history"],
+    ]
+    for view in views:
+        # Execute
+        local = pledgenet(monkeypatch, capsys, *view, "--dir", str(directory), "--org", "bank-01", "--json")
+        remote = pledgenet(
+            monkeypatch, capsys, *view, "--node", url, "--credential", str(credential), "--json"
+        )
+        # Assert
+        assert local[0] == 0 and remote[0] == 0, (view, local[2], remote[2])
+        assert json.loads(remote[1]) == json.loads(local[1]), view
+    both = pledgenet(
+        monkeypatch, capsys, "blocks", "--dir", str(directory), "--node", url, "--credential", str(credential)
+    )
+    neither = pledgenet(monkeypatch, capsys, "blocks")
+    assert both[0] == 3 and "without --dir" in both[2]
+    assert neither[0] == 3 and "--node URL" in neither[2]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import TRADE_DATE, Nodes
+from api_nodes import TRADE_DATE, Nodes
 
-from pledgenet.errors import GovernanceError, MarketDataError, RoleDenied, UnknownRecord
+from pledgenet.errors import GovernanceError, MarketDataError, RoleDenied
 
 TTL = "gov.proposal_ttl_ms"
 
@@ -39,8 +39,9 @@ def test_a_member_without_the_governing_role_cannot_propose(nodes: Nodes) -> Non
     with pytest.raises(RoleDenied):
         bank.propose({"kind": "set_param", "name": TTL, "value": 1})
     assert {row["org"] for row in bank.members()} >= {"bank-01", "registrar", "regulator"}
-    with pytest.raises(UnknownRecord):
+    with pytest.raises(GovernanceError) as unknown:
         nodes.client("registrar").vote("00" * 32, approve=True)
+    assert unknown.value.code == "no_proposal"
 
 
 def test_the_exchange_publishes_closes_and_notices_that_everyone_reads(nodes: Nodes) -> None:

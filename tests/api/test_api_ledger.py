@@ -10,12 +10,14 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import TRADE_DATE, Nodes
+from api_nodes import TRADE_DATE, Nodes
 
-from pledgenet.contracts.catalog import open_alliance
+from pledgenet.client import NodeBlockSource
+from pledgenet.contracts.catalog import all_contracts, open_alliance
 from pledgenet.errors import IntegrityError, MalformedTransaction, NotFound
 from pledgenet.ledger.alliance import read_config
 from pledgenet.ledger.block import BlockHeader
+from pledgenet.ledger.peer import Peer
 from pledgenet.ledger.proofs import TxProof, check_tx_proof
 from pledgenet.ledger.records import SignedHeader
 
@@ -250,3 +252,21 @@ def test_the_stream_resumes_after_the_last_event_id_and_health_says_only_the_hei
     # Assert
     assert ids == [str(tip - 1), str(tip)]
     assert health.status_code == 200 and set(health.json()) == {"status", "org", "height"}
+
+
+def test_a_whole_block_comes_in_its_wire_form_and_a_fresh_peer_applies_it(
+    nodes: Nodes, tmp_path: Path
+) -> None:
+    # Prepare: an empty peer of the same alliance, trusting only the genesis hash
+    bank = nodes.client(BANK)
+    tip, genesis_hash = bank.node()["height"], bank.node()["genesis_hash"]
+    fresh = Peer(tmp_path / "fresh.db", contracts=all_contracts(), org=BANK, genesis_hash=genesis_hash)
+    # Execute: every block but the last through the peer's own checks (signatures, links, contracts, roots)
+    for block in NodeBlockSource(bank).blocks(0, tip):
+        fresh.apply_block(block)
+    # Assert: the state it computed is the one the last header commits to, and the last block applies too
+    assert fresh.state_root.hex() == bank.blocks(start=tip, limit=1)[0]["state_root"]
+    fresh.apply_block(bank.block_wire(tip))
+    assert fresh.height == tip
+    assert fresh.get("gov/member/bank-01") == bank.get_state("gov/member/bank-01")
+    fresh.close()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import Nodes
+from api_nodes import Nodes
 
 from pledgenet.cli.app import app
 from pledgenet.cli.run import run

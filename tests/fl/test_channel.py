@@ -44,7 +44,7 @@ def test_memory_and_network_transports_carry_the_same_payloads_and_record_them(r
     hub = MemoryHub(["guest", "host"], memory_transcript)
     channels = run(
         {
-            name: (lambda name=name: NetworkChannel(name, keys[name], directory, network_transcript))
+            name: (lambda name=name: NetworkChannel(name, keys[name], directory, network_transcript, job="t"))
             for name in keys
         }
     )
@@ -73,8 +73,12 @@ def test_a_party_with_the_wrong_organisation_key_is_refused(run) -> None:  # typ
     with pytest.raises(ProtocolError):
         run(
             {
-                "guest": lambda: NetworkChannel("guest", keys["guest"], directory, connect_timeout=2),
-                "host": lambda: NetworkChannel("host", impostor, impostor_directory, connect_timeout=2),
+                "guest": lambda: NetworkChannel(
+                    "guest", keys["guest"], directory, connect_timeout=2, job="t"
+                ),
+                "host": lambda: NetworkChannel(
+                    "host", impostor, impostor_directory, connect_timeout=2, job="t"
+                ),
             }
         )
 
@@ -104,7 +108,9 @@ def test_over_the_network_an_abort_or_a_lost_link_stops_the_peer(run) -> None:  
     for _ in range(2):
         keys = {name: Ed25519PrivateKey.generate() for name in names}
         directory = _directory(keys)
-        runs.append(run({n: (lambda n=n, k=keys, d=directory: NetworkChannel(n, k[n], d)) for n in names}))
+        runs.append(
+            run({n: (lambda n=n, k=keys, d=directory: NetworkChannel(n, k[n], d, job="t")) for n in names})
+        )
     first, second = runs
     # Execute / Assert: in the first run the host fails while the guest waits for the coordinator
     first["host"].abort("ValueError: bad bins")

@@ -188,15 +188,20 @@ def test_a_networked_job_runs_each_party_as_its_own_process(tmp_path: Path) -> N
 def test_a_networked_run_with_a_wrong_key_is_refused_before_any_connection(tmp_path: Path) -> None:
     # Prepare: the host's key file does not match the public key pinned for it
     root_key, root_pem = issue_root("test-alliance", now_ms=int(time.time() * 1000))
+    (tmp_path / "root.pem").write_text(root_pem)
     host_dir = _member(root_key, root_pem, "host-broker", tmp_path)
     other_dir = _member(root_key, root_pem, "other", tmp_path)
     parties = {
         "guest": {"role": "guest", "data": str(DATA / "breast_hetero_guest.csv"), "label": "y",
                   "address": "127.0.0.1:1", "public_key": "00" * 32},
         "host": {"role": "host", "data": str(DATA / "breast_hetero_host.csv"), "address": "127.0.0.1:1",
-                 "key": str(other_dir), "certificate": str(host_dir / "certificate.pem")},
+                 "key": str(other_dir), "certificate": str(host_dir / "certificate.pem"),
+                 "org": "host-broker"},
     }  # fmt: skip
-    job = load_job(_job(tmp_path, parties=parties, components=SMALL_KEY_BOOST))
+    path = _job(
+        tmp_path, parties=parties, components=SMALL_KEY_BOOST, alliance_root=str(tmp_path / "root.pem")
+    )
+    job = load_job(path)
     # Execute / Assert
     with pytest.raises(ProtocolError, match="does not match its directory entry"):
         run_networked(job, "host")

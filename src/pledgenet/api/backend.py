@@ -33,15 +33,16 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pledgenet.contracts.catalog import open_alliance
 from pledgenet.errors import ConfigError, MalformedTransaction, NotFound
 from pledgenet.ledger.records import TxReceipt
 from pledgenet.ledger.transaction import parse_envelope
+from pledgenet.register.client import RegisterClient
 
 if TYPE_CHECKING:
     from pledgenet.crypto.keystore import Member
     from pledgenet.ledger.alliance import Alliance
     from pledgenet.ledger.peer import Peer
-    from pledgenet.register.client import RegisterClient
 
 LOCK_FILE = ".writer.lock"
 
@@ -113,8 +114,6 @@ class EmbeddedMember(MemberBackend):
     """
 
     def __init__(self, directory: Path | str, org: str) -> None:
-        from pledgenet.contracts.catalog import open_alliance
-
         self.directory = Path(directory)
         self._lock = threading.RLock()
         with self._writer_lock():  # opening catches lagging peers up: a write
@@ -152,8 +151,6 @@ class EmbeddedMember(MemberBackend):
         return tip is not None and tip[0] != producer.height
 
     def _reopen(self) -> None:
-        from pledgenet.contracts.catalog import open_alliance
-
         self._alliance.close()
         self._alliance = open_alliance(self.directory)
 
@@ -166,12 +163,6 @@ class EmbeddedMember(MemberBackend):
             yield
         finally:
             os.close(fd)  # closing the descriptor releases the lock
-
-    @property
-    def alliance(self) -> Alliance:
-        """The embedded alliance (for in-process callers such as tests and ``serve``)."""
-        with self._lock:
-            return self._fresh()
 
     @property
     def height(self) -> int:
@@ -214,7 +205,6 @@ class EmbeddedMember(MemberBackend):
     @contextmanager
     def register(self) -> Iterator[RegisterClient]:
         """A ``RegisterClient`` for this org, under the writer lock (its submissions commit here)."""
-        from pledgenet.register.client import RegisterClient
 
         with self._writing() as alliance:
             yield RegisterClient(alliance, self.org)

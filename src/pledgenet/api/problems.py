@@ -19,7 +19,6 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pledgenet import errors
-from pledgenet.api.codes import kind_of
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -60,8 +59,16 @@ TITLES = {
 }
 
 
+def kind_of(error: errors.PledgenetError) -> type[errors.PledgenetError]:
+    """The most specific class ``error`` stands for: the class its code belongs to (``errors.CODES``)
+    when that is one of its own kind, else its own class (a refusal re-raised under a wider class, or a
+    401 carrying the code of the certificate check that failed, keeps its branch)."""
+    named = errors.CODES.get(error.code)
+    return named if named is not None and issubclass(named, type(error)) else type(error)
+
+
 def status_for(error: errors.PledgenetError) -> int:
-    """The status of the most specific class the error stands for (``codes.kind_of``)."""
+    """The status of the most specific class the error stands for (``kind_of``)."""
     named = kind_of(error)
     for kind, status in STATUS:
         if issubclass(named, kind):

@@ -13,7 +13,8 @@ from pledgenet.cli.app import app
 from pledgenet.errors import ConfigError
 
 fl_app = typer.Typer(
-    help="Vertical federated learning: alignment, SecureBoost, hetero LR.", no_args_is_help=True
+    help="Federated learning: vertical (SecureBoost, hetero LR) and horizontal (FedAvg, boosting).",
+    no_args_is_help=True,
 )
 app.add_typer(fl_app, name="fl")
 
@@ -30,13 +31,15 @@ def run(
     ),
 ) -> None:
     """Run a job: ``--simulate`` runs every party here; ``--party NAME`` runs one party of a networked job."""
+    from pledgenet.fl.horizontal import job as horizontal
     from pledgenet.fl.job import load_job
     from pledgenet.fl.job import simulate as simulate_job
     from pledgenet.fl.net.job import run_networked
 
     if simulate == bool(party):
         raise ConfigError("say either --simulate (all parties here) or --party NAME (this party only)")
-    job = load_job(job_file)
+    is_horizontal = horizontal.is_horizontal(job_file)  # roles aggregator / lender: horizontal FL
+    job = horizontal.load_horizontal_job(job_file) if is_horizontal else load_job(job_file)
     console = Console()
     with Progress(
         TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=console
@@ -48,7 +51,14 @@ def run(
                 tasks[stage] = bars.add_task(stage, total=1.0)
             bars.update(tasks[stage], completed=share)
 
-        results = simulate_job(job, progress) if simulate else run_networked(job, party, progress)
+        if is_horizontal:
+            results = (
+                horizontal.simulate(job, progress)
+                if simulate
+                else horizontal.run_networked(job, party, progress)
+            )
+        else:
+            results = simulate_job(job, progress) if simulate else run_networked(job, party, progress)
     if results:
         console.print_json(json.dumps(results))
         console.print(f"models, metrics.json and report.html in {job.output}")

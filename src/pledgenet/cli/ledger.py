@@ -1,6 +1,8 @@
 """Ledger commands: init, demo, verify, and views of blocks, transactions and state (``--json``).
 
-Each takes the alliance directory as ``--dir``, as every other command does (``pledgenet verify --dir D``).
+Each takes the alliance directory as ``--dir``, as every other command does (``pledgenet verify --dir D``);
+the views (blocks, block, tx, state) read a member's node instead with ``--node URL --credential FILE``
+(``cli.sources``).
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ import typer
 from rich.table import Table
 
 from pledgenet.cli.app import app
-from pledgenet.cli.deps import DirOpt, JsonOpt, OrgOpt, console, member_peer, print_json
+from pledgenet.cli.deps import DirOpt, JsonOpt, OrgOpt, console, print_json
+from pledgenet.cli.sources import CredentialOpt, LedgerDirOpt, NodeOpt, ledger_source
 from pledgenet.contracts.catalog import init_alliance
 from pledgenet.errors import IntegrityError
 from pledgenet.ledger.alliance import MemberSpec
@@ -82,44 +85,59 @@ def verify(directory: DirOpt, as_json: JsonOpt = False) -> None:
 
 
 @app.command("blocks")
-def blocks(directory: DirOpt, org: OrgOpt = "", as_json: JsonOpt = False, last: int = 20) -> None:
+def blocks(
+    directory: LedgerDirOpt = None,
+    org: OrgOpt = "",
+    as_json: JsonOpt = False,
+    last: int = 20,
+    node: NodeOpt = None,
+    credential: CredentialOpt = None,
+) -> None:
     """List block headers (the last N)."""
-    peer = member_peer(directory, org)
-    headers = peer.headers(max(0, peer.height + 1 - last))
+    headers = ledger_source(directory, org, node, credential).headers(last)
     if as_json:
-        print_json([signed.to_dict() for signed in headers])
+        print_json(headers)
         return
     table = Table("height", "hash", "txs", "timestamp", "state root (after previous)")
-    for signed in headers:
-        header = signed.header
-        table.add_row(str(header.height), signed.hash[:16], str(header.tx_count), str(header.timestamp),
-                      header.state_root[:16])  # fmt: skip
+    for header in headers:
+        table.add_row(str(header["height"]), header["hash"][:16], str(header["tx_count"]),
+                      str(header["timestamp"]), header["state_root"][:16])  # fmt: skip
     console.print(table)
 
 
 @app.command("block")
-def block(directory: DirOpt, height: int, org: OrgOpt = "", as_json: JsonOpt = False) -> None:
+def block(
+    height: int,
+    directory: LedgerDirOpt = None,
+    org: OrgOpt = "",
+    as_json: JsonOpt = False,
+    node: NodeOpt = None,
+    credential: CredentialOpt = None,
+) -> None:
     """One block: header and its transactions' outcomes."""
-    peer = member_peer(directory, org)
-    signed = peer.header(height)
-    receipts = peer.receipts_at(height)
+    found = ledger_source(directory, org, node, credential).block(height)
     if as_json:
-        print_json({"header": signed.to_dict(), "txs": [receipt.to_dict() for receipt in receipts]})
+        print_json(found)
         return
-    console.print(signed.to_dict())
+    console.print(found["header"])
     table = Table("#", "tx id", "type", "submitter", "valid", "code")
-    for receipt in receipts:
-        table.add_row(str(receipt.index), receipt.tx_id[:16], receipt.tx_type, receipt.submitter,
-                      "yes" if receipt.valid else "[red]no[/]", receipt.code)  # fmt: skip
+    for receipt in found["txs"]:
+        table.add_row(str(receipt["index"]), receipt["tx_id"][:16], receipt["tx_type"], receipt["submitter"],
+                      "yes" if receipt["valid"] else "[red]no[/]", receipt["code"])  # fmt: skip
     console.print(table)
 
 
 @app.command("tx")
-def tx(directory: DirOpt, tx_id: str, org: OrgOpt = "", as_json: JsonOpt = False) -> None:
+def tx(
+    tx_id: str,
+    directory: LedgerDirOpt = None,
+    org: OrgOpt = "",
+    as_json: JsonOpt = False,
+    node: NodeOpt = None,
+    credential: CredentialOpt = None,
+) -> None:
     """A transaction by id, with its Merkle proof."""
-    peer = member_peer(directory, org)
-    record = peer.tx(tx_id)
-    data = {**record.to_dict(), "proof": peer.proof(tx_id).to_dict()}
+    data = ledger_source(directory, org, node, credential).tx(tx_id)
     if as_json:
         print_json(data)
     else:
@@ -128,23 +146,25 @@ def tx(directory: DirOpt, tx_id: str, org: OrgOpt = "", as_json: JsonOpt = False
 
 @app.command("state")
 def state(
-    directory: DirOpt,
     prefix: Annotated[str, typer.Argument(help="a key, or a prefix ending in '/'")] = "",
+    directory: LedgerDirOpt = None,
     org: OrgOpt = "",
     as_json: JsonOpt = False,
     history: Annotated[bool, typer.Option("--history", help="every version of the key")] = False,
+    node: NodeOpt = None,
+    credential: CredentialOpt = None,
 ) -> None:
     """World state by key or prefix, or a key's history."""
-    peer = member_peer(directory, org)
+    source = ledger_source(directory, org, node, credential)
     if history:
-        versions = [version.to_dict() for version in peer.history(prefix)]
+        versions = source.history(prefix)
         if as_json:
             print_json(versions)
         else:
             for version in versions:
                 console.print(version)
         return
-    rows = peer.range(prefix)
+    rows = source.range(prefix)
     if as_json:
         print_json({key: value for key, value in rows})
         return

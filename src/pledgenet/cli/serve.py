@@ -7,18 +7,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from pledgenet.cli.app import app
+from pledgenet.cli.deps import AsOpt, DirOpt
 
-console = Console()
 client_key_app = typer.Typer(
     help="Client credentials a member issues to its own people.", no_args_is_help=True
 )
 app.add_typer(client_key_app, name="client-key")
-
-DirOpt = Annotated[Path, typer.Option("--dir", help="the alliance directory")]
-AsOpt = Annotated[str, typer.Option("--as", help="the member organisation")]
 
 
 @app.command("serve")
@@ -79,9 +75,7 @@ def issue(
     )
     serial = load_certificate(credential.certificate_pem).serial_number
     client_org, client_name = credential.identity
-    console.print(
-        f"credential of {client_name} ({client_org}) written to {out}; serial {serial}, {days} days"
-    )
+    typer.echo(f"credential of {client_name} ({client_org}) written to {out}; serial {serial}, {days} days")
 
 
 @client_key_app.command("revoke")
@@ -92,4 +86,4 @@ def revoke(directory: DirOpt, org: AsOpt, serial: int) -> None:
 
     read_config(directory)
     clients.revoke(directory, org, serial)
-    console.print(f"client certificate {serial} of {org} revoked")
+    typer.echo(f"client certificate {serial} of {org} revoked")

@@ -6,7 +6,7 @@ the ledger queries, the commit stream and risk views), signing every request wit
         print(node.node()["height"], node.holdings(code="600100"))
 """
 
-from pledgenet.client.node import NodeClient, raise_problem
+from pledgenet.client.node import NodeBlockSource, NodeClient, raise_problem
 from pledgenet.client.signing import RequestSigner
 
-__all__ = ["NodeClient", "RequestSigner", "raise_problem"]
+__all__ = ["NodeBlockSource", "NodeClient", "RequestSigner", "raise_problem"]

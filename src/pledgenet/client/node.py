@@ -17,10 +17,10 @@ from typing import Any
 import httpx
 
 from pledgenet import errors
-from pledgenet.api.codes import BY_CODE
 from pledgenet.client.signing import RequestSigner
 from pledgenet.crypto.client_credential import ClientCredential
 from pledgenet.errors import ConfigError
+from pledgenet.ledger.block import Block
 from pledgenet.ledger.records import TxReceipt
 
 API = "/api/v1"
@@ -47,11 +47,13 @@ def raise_problem(response: httpx.Response) -> None:
         code, detail = str(problem["code"]), str(problem["detail"])
     except (ValueError, KeyError, TypeError):
         code, detail = "http_error", f"HTTP {response.status_code}: {response.text[:200]}"
-    kind = BY_CODE.get(code) or _BY_STATUS.get(response.status_code, errors.PledgenetError)
+    kind: type[errors.PledgenetError]
     if response.status_code == 401:  # whatever check refused the credentials (its code says which)
         kind = errors.NotAuthenticated
-    elif response.status_code == 422 and code not in BY_CODE:
-        kind = errors.RegisterError if detail.startswith("register.") else errors.ContractError
+    elif code in errors.CODES:  # exactly the class that raised it (``errors.refusal``)
+        kind = errors.CODES[code]
+    else:
+        kind = _BY_STATUS.get(response.status_code, errors.PledgenetError)
     raise kind(detail, code=code)
 
 
@@ -157,6 +159,21 @@ class NodeClient:
     def block(self, height: int) -> dict[str, Any]:
         result: dict[str, Any] = self.get(f"/blocks/{height}")
         return result
+
+    def block_wire(self, height: int) -> Block:
+        """A whole block as the node stores it (decoded; its checks are the caller's: ``Peer.apply_block``
+        or ``client.proofs``)."""
+        try:
+            response = self.http.get(f"{API}/blocks/{height}/wire")
+        except httpx.TransportError as error:
+            raise ConfigError(f"lost the pledgenet node at {self.http.base_url}: {error}") from None
+        raise_problem(response)
+        return Block.decode(response.content)
+
+    def blocks_between(self, start: int, stop: int) -> Iterator[Block]:
+        """Blocks ``[start, stop)`` (a ``ledger.ordering.intake.BlockSource`` over this node)."""
+        for height in range(start, stop):
+            yield self.block_wire(height)
 
     def tx(self, tx_id: str) -> dict[str, Any]:
         """A transaction with its receipt, envelope and Merkle proof."""
@@ -358,3 +375,14 @@ class NodeClient:
         """A risk view: ``contracts``, ``views/<by>``, ``stress``, ``cascade``, ``alerts``."""
         result: dict[str, Any] = self.get(f"/risk/{view}", **params)
         return result
+
+
+class NodeBlockSource:
+    """Another member's node as a ``ledger.ordering.intake.BlockSource``: the blocks a lagging peer
+    catches up with (it checks each one itself in ``Peer.apply_block``)."""
+
+    def __init__(self, node: NodeClient) -> None:
+        self.node = node
+
+    def blocks(self, start: int, stop: int) -> Iterator[Block]:
+        return self.node.blocks_between(start, stop)

@@ -45,8 +45,11 @@ MEMBER_ROLES = frozenset(
         "exchange",
         "listed_company",
         "governing",
+        "coordinator",
     }
 )
+#: the role a federated-learning job's coordinator (hetero LR's randomness dealer) must be certified with
+COORDINATOR = "coordinator"
 GOVERNING = "governing"
 #: the role in the orderer's certificate (not a member role: the orderer signs blocks, never transactions)
 ORDERER_ROLE = "orderer"
@@ -222,6 +225,8 @@ def check_certificate(
         raise IdentityError(f"certificate of {org!r} is not valid yet", code="certificate_not_yet_valid")
     if at_ms is not None and at_ms > not_after:
         raise IdentityError(f"certificate of {org!r} has expired", code="certificate_expired")
+    if at_ms is not None:
+        _check_root_window(root, at_ms)
     if cert.serial_number in revoked_serials:
         raise IdentityError(f"certificate of {org!r} was revoked", code="certificate_revoked")
     roles: tuple[str, ...] = ()
@@ -229,9 +234,14 @@ def check_certificate(
     for extension in cert.extensions:
         value = extension.value
         if extension.oid == OID_ROLES and isinstance(value, x509.UnrecognizedExtension):
-            roles = tuple(json.loads(value.value))
+            roles = _roles_of(org, value.value)
         elif extension.oid == OID_ENCRYPTION_KEY and isinstance(value, x509.UnrecognizedExtension):
             encryption_public = bytes(value.value)
+            if len(encryption_public) != 32:
+                raise IdentityError(
+                    f"certificate of {org!r}: the encryption key is not 32 bytes",
+                    code="malformed_certificate",
+                )
     return CertifiedIdentity(
         org=org,
         roles=roles,
@@ -241,6 +251,28 @@ def check_certificate(
         not_before_ms=not_before,
         not_after_ms=not_after,
     )
+
+
+def _check_root_window(root: x509.Certificate, at_ms: int) -> None:
+    """The alliance root's own validity window covers ``at_ms``."""
+    if at_ms < _ms(root.not_valid_before_utc):
+        raise IdentityError("the alliance root certificate is not valid yet", code="root_not_yet_valid")
+    if at_ms > _ms(root.not_valid_after_utc):
+        raise IdentityError("the alliance root certificate has expired", code="root_expired")
+
+
+def _roles_of(org: str, raw: bytes) -> tuple[str, ...]:
+    """The roles extension: a JSON list of role names (strings), nothing else."""
+    try:
+        roles = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        roles = None
+    if not isinstance(roles, list) or not all(isinstance(role, str) for role in roles):
+        raise IdentityError(
+            f"certificate of {org!r}: the roles extension is not a list of role names",
+            code="malformed_certificate",
+        )
+    return tuple(roles)
 
 
 # ---------------------------------------------------------------- key files (0600)

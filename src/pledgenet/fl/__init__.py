@@ -7,6 +7,7 @@ Layout, each module importing only those below it:
   ``PartyContext``; one module per component);
 - ``estimators``: scikit-learn-style estimators over pandas frames;
 - ``secureboost/``, ``hetero_lr`` (with ``sharing/``), ``scorecard/``: the protocols;
+- ``schema`` (the job file's pydantic schema), ``guest_key`` (hosts' checks of the guest's Paillier key);
 - ``alignment`` (PSI), ``spec`` (the parsed ``Job``), ``data``, ``binning``, ``metrics``, ``report``;
 - ``net/``: the ``Channel`` interface, the in-memory hub, the wire encoding and the TCP transport.
 """

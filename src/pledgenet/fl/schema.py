@@ -64,6 +64,8 @@ class JobFile(BaseModel):
     output: str | None = Field(default=None, min_length=1)
     relative_to_job: bool = False
     alliance_root: str | None = None
+    #: serials of revoked member certificates (a list, or the path of a JSON file holding one)
+    revoked_serials: list[int] | str | None = None
     connect_timeout: float = Field(default=120.0, gt=0.0)
     #: refuse a job with fewer aligned rows, or fewer rows of either class in the train or the test split
     min_aligned_rows: int = Field(default=100, ge=2)
@@ -98,7 +100,9 @@ def parse_job(raw: Any, path: Path) -> Job:
         test_share=parsed.test_share,
         output=Path(parsed.output or f"fl-out/{path.stem}"),
         base_dir=base_dir,
-        settings=parsed.model_dump(include={"alliance_root", "connect_timeout"}, exclude_none=True),
+        settings=parsed.model_dump(
+            include={"alliance_root", "connect_timeout", "revoked_serials"}, exclude_none=True
+        ),
         min_aligned_rows=parsed.min_aligned_rows,
         min_class_rows=parsed.min_class_rows,
     )

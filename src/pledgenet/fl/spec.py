@@ -6,6 +6,8 @@ Built by :func:`pledgenet.fl.job.load_job` after every check has passed; compone
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +41,19 @@ class Job:
     @property
     def coordinator(self) -> str | None:
         return next((p for p, spec in self.parties.items() if spec.get("role") == "coordinator"), None)
+
+    def fingerprint(self) -> str:
+        """The job's id on the network: a hash of what every party must agree on (name, split, minimums,
+        components and their parameters, each party's role and organisation), not of local paths."""
+        agreed = {
+            "name": self.name,
+            "test_share": self.test_share,
+            "minimums": [self.min_aligned_rows, self.min_class_rows],
+            "components": self.components,
+            "parties": {p: [spec.get("role"), spec.get("org")] for p, spec in self.parties.items()},
+        }
+        digest = hashlib.sha256(json.dumps(agreed, sort_keys=True, default=str).encode()).hexdigest()
+        return f"{self.name}/{digest[:32]}"
 
     def path(self, value: str) -> Path:
         """A path from the job file: absolute, or relative to ``base_dir``."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from pledgenet.api.deps import CallerDep, NodeDep
 from pledgenet.api.models import (
@@ -55,6 +55,15 @@ def block(backend: NodeDep, height: int) -> BlockPublic:
             header=HeaderPublic.of(peer.header(height)),
             txs=[ReceiptPublic.of(receipt) for receipt in peer.receipts_at(height)],
         )
+
+
+@router.get("/blocks/{height}/wire", response_class=Response)
+def block_wire(backend: NodeDep, height: int) -> Response:
+    """One whole block in its wire form (``Block.encode``: header, producer signature, every envelope), for
+    a peer catching up or a client re-verifying it (``ledger.block.Block.decode`` reads it)."""
+    with backend.read() as peer:
+        data = peer.block(height).encode()
+    return Response(data, media_type="application/json")
 
 
 @router.get("/transactions/{tx_id}", response_model=TxPublic)

@@ -4,14 +4,21 @@ Each pair of parties shares one TCP connection; the party whose name sorts first
 The handshake, written here because it is the product's own link protocol (a few lines over
 ``cryptography``'s primitives, no TLS certificates to provision between alliance members):
 
-1. both send ``hello`` = (party name, Ed25519 organisation public key, fresh X25519 public key, 32-byte
-   nonce);
-2. each checks that the public key is the one pinned for that party name in its directory, then signs
-   ``SHA-256("pledgenet-fl-link-v1" || hello_dialer || hello_acceptor)`` with its organisation key and
-   sends the signature; each verifies the other's (a wrong key or a relayed hello fails here);
+1. both send ``hello`` = (job id, party name, Ed25519 organisation public key, fresh X25519 public key,
+   32-byte nonce);
+2. each checks that the job id is its own and the public key is the one pinned for that party name in its
+   directory, then signs ``SHA-256("pledgenet-fl-link-v2" || len(job) || job || hello_dialer ||
+   hello_acceptor)`` with its organisation key and sends the signature; each verifies the other's (a wrong
+   key, another job's party or a relayed hello fails here);
 3. both derive two ChaCha20-Poly1305 keys (one per direction) with HKDF-SHA256 from the X25519 shared secret,
    salted with the transcript hash. Frames are ``length || AEAD(counter nonce, body)``, so a frame that is
    altered, dropped, replayed or reordered fails to decrypt and the link is closed with ``ProtocolError``.
+
+Before a peer is authenticated its frames are capped at ``HANDSHAKE_MAX_FRAME`` (64 KiB) and, on the
+accepting side, its handshake at ``HANDSHAKE_TIMEOUT_S``; a connection whose handshake fails (a stranger, a
+port scanner, another job's party) is closed and ignored, and the acceptor keeps waiting for its real
+peers until the connect timeout (handshakes are taken one at a time, so each silent stranger delays the
+setup by up to ``HANDSHAKE_TIMEOUT_S``; a dialer waits for its handshake until the connect timeout).
 
 A reader thread per link puts decrypted bodies into a queue; ``recv`` takes them in order. Each sealed body
 starts with one byte: a protocol message, an abort notice (wakes every pending ``recv`` of this party with
@@ -43,8 +50,10 @@ from pledgenet.errors import PeerAborted, ProtocolError
 from pledgenet.fl.net import wire
 from pledgenet.fl.net.channel import DEFAULT_TIMEOUT_S, Channel, Transcript, raise_if_abort
 
-_LABEL = b"pledgenet-fl-link-v1"
+_LABEL = b"pledgenet-fl-link-v2"
 _MAX_FRAME = wire.MAX_MESSAGE_BYTES
+HANDSHAKE_MAX_FRAME = 64 * 1024
+HANDSHAKE_TIMEOUT_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -74,10 +83,10 @@ def _recv_exact(sock: socket.socket, size: int) -> bytes:
     return bytes(chunks)
 
 
-def _recv_frame(sock: socket.socket) -> bytes:
+def _recv_frame(sock: socket.socket, limit: int = _MAX_FRAME) -> bytes:
     (size,) = struct.unpack(">Q", _recv_exact(sock, 8))
-    if size > _MAX_FRAME:
-        raise ProtocolError("frame too large")
+    if size > limit:
+        raise ProtocolError(f"a frame of {size} bytes is over the limit of {limit}")
     return _recv_exact(sock, size)
 
 
@@ -163,10 +172,12 @@ def _handshake(
     directory: dict[str, PartyAddress],
     dialer: bool,
     expected_peer: str | None,
+    job: str,
 ) -> tuple[str, bytes, bytes]:
     ephemeral = X25519PrivateKey.generate()
     mine = wire.encode(
         {
+            "job": job,
             "party": me,
             "org_key": _raw(my_key.public_key()),
             "dh": _raw(ephemeral.public_key()),
@@ -174,20 +185,23 @@ def _handshake(
         }
     )
     _send_frame(sock, mine)
-    theirs = _recv_frame(sock)
+    theirs = _recv_frame(sock, HANDSHAKE_MAX_FRAME)
     hello = wire.decode(theirs)
-    if not isinstance(hello, dict):
+    if not isinstance(hello, dict) or not isinstance(hello.get("dh"), bytes) or len(hello["dh"]) != 32:
         raise ProtocolError("bad hello")
+    if hello.get("job") != job:
+        raise ProtocolError("the peer is running another job")
     peer = str(hello.get("party"))
     if peer not in directory or peer == me or (expected_peer is not None and peer != expected_peer):
         raise ProtocolError(f"unexpected party {peer!r} on the link")
     if hello.get("org_key") != _raw(directory[peer].public_key):
         raise ProtocolError(f"{peer!r} did not present its pinned organisation key")
     first, second = (mine, theirs) if dialer else (theirs, mine)
-    digest = hashlib.sha256(_LABEL + first + second).digest()
+    bound = job.encode()
+    digest = hashlib.sha256(_LABEL + struct.pack(">I", len(bound)) + bound + first + second).digest()
     _send_frame(sock, my_key.sign(digest))
     try:
-        directory[peer].public_key.verify(_recv_frame(sock), digest)
+        directory[peer].public_key.verify(_recv_frame(sock, HANDSHAKE_MAX_FRAME), digest)
     except InvalidSignature:
         raise ProtocolError(f"{peer!r} failed to prove its organisation key") from None
     shared = ephemeral.exchange(X25519PublicKey.from_public_bytes(hello["dh"]))
@@ -201,9 +215,11 @@ def _handshake(
 class NetworkChannel(Channel):
     """A party's authenticated links to all its peers over TCP.
 
-    ``directory`` maps every party (this one included) to its address and pinned organisation key.
-    The constructor listens, dials and handshakes, and returns once every link is up (or raises
-    ``ProtocolError`` after ``connect_timeout`` seconds).
+    ``directory`` maps every party (this one included) to its address and pinned organisation key;
+    ``job`` is the job's id (every party of one run must give the same; see ``Job.fingerprint``). The
+    constructor listens, dials and handshakes, and returns once every link is up (or raises
+    ``ProtocolError`` after ``connect_timeout`` seconds). Connections that fail their handshake on the
+    listening side are dropped and ignored.
     """
 
     def __init__(
@@ -213,6 +229,8 @@ class NetworkChannel(Channel):
         directory: dict[str, PartyAddress],
         transcript: Transcript | None = None,
         connect_timeout: float = 60.0,
+        *,
+        job: str,
     ) -> None:
         if party not in directory:
             raise ProtocolError(f"{party!r} is not in the directory")
@@ -227,30 +245,55 @@ class NetworkChannel(Channel):
         listener = None
         if to_accept:
             listener = socket.create_server((directory[party].host, directory[party].port), reuse_port=False)
-            listener.settimeout(connect_timeout)
         try:
             for peer in to_dial:
                 sock = self._dial(directory[peer], deadline)
-                _, send_key, recv_key = _handshake(sock, party, private_key, directory, True, peer)
+                sock.settimeout(max(1.0, deadline - time.monotonic()))  # the acceptor may be busy a while
+                try:
+                    _, send_key, recv_key = _handshake(sock, party, private_key, directory, True, peer, job)
+                except (OSError, ValueError) as exc:
+                    sock.close()
+                    raise ProtocolError(f"the handshake with {peer} failed: {exc}") from None
                 self._links[peer] = _Link(sock, send_key, recv_key, peer, self._wake_all)
             while listener is not None and len(self._links) < len(self.peers):
-                try:
-                    sock, _ = listener.accept()
-                except TimeoutError:
-                    raise ProtocolError(f"{party} timed out waiting for its peers") from None
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                sock.settimeout(connect_timeout)
-                peer, send_key, recv_key = _handshake(sock, party, private_key, directory, False, None)
-                if peer in self._links or peer not in to_accept:
-                    sock.close()
-                    raise ProtocolError(f"{peer!r} connected twice or should have been dialled")
-                self._links[peer] = _Link(sock, send_key, recv_key, peer, self._wake_all)
+                link = self._accept_one(listener, to_accept, deadline, private_key, directory, job)
+                if link is not None:
+                    self._links[link.peer] = link
         except BaseException:
             self.close()
             raise
         finally:
             if listener is not None:
                 listener.close()
+
+    def _accept_one(
+        self,
+        listener: socket.socket,
+        to_accept: list[str],
+        deadline: float,
+        private_key: Ed25519PrivateKey,
+        directory: dict[str, PartyAddress],
+        job: str,
+    ) -> _Link | None:
+        """The next authenticated peer's link, or ``None`` when a connection failed its handshake."""
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise ProtocolError(f"{self.party} timed out waiting for its peers")
+        listener.settimeout(remaining)
+        try:
+            sock, _ = listener.accept()
+        except TimeoutError:
+            raise ProtocolError(f"{self.party} timed out waiting for its peers") from None
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.settimeout(max(0.1, min(HANDSHAKE_TIMEOUT_S, remaining)))
+        try:
+            peer, send_key, recv_key = _handshake(sock, self.party, private_key, directory, False, None, job)
+            if peer in self._links or peer not in to_accept:
+                raise ProtocolError(f"{peer!r} connected twice or should have been dialled")
+        except (ProtocolError, OSError, ValueError):
+            sock.close()  # a stranger, a scanner, another job's party: ignored
+            return None
+        return _Link(sock, send_key, recv_key, peer, self._wake_all)
 
     @staticmethod
     def _dial(address: PartyAddress, deadline: float) -> socket.socket:
