@@ -185,9 +185,8 @@ def run_networked(job: Job, party: str, progress: Progress | None = None) -> dic
         load_lender(job, party)
     directory = directory_for(job)
     key = signing_key_for(job, party)
-    channel = NetworkChannel(
-        party, key, directory, connect_timeout=float(job.settings.get("connect_timeout", 120))
-    )
+    timeout = float(job.settings.get("connect_timeout", 120))
+    channel = NetworkChannel(party, key, directory, connect_timeout=timeout, job=job.fingerprint())
     try:
         return run_party(job, party, channel, progress)
     finally:
