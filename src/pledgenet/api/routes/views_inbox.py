@@ -133,8 +133,8 @@ def endorse(node: NodeView, proposal_id: str) -> TxReceipt:
         "terms_verdict": make_verdict(node.org, str(proposal["args"]["terms"]["hash"]), verdict),
     }
     try:
-        with node.register():  # the node's lock: one writer at a time
-            submitter = RegisterClient(node.alliance, proposal["submitted_by"])
+        with node.register() as registrar:  # the node's writer lock: one writer at a time
+            submitter = RegisterClient(registrar.alliance, proposal["submitted_by"])
             return submitter.submit("register.pledge", args, [*proposal["co_signers"], node.org])
     finally:
         path.unlink(missing_ok=True)
