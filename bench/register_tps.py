@@ -5,8 +5,9 @@ The book: 10,000 securities accounts at three brokers, 1,000 listed stocks, each
 and a trust; three signatures each: custody broker, pledgee, registrar), 25% full or partial releases of
 earlier pledges (two signatures), 10% top-ups (three signatures) and 5% judicial freezes (one signature).
 Every pledge carries freshly sealed terms (five X25519 key wraps) and the registrar's verdict on them (it
-opens the envelope and checks the 2018 rules, ``register.review``), both done with the signing before the
-timed window, as clients and the registrar's endorsement service do on their own machines.
+opens the envelope, recomputes every wrap from the members' keys and checks the 2018 rules over the context
+it derives, ``register.review``), both done with the signing before the timed window, as clients and the
+registrar's endorsement service do on their own machines.
 
 Baseline in the same run, by the same code path as ``bench/ledger_tps.py``: pre-signed two-signature
 ``bench.transfer`` transactions through the solo orderer into the same peer on disk. Register and bare runs
@@ -44,10 +45,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from ledger_tps import bench_contract
 from pledgenet.contracts.catalog import all_contracts
-from pledgenet.contracts.register import keys
+from pledgenet.contracts.register import keys, verdicts
 from pledgenet.contracts.register.params import DEFAULT_PARAMS
-from pledgenet.contracts.register.terms import make_terms, make_verdict, review
-from pledgenet.crypto.envelope import open_envelope, seal
+from pledgenet.contracts.register.terms import make_terms, make_verdict, review_in_context
+from pledgenet.crypto.envelope import open_and_verify, seal
 from pledgenet.crypto.identity import load_signing_key
 from pledgenet.crypto.keystore import Member
 from pledgenet.crypto.signing import TX_DOMAIN, pack, shared_verifier, verify_packed
@@ -99,10 +100,33 @@ class Signer:
         return encode_envelope(body, [self.members[org].sign(message) for org in signers])
 
 
-def reviewed(registrar: Member, envelope: dict[str, Any], **context: Any) -> dict[str, str]:
-    """The registrar's endorsement step: open the sealed terms, check them, state the verdict."""
-    terms = open_envelope(envelope, registrar.org, registrar.encryption_private_key)
-    return make_verdict(registrar.org, envelope["hash"], review(terms, DEFAULT_PARAMS, **context))
+def context_of(operation: str, contract_no: str, n: int, code: str, quantity: int) -> dict[str, Any]:
+    """The verdict's context of the ``n``-th registration of a contract (no close published in the bench,
+    genesis rules), as ``verdicts.derive`` finds it once the earlier registrations are on chain."""
+    return verdicts.make_context(
+        operation,
+        contract_no=contract_no,
+        binding=f"{contract_no}/{n}",
+        code=code,
+        quantity=quantity,
+        exempt=False,
+        in_default=False,
+        elapsed_days=0,
+        close=None,
+        rules={name: DEFAULT_PARAMS[name] for name in verdicts.RULE_PARAMS},
+    )
+
+
+def reviewed(
+    registrar: Member, envelope: dict[str, Any], context: dict[str, Any], public_keys: dict[str, str]
+) -> dict[str, str]:
+    """The registrar's endorsement step: open the sealed terms, verify every wrap, check them over the
+    context, state the verdict."""
+    terms, unreadable = open_and_verify(
+        envelope, registrar.org, registrar.encryption_private_key, public_keys
+    )
+    outcome = "terms_unreadable" if unreadable else review_in_context(terms, context)
+    return make_verdict(registrar.org, envelope["hash"], verdicts.context_hash(context), outcome)
 
 
 class HandlerClock:
@@ -196,6 +220,8 @@ def mix_envelopes(signer: Signer, public_keys: dict[str, str], operations: int, 
     rng = random.Random(seed)
     readers = {REGISTRAR, REGULATOR}
     open_pledges: list[tuple[str, str, str, str, int]] = []  # registration, contract, broker, pledgee, qty
+    registrations: dict[str, int] = {}  # contract -> registrations so far (the next one's ordinal)
+    codes: dict[str, str] = {}
     envelopes: list[bytes] = []
     used: set[tuple[int, int]] = set()
     for n in range(operations):
@@ -211,6 +237,10 @@ def mix_envelopes(signer: Signer, public_keys: dict[str, str], operations: int, 
             continue
         if draw < 0.35 and open_pledges:
             _reg, contract_no, broker, pledgee, _quantity = rng.choice(open_pledges)
+            context = context_of(
+                "top_up", contract_no, registrations[contract_no], codes[contract_no], 10_000
+            )
+            registrations[contract_no] += 1
             terms = seal(
                 make_terms(
                     business_type="financing_top_up",
@@ -218,8 +248,10 @@ def mix_envelopes(signer: Signer, public_keys: dict[str, str], operations: int, 
                     start_price_fen=PRICE_FEN,
                 ),
                 {o: public_keys[o] for o in readers | {broker, pledgee}},
+                purpose="pledge_terms",
+                binding=context["binding"],
             )
-            verdict = reviewed(signer.members[REGISTRAR], terms, quantity=10_000, operation="top_up")
+            verdict = reviewed(signer.members[REGISTRAR], terms, context, public_keys)
             args = {"contract_no": contract_no, "quantity": 10_000, "terms": terms, "terms_verdict": verdict}
             envelopes.append(signer.sign("register.top_up", args, [broker, pledgee, REGISTRAR]))
             continue
@@ -236,6 +268,9 @@ def mix_envelopes(signer: Signer, public_keys: dict[str, str], operations: int, 
         used.add((stock, holder_index))
         pledgee = rng.choice(PLEDGEES)
         quantity = rng.randrange(100_000, 400_000)
+        contract_no = f"K{n:08d}"
+        context = context_of("pledge", contract_no, 0, code, quantity)
+        registrations[contract_no], codes[contract_no] = 1, code
         terms = seal(
             make_terms(
                 amount_fen=quantity * PRICE_FEN // 2,  # a 50% pledge rate
@@ -243,6 +278,7 @@ def mix_envelopes(signer: Signer, public_keys: dict[str, str], operations: int, 
             ),
             {o: public_keys[o] for o in readers | {broker, pledgee}},
             purpose="pledge_terms",
+            binding=context["binding"],
         )
         args = {
             "contract_no": f"K{n:08d}",
@@ -253,9 +289,7 @@ def mix_envelopes(signer: Signer, public_keys: dict[str, str], operations: int, 
             "pledgee_name": pledgee.upper(),
             "pledgee_id_number": f"USCC-{pledgee}",
             "terms": terms,
-            "terms_verdict": reviewed(
-                signer.members[REGISTRAR], terms, quantity=quantity, operation="pledge"
-            ),
+            "terms_verdict": reviewed(signer.members[REGISTRAR], terms, context, public_keys),
         }
         envelope = signer.sign("register.pledge", args, [broker, pledgee, REGISTRAR])
         envelopes.append(envelope)

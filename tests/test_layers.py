@@ -11,7 +11,8 @@ package and from any lower floor, never from a higher one and never from another
     4  contracts                 the rules every peer runs; contracts.catalog is the composition root
     5  register, fl, attest,     a member's register client; federated learning; attested workers;
        client                    a node's client
-    6  risk                      off-chain supervision (reads the register through register.lookups)
+    6  risk, data                off-chain supervision (reads the register through register.lookups); a
+                                 member's data client, store, sharing, jobs
     7  sim, devcluster, api      the calibrated market and book generators; local servers; a node's API
     8  web                       the dashboard (pages over the API's views) and the reports' pages
     9  demo, node                the demo: members, the demo book, the steps, the runner; a member's
@@ -43,6 +44,7 @@ FLOORS: dict[str, int] = {
     "attest": 5,
     "client": 5,  # the Python client of a member's node (HTTP)
     "risk": 6,
+    "data": 6,
     "sim": 7,
     "api": 7,  # a member node's HTTP API (over the register client, risk and the ledger)
     "devcluster": 7,  # throwaway local etcd and PostgreSQL servers (tests, cluster up)

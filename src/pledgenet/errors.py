@@ -39,9 +39,20 @@ checks every code the sources raise.
     │       ├── WrongState              the pledge, contract or freeze is not in a state that allows it
     │       ├── NotAParty               the submitter is not the pledgee, custody broker or freezing court
     │       ├── EnvelopeRecipients      the sealed terms are not readable by every entitled member
-    │       ├── VerdictMismatch         the registrar's verdict on sealed terms is for another envelope
+    │       ├── VerdictMismatch         the registrar's verdict is for another envelope or another context
+    │       ├── EnvelopeMisbound        sealed terms re-attached to a registration they were not sealed for
     │       └── DisposalLimitExceeded   forced sales past the reduction rules (1% / 2% per 90 days)
-    │   └── MarketDataError         the market contract refused a price or notice (see contracts.market)
+    │   ├── MarketDataError         the market contract refused a price or notice (see contracts.market)
+    │   └── DataGovernanceError     the data contract: catalog, grants, accesses, jobs, documents
+    │       ├── BadDataArguments        an argument is missing, of the wrong type or out of range
+    │       ├── UnknownDataRecord       no such dataset, version, grant, job or document
+    │       ├── DuplicateDataRecord     the dataset version, grant, job or document already exists
+    │       ├── GradingForbids          the grading rules forbid the operation at the data's level
+    │       ├── GrantInvalid            no grant, or one expired, revoked, used up, for another member,
+    │       │                           purpose, operation or columns
+    │       ├── NotAnApprover           the submitter may not approve, refuse or revoke this grant
+    │       ├── JobRefused              a job lacks an acceptance, a participant refused it, or it is over
+    │       └── ContentMismatch         a dataset file or a result does not match its on-chain commitment
     ├── PrivacyError                privacy computing
     │   ├── KeyMismatch             ciphertexts or keys of different parties mixed
     │   ├── EncodingOverflow        a value does not fit the declared fixed-point or packing bounds
@@ -258,10 +269,16 @@ class NotAParty(RegisterError):
 
 class EnvelopeRecipients(RegisterError):
     code = "envelope_recipients"
+    #: the registrar's verdict when a recipient's wrap does not open to the envelope's data key
+    codes: tuple[str, ...] = ("terms_unreadable",)
 
 
 class VerdictMismatch(RegisterError):
     code = "verdict_mismatch"
+
+
+class EnvelopeMisbound(RegisterError):
+    code = "envelope_binding"
 
 
 class DisposalLimitExceeded(RegisterError):
@@ -270,6 +287,58 @@ class DisposalLimitExceeded(RegisterError):
 
 class MarketDataError(ContractError):
     code = "market_data"
+
+
+class DataGovernanceError(ContractError):
+    code = "data_governance"
+
+
+class BadDataArguments(DataGovernanceError):
+    code = "bad_data_arguments"
+    codes: tuple[str, ...] = ("unknown_purpose", "unknown_column")
+
+
+class UnknownDataRecord(DataGovernanceError):
+    code = "not_in_catalog"
+    codes: tuple[str, ...] = ("unknown_grant", "unknown_job", "unknown_document", "unknown_version")
+
+
+class DuplicateDataRecord(DataGovernanceError):
+    code = "duplicate_data_record"
+
+
+class GradingForbids(DataGovernanceError):
+    code = "grading_forbids"
+    codes: tuple[str, ...] = ("plaintext_forbidden", "operation_forbidden", "purpose_required")
+
+
+class GrantInvalid(DataGovernanceError):
+    code = "no_grant"
+    codes: tuple[str, ...] = (
+        "grant_expired",
+        "grant_revoked",
+        "grant_refused",
+        "grant_not_approved",
+        "not_grantee",
+        "purpose_mismatch",
+        "operation_not_granted",
+        "columns_not_granted",
+        "uses_exhausted",
+    )
+
+
+class NotAnApprover(DataGovernanceError):
+    code = "not_an_approver"
+    codes: tuple[str, ...] = ("already_decided",)
+
+
+class JobRefused(DataGovernanceError):
+    code = "job_refused"
+    codes: tuple[str, ...] = ("job_not_accepted", "not_a_participant", "job_closed")
+
+
+class ContentMismatch(DataGovernanceError):
+    code = "content_mismatch"
 
 
 class PrivacyError(PledgenetError):
@@ -385,7 +454,7 @@ class CollateralExpired(AttestationError):
 
 class PolicyRefused(AttestationError):
     code = "policy_refused"
-    codes = (
+    codes: tuple[str, ...] = (
         "evidence_type_not_allowed",
         "tcb_status_not_accepted",
         "advisory_not_accepted",

@@ -7,10 +7,11 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from memory_context import MemoryLedger, Receipt
 
-from pledgenet.contracts.register import contract
-from pledgenet.contracts.register.params import DEFAULT_PARAMS
-from pledgenet.contracts.register.terms import make_terms, make_verdict, review
-from pledgenet.crypto.envelope import open_envelope, public_key_hex, seal
+from pledgenet.contracts import governance
+from pledgenet.contracts.register import contract, verdicts
+from pledgenet.contracts.register.terms import make_terms, make_verdict, review_in_context
+from pledgenet.crypto.envelope import open_and_verify, public_key_hex, seal
+from pledgenet.errors import PledgenetError
 
 REGISTRAR, REGULATOR, COURT, COURT_2 = "csdc", "csrc", "court-sh", "court-bj"
 BROKER_A, BROKER_B, BANK, TRUST, OUTSIDER = "citic-sec", "huatai-sec", "icbc", "ctrust", "sse"
@@ -64,7 +65,11 @@ def member_record(org: str) -> dict[str, Any]:
 
 
 def sealed(
-    readers: list[str], record: dict[str, Any] | None = None, purpose: str = "pledge_terms"
+    readers: list[str],
+    record: dict[str, Any] | None = None,
+    purpose: str = "pledge_terms",
+    *,
+    binding: str = "",
 ) -> dict[str, Any]:
     """Seal ``record`` (default: sound terms) for ``readers`` plus the registrar and the regulator."""
     orgs = {*readers, REGISTRAR, REGULATOR}
@@ -72,18 +77,19 @@ def sealed(
         record if record is not None else sound_terms(),
         {org: public_key_hex(KEYS[org]) for org in orgs},
         purpose=purpose,
+        binding=binding,
     )
 
 
-def verdict(envelope: dict[str, Any], *, registrar: str = REGISTRAR, **context: Any) -> dict[str, str]:
-    """The registrar's endorsement step: open ``envelope`` with its key, check the terms, state a verdict."""
-    terms = open_envelope(envelope, registrar, KEYS[registrar])
-    return make_verdict(registrar, envelope["hash"], review(terms, DEFAULT_PARAMS, **context))
-
-
-def approved(envelope: dict[str, Any]) -> dict[str, str]:
-    """The registrar's ``ok`` on ``envelope``, for tests of what happens after the terms were accepted."""
-    return make_verdict(REGISTRAR, envelope["hash"], "ok")
+def verdict(
+    envelope: dict[str, Any], context: dict[str, Any], *, registrar: str = REGISTRAR
+) -> dict[str, str]:
+    """The registrar's endorsement step: open ``envelope`` with its key, verify every wrap against the
+    members' keys, check the terms over ``context``, state a verdict."""
+    public_keys = {org: public_key_hex(key) for org, key in KEYS.items()}
+    terms, unreadable = open_and_verify(envelope, registrar, KEYS[registrar], public_keys)
+    outcome = "terms_unreadable" if unreadable else review_in_context(terms, context)
+    return make_verdict(registrar, envelope["hash"], verdicts.context_hash(context), outcome)
 
 
 def sound_terms(**changes: Any) -> dict[str, Any]:
@@ -115,7 +121,12 @@ class World:
                 "financial_institution": financial,
                 "custody_broker": broker,
                 "controlling_shareholder_of": controls,
-                "identity": sealed([broker], {"id_type": "licence", "id_number": f"91{account}"}, "identity"),
+                "identity": sealed(
+                    [broker],
+                    {"id_type": "licence", "id_number": f"91{account}"},
+                    "identity",
+                    binding=f"identity/{account}",
+                ),
             }
             for account, (holder, broker, financial, controls) in ACCOUNTS.items()
         ]
@@ -134,6 +145,44 @@ class World:
             "holdings": placements,
         }
         return self.ok("register.list_security", args, [REGISTRAR])
+
+    def param(self, name: str) -> Any:
+        return self.ledger.get(governance.param_key(name))
+
+    def context(self, operation: str, args: dict[str, Any]) -> dict[str, Any]:
+        """The verdict's context as the registrar derives it now, for the next block (one second on)."""
+        return verdicts.derive(self.ledger, self.param, operation, args, self.ledger.time + 1000)
+
+    def verdict(self, operation: str, args: dict[str, Any]) -> dict[str, str]:
+        """The registrar's real verdict on ``args["terms"]`` over the context it derives for ``args``."""
+        return verdict(args["terms"], self.context(operation, args))
+
+    def reviewed(
+        self,
+        operation: str,
+        args: dict[str, Any],
+        readers: list[str],
+        record: dict[str, Any] | None = None,
+        *,
+        outcome: str | None = None,
+    ) -> dict[str, Any]:
+        """``args`` with ``record`` sealed for ``readers`` (bound to the registration the context names)
+        and the registrar's verdict; ``outcome`` forces it (tests of what follows a verdict, or of public
+        arguments the contract refuses before it looks at any verdict: those have no context)."""
+        try:
+            context: dict[str, Any] | None = self.context(operation, args)
+        except PledgenetError:
+            if outcome is None:
+                raise
+            context = None
+        envelope = sealed(readers, record, binding="" if context is None else context["binding"])
+        if outcome is None:
+            assert context is not None
+            decision = verdict(envelope, context)
+        else:
+            hashed = "" if context is None else verdicts.context_hash(context)
+            decision = make_verdict(REGISTRAR, envelope["hash"], hashed, outcome)
+        return {**args, "terms": envelope, "terms_verdict": decision}
 
     def ok(self, tx_type: str, args: dict[str, Any], signers: list[str]) -> Receipt:
         receipt = self.ledger.submit(tx_type, args, signers)
@@ -161,9 +210,9 @@ class World:
             "pledgee": pledgee,
             "pledgee_name": pledgee.upper(),
             "pledgee_id_number": f"LIC-{pledgee}",
+            **{name: value for name, value in extra.items() if name != "terms"},
         }
-        args["terms"] = sealed([broker, pledgee])
-        args["terms_verdict"] = approved(args["terms"])
+        args = self.reviewed("pledge", args, [broker, pledgee], outcome="ok")
         args.update(extra)
         return args
 

@@ -14,7 +14,7 @@ def test_a_pledge_over_sixty_percent_is_invalid_with_the_registrars_reason() -> 
     # Prepare: 90,000 shares at CNY 100 are worth CNY 9m; a CNY 6m loan is a 66.7% pledge rate
     world = World()
     args = world.pledge_args("C-1", "A002", STOCK_A, 90_000)
-    args["terms_verdict"] = verdict(args["terms"], quantity=90_000, operation="pledge")
+    args["terms_verdict"] = world.verdict("pledge", args)
     before = world.ledger.snapshot("reg/")
     # Execute
     receipt = world.submit("register.pledge", args, [BROKER_A, BANK, REGISTRAR])
@@ -29,7 +29,7 @@ def test_sound_terms_with_the_registrars_verdict_register() -> None:
     # Prepare: 100,000 shares at CNY 100 = CNY 10m; CNY 6m is exactly the 60% limit
     world = World()
     args = world.pledge_args("C-1", "A002", STOCK_A, 100_000)
-    args["terms_verdict"] = verdict(args["terms"], quantity=100_000, operation="pledge")
+    args["terms_verdict"] = world.verdict("pledge", args)
     # Execute
     receipt = world.submit("register.pledge", args, [BROKER_A, BANK, REGISTRAR])
     # Assert
@@ -40,9 +40,9 @@ def test_sound_terms_with_the_registrars_verdict_register() -> None:
 def test_a_verdict_about_another_envelope_is_refused() -> None:
     # Prepare: the registrar approved other (sound) terms; the transaction carries terms over the limit
     world = World()
-    approved = sealed([BROKER_A, BANK])
     args = world.pledge_args("C-1", "A002", STOCK_A, 90_000)
-    args["terms_verdict"] = verdict(approved, quantity=100_000, operation="pledge")
+    approved = sealed([BROKER_A, BANK], binding=args["terms"]["binding"])
+    args["terms_verdict"] = verdict(approved, world.context("pledge", args))
     before = world.ledger.snapshot("reg/")
     # Execute
     receipt = world.submit("register.pledge", args, [BROKER_A, BANK, REGISTRAR])
@@ -55,7 +55,7 @@ def test_a_verdict_the_registrar_did_not_sign_is_refused() -> None:
     # Prepare: the broker writes an "ok" in the registrar's name, and the bank signs as if it were one
     world = World()
     args = world.pledge_args("C-1", "A002", STOCK_A, 90_000)
-    forged = dict(verdict(args["terms"], quantity=90_000, operation="pledge"), verdict="ok")
+    forged = dict(world.verdict("pledge", args), verdict="ok")
     by_bank = dict(forged, registrar=BANK)
     # Execute
     unsigned = world.submit("register.pledge", {**args, "terms_verdict": forged}, [BROKER_A, BANK])
@@ -70,7 +70,7 @@ def test_a_verdict_must_be_one_the_registrar_can_give() -> None:
     # Prepare
     world = World()
     args = world.pledge_args("C-1", "A002", STOCK_A, 100_000)
-    invented = dict(verdict(args["terms"], quantity=100_000, operation="pledge"), verdict="we_dislike_it")
+    invented = dict(world.verdict("pledge", args), verdict="we_dislike_it")
     # Execute
     receipt = world.submit(
         "register.pledge", {**args, "terms_verdict": invented}, [BROKER_A, BANK, REGISTRAR]
@@ -83,26 +83,18 @@ def test_top_up_and_extension_carry_verdicts_too() -> None:
     # Prepare: an open contract; a top-up of CNY 0.4m (below the CNY 0.5m minimum for later transactions)
     world = World()
     world.pledge("C-1", "A002", STOCK_A, 100_000)
-    small = sealed([BROKER_A, BANK], sound_terms(business_type="financing_top_up", amount_fen=40_000_000))
-    long_term = sealed([BROKER_A, BANK], sound_terms(term_days=1_200))
+    small = sound_terms(business_type="financing_top_up", amount_fen=40_000_000)
+    long_term = sound_terms(term_days=1_200)
+    top_up_args = {"contract_no": "C-1", "quantity": 10_000}
     # Execute
     top_up = world.submit(
         "register.top_up",
-        {
-            "contract_no": "C-1",
-            "quantity": 10_000,
-            "terms": small,
-            "terms_verdict": verdict(small, quantity=10_000, operation="top_up"),
-        },
+        world.reviewed("top_up", top_up_args, [BROKER_A, BANK], small),
         [BROKER_A, BANK, REGISTRAR],
     )
     extension = world.submit(
         "register.extend",
-        {
-            "contract_no": "C-1",
-            "terms": long_term,
-            "terms_verdict": verdict(long_term, quantity=1, operation="extend"),
-        },
+        world.reviewed("extend", {"contract_no": "C-1"}, [BROKER_A, BANK], long_term),
         [BROKER_A, BANK, REGISTRAR],
     )
     # Assert

@@ -13,7 +13,6 @@ from register_world import (
     STOCK_B,
     TRUST,
     World,
-    approved,
     sealed,
 )
 
@@ -173,10 +172,10 @@ def test_release_needs_both_pledgor_broker_and_pledgee(world: World) -> None:
 def test_top_up_then_early_repurchase_releases_every_registration(world: World) -> None:
     # Prepare
     world.pledge("C-1", "A002", STOCK_A, 100_000)
-    terms = sealed([BROKER_A, BANK])
+    top_up_args = {"contract_no": "C-1", "quantity": 40_000}
     top_up = world.submit(
         "register.top_up",
-        {"contract_no": "C-1", "quantity": 40_000, "terms": terms, "terms_verdict": approved(terms)},
+        world.reviewed("top_up", top_up_args, [BROKER_A, BANK], outcome="ok"),
         [BROKER_A, BANK, REGISTRAR],
     )
     # Execute
@@ -193,13 +192,10 @@ def test_extension_records_new_terms_and_leaves_default(world: World) -> None:
     # Prepare
     world.pledge("C-1", "A002", STOCK_A, 100_000)
     world.ok("register.declare_default", {"contract_no": "C-1", "reason": "failure_to_repurchase"}, [BANK])
-    new_terms = sealed([BROKER_A, BANK])
+    extension = world.reviewed("extend", {"contract_no": "C-1"}, [BROKER_A, BANK], outcome="ok")
+    new_terms = extension["terms"]
     # Execute
-    receipt = world.submit(
-        "register.extend",
-        {"contract_no": "C-1", "terms": new_terms, "terms_verdict": approved(new_terms)},
-        [BROKER_A, BANK, REGISTRAR],
-    )
+    receipt = world.submit("register.extend", extension, [BROKER_A, BANK, REGISTRAR])
     # Assert
     contract = world.ledger.get("reg/contract/C-1")
     assert receipt.valid and receipt.events[0]["payload"]["was_in_default"] is True

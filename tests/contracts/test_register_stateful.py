@@ -92,15 +92,10 @@ class RegisterMachine(RuleBasedStateMachine):
     def top_up(self, data: st.DataObject, quantity: int) -> None:
         pledge = data.draw(st.sampled_from(self.active_pledges()))
         contract = self.world.ledger.get(f"reg/contract/{pledge['contract_no']}")
-        from register_world import approved, sealed
-
-        terms = sealed([pledge["custody_unit"], pledge["pledgee"]["org"]])
-        args = {
-            "contract_no": contract["contract_no"],
-            "quantity": quantity,
-            "terms": terms,
-            "terms_verdict": approved(terms),
-        }
+        parties = [pledge["custody_unit"], pledge["pledgee"]["org"]]
+        args = self.world.reviewed(
+            "top_up", {"contract_no": contract["contract_no"], "quantity": quantity}, parties, outcome="ok"
+        )
         self.note(
             self.world.submit(
                 "register.top_up", args, [pledge["custody_unit"], pledge["pledgee"]["org"], REGISTRAR]

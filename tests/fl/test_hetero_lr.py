@@ -7,7 +7,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 from pledgenet.errors import DataError
-from pledgenet.fl import metrics
+from pledgenet.fl import label_dp, metrics
 from pledgenet.fl.data import PartyData
 from pledgenet.fl.hetero_lr import (
     LRParams,
@@ -23,6 +23,7 @@ from pledgenet.fl.net.channel import MemoryHub, Transcript
 from pledgenet.fl.sharing.ring import Ring, Stream, Tape
 
 PARAMS = LRParams(epochs=10, batch_size=64, learning_rate=0.01)
+NOISE_SEED = 7  # the guest's label-DP noise, fixed so the plaintext rule can replay it
 
 
 def _split_host(host: PartyData, columns: list[int]) -> PartyData:
@@ -53,7 +54,9 @@ def _train(run, breast, hosts, transcript=None):  # type: ignore[no-untyped-def]
         return work
 
     def guest():  # type: ignore[no-untyped-def]
-        model = fit_lr_guest(hub.channel("guest"), breast["guest_train"], names, "coordinator", PARAMS)
+        model = fit_lr_guest(
+            hub.channel("guest"), breast["guest_train"], names, "coordinator", PARAMS, noise_seed=NOISE_SEED
+        )
         return model, predict_lr_guest(hub.channel("guest"), model, breast["guest_test"], names)
 
     work = {"guest": guest, "dealer": lambda: serve_dealer(hub.channel("coordinator"), "guest", names)}
@@ -62,23 +65,26 @@ def _train(run, breast, hosts, transcript=None):  # type: ignore[no-untyped-def]
     return out["guest"][0], out["guest"][1], {name: out[name] for name in names}
 
 
-def _plaintext_reference(breast) -> np.ndarray:  # type: ignore[no-untyped-def]
-    """The same update rule (σ̂, Adam, batch order) on the joined plaintext data: guest, intercept, host."""
-    x = np.hstack(
-        [
-            breast["guest_train"].features,
-            np.ones((breast["guest_train"].rows, 1)),
-            breast["host_train"].features,
-        ]
-    )
+def _plaintext_reference(breast, hosts) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """The same update rule (σ̂, Adam, batch order, full batches only, the guest's label-DP noise on each
+    host's gradient) on the joined plaintext data: guest, intercept, then each host's features."""
+    host_features = [train.features for train, _test in hosts.values()]
+    x = np.hstack([breast["guest_train"].features, np.ones((breast["guest_train"].rows, 1)), *host_features])
     y = breast["guest_train"].labels.astype(np.float64)
     w, m, v = np.zeros(x.shape[1]), np.zeros(x.shape[1]), np.zeros(x.shape[1])
-    order, step = np.random.default_rng(PARAMS.seed), 0
+    order, noise, step = np.random.default_rng(PARAMS.seed), np.random.default_rng(NOISE_SEED), 0
+    scales = [PARAMS.noise_multiplier * label_dp.row_norm_bound(f) for f in host_features]
     for _ in range(PARAMS.epochs):
         permutation = order.permutation(len(y))
-        for start in range(0, len(y), PARAMS.batch_size):
+        for start in range(0, len(y) - PARAMS.batch_size + 1, PARAMS.batch_size):
             batch = permutation[start : start + PARAMS.batch_size]
-            gradient = x[batch].T @ (approx_sigmoid(x[batch] @ w) - y[batch]) / len(batch)
+            total = x[batch].T @ (approx_sigmoid(x[batch] @ w) - y[batch])
+            draws = [
+                label_dp.gaussian_noise(noise, scale, f.shape[1])
+                for scale, f in zip(scales, host_features, strict=True)
+            ]
+            total[x.shape[1] - sum(f.shape[1] for f in host_features) :] += np.concatenate(draws)
+            gradient = total / len(batch)
             step += 1
             m, v = 0.9 * m + 0.1 * gradient, 0.999 * v + 0.001 * gradient**2
             w = w - PARAMS.learning_rate * (m / (1 - 0.9**step)) / (np.sqrt(v / (1 - 0.999**step)) + 1e-8)
@@ -92,8 +98,9 @@ def test_hetero_lr_matches_scikit_learn_and_the_plaintext_rule(run, breast, host
     test = np.hstack([breast["guest_test"].features, breast["host_test"].features])
     baseline = LogisticRegression(max_iter=1000).fit(train, breast["guest_train"].labels)
     baseline_auc = metrics.auc(breast["guest_test"].labels, baseline.predict_proba(test)[:, 1])
+    hosts = _hosts(breast, host_count)
     # Execute
-    guest_model, scores, host_models = _train(run, breast, _hosts(breast, host_count))
+    guest_model, scores, host_models = _train(run, breast, hosts)
     # Assert: AUC within 0.005 of scikit-learn, and the weights are those of the plaintext update rule
     assert abs(metrics.auc(breast["guest_test"].labels, scores) - baseline_auc) <= 0.005
     host_weights = {name: w for model in host_models.values() for name, w in model["weights"].items()}
@@ -104,7 +111,7 @@ def test_hetero_lr_matches_scikit_learn_and_the_plaintext_rule(run, breast, host
             [host_weights[n] for n in breast["host_train"].feature_names],
         ]
     )
-    assert np.abs(federated - _plaintext_reference(breast)).max() < 1e-3
+    assert np.abs(federated - _plaintext_reference(breast, hosts)).max() < 1e-3
 
 
 def test_secure_hinge_terms_equal_plaintext_for_three_parties(run) -> None:  # type: ignore[no-untyped-def]

@@ -33,7 +33,7 @@ def test_a_pledge_from_the_banks_form_reaches_the_register_and_the_regulator(sig
     # Execute: the bank proposes a pledge on its form (an investor's account kept at broker-01) ...
     bank.goto(bank.base + "/pledgee/new")
     fields = {"Contract number": "ZY2024-0100", "Pledgor's securities account": "F0006",
-              "Stock code": "600200", "Shares": "3000000", "Financing amount (yuan)": "25000000",
+              "Stock code": "600200", "Shares": "3000000", "Financing amount (yuan)": "20000000",
               "Previous close (yuan)": "18.35"}  # fmt: skip
     for label, value in fields.items():
         bank.get_by_label(label).fill(value)
@@ -44,7 +44,7 @@ def test_a_pledge_from_the_banks_form_reaches_the_register_and_the_regulator(sig
     # ... the registrar finds it waiting, with the terms opened and checked, and endorses it
     registrar.goto(registrar.base + "/registrar/queue")
     queued = registrar.locator("main").inner_text()
-    assert "ZY2024-0100" in queued and "¥25,000,000.00" in queued and "ok" in queued
+    assert "ZY2024-0100" in queued and "¥20,000,000.00" in queued and "ok" in queued
     screenshot(registrar, "registrar-queue")
     registrar.get_by_role("button", name="Endorse and register").click()
     registrar.wait_for_load_state()
@@ -63,10 +63,10 @@ def test_a_pledge_from_the_banks_form_reaches_the_register_and_the_regulator(sig
 
 def test_terms_the_rules_refuse_show_the_clis_message(sign_in: Any) -> None:
     # Prepare: the message the CLI prints for terms whose closing line lies above the warning line
-    terms = _terms("financing_initial", 2_500_000_000, 1835, lines=(14_000, 16_000))
+    terms = _terms("financing_initial", 2_000_000_000, 1835, lines=(14_000, 16_000))
     governed = dict(DEFAULT_PARAMS)  # the test alliance keeps the default rules
     try:
-        review.check_terms(terms, governed, quantity=1_000_000, operation="pledge")
+        review.check_terms(terms, governed, quantity=3_000_000, operation="pledge", last_close_fen=1285)
     except PledgenetError as error:
         expected = f"error [{error.code}]: {error.message}"
     page = sign_in("bank-01", lang="en")
@@ -74,7 +74,7 @@ def test_terms_the_rules_refuse_show_the_clis_message(sign_in: Any) -> None:
 
     # Execute
     fields = {"Contract number": "ZY2024-0101", "Pledgor's securities account": "F0006",
-              "Stock code": "600200", "Shares": "1000000", "Financing amount (yuan)": "25000000",
+              "Stock code": "600200", "Shares": "3000000", "Financing amount (yuan)": "20000000",
               "Previous close (yuan)": "18.35", "Warning line (%)": "140",
               "Closing line (%)": "160"}  # fmt: skip
     for label, value in fields.items():

@@ -44,7 +44,9 @@ def register(
     quantity: int,
     pledgee: str,
     amount_fen: Annotated[int, typer.Option(help="financing amount in fen")],
-    price_fen: Annotated[int, typer.Option(help="previous close in fen (for the pledge rate)")],
+    price_fen: Annotated[
+        int, typer.Option(help="start price in fen (the rate uses the lower of it and the close on chain)")
+    ],
     rate_bp: int = 600,
     term_days: int = 365,
     use_of_funds: str = "01",
@@ -185,9 +187,14 @@ def dispose(
 
 @pledge_app.command("show")
 def show(directory: DirOpt, org: AsOpt, registration_no: str) -> None:
-    """A registration: public elements, and the sealed terms when ``--as`` is entitled to read them."""
+    """A registration: public elements, the sealed terms when ``--as`` is entitled to read them, and the
+    documents anchored to it (``pledgenet doc anchor``)."""
+    from pledgenet.data.client import documents_of
+
     with member_client(directory, org) as client:
-        print_json(client.registration(registration_no))
+        registration = client.registration(registration_no)
+        documents = documents_of(client.peer, "registration", registration_no)
+    print_json({**registration, "documents": documents})
 
 
 # ---------------------------------------------------------------------- lookups

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from pledgenet.contracts import attest, governance, market
+from pledgenet.contracts import data as data_contract
 from pledgenet.contracts import register as register_contract
 from pledgenet.ledger import verify
 from pledgenet.ledger.alliance import Alliance, MemberSpec
@@ -27,8 +28,15 @@ from pledgenet.ledger.ordering.solo import wall_clock_ms
 
 
 def all_contracts() -> list[Contract]:
-    """The default contract set: governance, the pledge register, market data, attested compute."""
-    return [governance.contract, register_contract.contract, market.contract, attest.contract]
+    """The default contract set: governance, the pledge register, market data, attested compute, data
+    governance."""
+    return [
+        governance.contract,
+        register_contract.contract,
+        market.contract,
+        attest.contract,
+        data_contract.contract,
+    ]
 
 
 def genesis_params(contracts: list[Contract] | None = None) -> dict[str, Any]:

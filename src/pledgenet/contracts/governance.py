@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pledgenet.contracts.data.params import check_param as check_data_param
 from pledgenet.crypto.attestation.policy import check_param as check_attest_param
 from pledgenet.crypto.identity import GOVERNING, MEMBER_ROLES, check_certificate, check_org_id, check_roles
 from pledgenet.errors import GovernanceError, IdentityError
@@ -171,6 +172,8 @@ def check_action(ctx: TxContext, action: Any) -> None:
             raise GovernanceError("gov.proposal_ttl_ms must be a positive integer", code="bad_param")
         if name.startswith("attest."):
             check_attest_param(name, value)
+        if name.startswith("data."):
+            check_data_param(name, value)
 
 
 # ---------------------------------------------------------------- changes

@@ -114,11 +114,16 @@ class HeteroLogisticRegression(_FederatedEstimator):
         l1: float = 0.0,
         tolerance: float = 1e-4,
         seed: int = 0,
+        noise_multiplier: float = 4.0,
+        delta: float = 1e-5,
+        noise_seed: int | None = None,
     ) -> None:
         self.channel, self.role, self.guest, self.hosts = channel, role, guest, hosts
         self.coordinator, self.id_column, self.label_column = coordinator, id_column, label_column
         self.epochs, self.batch_size, self.learning_rate = epochs, batch_size, learning_rate
         self.l2, self.l1, self.tolerance, self.seed = l2, l1, tolerance, seed
+        # the guest's label-DP noise: ``noise_seed`` fixes it (reproducible runs); None draws it from the OS
+        self.noise_multiplier, self.delta, self.noise_seed = noise_multiplier, delta, noise_seed
 
     def fit(self, X: pd.DataFrame | None = None, y: Any = None) -> HeteroLogisticRegression:
         """Train on this party's frame (the coordinator passes nothing); sets ``coef_`` (own features)."""
@@ -128,11 +133,21 @@ class HeteroLogisticRegression(_FederatedEstimator):
             serve_dealer(self.channel, self.guest, list(self.hosts))
             return self
         params = LRParams(
-            self.epochs, self.batch_size, self.learning_rate, self.l2, self.l1, self.tolerance, self.seed
+            self.epochs,
+            self.batch_size,
+            self.learning_rate,
+            self.l2,
+            self.l1,
+            self.tolerance,
+            self.seed,
+            self.noise_multiplier,
+            self.delta,
         )
         data = self._align(self._frame(X, y))
         if self.role == "guest":
-            self.model_ = fit_lr_guest(self.channel, data, list(self.hosts), self.coordinator, params)
+            self.model_ = fit_lr_guest(
+                self.channel, data, list(self.hosts), self.coordinator, params, noise_seed=self.noise_seed
+            )
             self.intercept_ = np.array([self.model_["intercept"]])
         else:
             self.model_ = fit_lr_host(self.channel, data, self.guest, self.coordinator)

@@ -18,7 +18,11 @@ SecretFlow's SS-LR runs in (SPU semi2k with a trusted beaver provider), for n da
   ~0.006 AUC under scikit-learn on default_credit (0.0014 of that is 10 epochs not converging; exact σ
   and this interpolation land within 0.002), and a cubic diverges where |z| leaves its range;
 * each party gets ``X_pᵀ·d`` through two-party matrix triples with every other party, reconstructs only its
-  own gradient and updates its own weights (Adam, L2/L1).
+  own gradient and updates its own weights (Adam, L2/L1). A host's gradient would give away the guest's
+  residuals (hence labels) when a batch holds no more rows than the host has features, so the guest adds
+  Gaussian noise to its share of every host's gradient (label-DP, :mod:`pledgenet.fl.label_dp`: the
+  budget ``ε`` at ``δ`` is in the guest's model), and only full batches are used (the partial last batch is
+  dropped).
 
 The dealer (role ``coordinator``) never sees data: it replays each party's PRG and sends the corrections
 that make the randomness consistent. What each party learns: docs/protocols.md.
@@ -34,6 +38,7 @@ from typing import Any
 import numpy as np
 
 from pledgenet.errors import DataError, ProtocolError
+from pledgenet.fl import label_dp
 from pledgenet.fl.data import PartyData
 from pledgenet.fl.net.channel import Channel
 from pledgenet.fl.sharing.ring import Ring, Stream, Tape
@@ -77,11 +82,20 @@ class LRParams:
     l1: float = 0.0
     tolerance: float = 1e-4
     seed: int = 0
+    #: label-DP noise on each host's gradient: standard deviation over the host's row-norm bound
+    noise_multiplier: float = 4.0
+    delta: float = 1e-5
 
     def __post_init__(self) -> None:
-        rates = (self.learning_rate, self.l1, self.l2, self.tolerance)
+        rates = (self.learning_rate, self.l1, self.l2, self.tolerance, self.noise_multiplier, self.delta)
         if not all(math.isfinite(value) for value in rates):
-            raise DataError("learning_rate, l1, l2 and tolerance must be finite numbers")
+            raise DataError(
+                "learning_rate, l1, l2, tolerance, noise_multiplier, delta must be finite numbers"
+            )
+        if self.noise_multiplier <= 0 or not 0 < self.delta < 1:
+            raise DataError(
+                "noise_multiplier > 0 (a host's gradient is opened only with noise) and 0 < delta < 1"
+            )
         if self.epochs < 1 or self.batch_size < 8 or self.learning_rate <= 0 or self.l1 < 0 or self.l2 < 0:
             raise DataError("epochs >= 1, batch_size >= 8, learning_rate > 0, l1 and l2 >= 0")
 
@@ -94,17 +108,20 @@ def decode(values: np.ndarray, bits: int) -> np.ndarray:
     return values.view(np.int64).astype(np.float64) / float(1 << bits)
 
 
-def feature_bits(features: np.ndarray, batch_size: int) -> int:
-    """Fractional bits for this party's features so that ``Σ_batch |x|·|d|`` cannot wrap the ring."""
+def feature_bits(features: np.ndarray, batch_size: int, noise_scale: float = 0.0) -> int:
+    """Fractional bits for this party's features so that ``Σ_batch |x|·|d|`` plus the label-DP noise
+    (``noise_scale``: its standard deviation, truncated at ``label_dp.TAIL``) cannot wrap the ring."""
     peak = max(1.0, float(np.abs(features).max()) if features.size else 1.0)
-    bits = min(MAX_FEATURE_BITS, 61 - RESIDUAL_BITS - math.ceil(math.log2(batch_size) + math.log2(peak)))
+    reach_bits = math.log2(batch_size) + math.log2(peak + label_dp.TAIL * noise_scale / batch_size)
+    bits = min(MAX_FEATURE_BITS, 61 - RESIDUAL_BITS - math.ceil(reach_bits))
     if bits < 4:
         raise DataError(f"feature values up to {peak:.3g} are too large for fixed point: standardise them")
     return bits
 
 
 def _batches(rows: int, batch_size: int, permutation: np.ndarray) -> list[np.ndarray]:
-    return [permutation[i : i + batch_size] for i in range(0, rows, batch_size)]
+    """Full batches only: a partial last batch (down to one row) would show a host its residuals."""
+    return [permutation[i : i + batch_size] for i in range(0, rows - batch_size + 1, batch_size)]
 
 
 def _dealer_batch(tape: Tape, batch: np.ndarray, dims: list[int]) -> None:
@@ -181,24 +198,38 @@ def _adam_step(
 
 
 def fit_lr_guest(
-    channel: Channel, data: PartyData, hosts: str | list[str], dealer: str, params: LRParams
+    channel: Channel,
+    data: PartyData,
+    hosts: str | list[str],
+    dealer: str,
+    params: LRParams,
+    *,
+    noise_seed: int | None = None,
 ) -> dict[str, Any]:
-    """Train as the guest (party 0); returns the guest's model part (its weights and the intercept)."""
+    """Train as the guest (party 0); returns the guest's model part (its weights and the intercept) and
+    the label-DP budget spent on each host (``privacy``). ``noise_seed`` (tests only; never sent to
+    anyone) fixes the noise; by default it is drawn fresh from the OS."""
     hosts = [hosts] if isinstance(hosts, str) else list(hosts)
     if data.labels is None:
         raise DataError("the guest needs labels")
     if not hosts:
         raise DataError("hetero LR needs at least one host")
+    if data.rows < params.batch_size:
+        raise DataError(
+            f"{data.rows} aligned rows cannot fill one batch of {params.batch_size}: lower batch_size"
+        )
     features = np.hstack([data.features, np.ones((data.rows, 1))])
     bits = feature_bits(features, params.batch_size)
     seed = channel.recv(dealer, "sslr.seed")["seed"]
     channel.broadcast(hosts, "sslr.rows", {"rows": data.rows, "params": asdict(params)})
-    dims = [features.shape[1]] + [int(channel.recv(h, "sslr.dims")["dims"]) for h in hosts]
+    reports = [_host_report(channel.recv(h, "sslr.dims"), h) for h in hosts]
+    dims = [features.shape[1]] + [report["dims"] for report in reports]
     parties = [channel.party, *hosts]
     setup = {"parties": parties, "dims": dims, "rows": data.rows, "batch_size": params.batch_size}
     channel.broadcast([*hosts, dealer], "sslr.setup", setup)
     ring = _ring(channel, parties, 0, seed, dims, data.rows)
-    weights, epochs_run = _train(ring, dealer, features, bits, data.labels.astype(np.float64), params)
+    noise = _NoiseSource(reports, params, secrets.randbits(128) if noise_seed is None else noise_seed)
+    weights, epochs_run = _train(ring, dealer, features, bits, data.labels.astype(np.float64), params, noise)
     return {
         "kind": "hetero-lr",
         "params": asdict(params),
@@ -206,7 +237,41 @@ def fit_lr_guest(
         "hosts": hosts,
         "weights": dict(zip(data.feature_names, weights[:-1].tolist(), strict=True)),
         "intercept": float(weights[-1]),
+        "privacy": {
+            "mechanism": "label-DP Gaussian noise on each host's gradient",
+            "noise_multiplier": params.noise_multiplier,
+            "delta": params.delta,
+            "epsilon_per_host": label_dp.epsilon(params.noise_multiplier, epochs_run, params.delta),
+            "row_norm_bounds": {h: report["norm_bound"] for h, report in zip(hosts, reports, strict=True)},
+        },
     }
+
+
+def _host_report(message: dict[str, Any], host: str) -> dict[str, Any]:
+    """A host's setup report: feature count, fixed-point bits and row-norm bound (three significant bits)."""
+    try:
+        dims, bits, bound = int(message["dims"]), int(message["bits"]), float(message["norm_bound"])
+    except (KeyError, TypeError, ValueError):
+        raise ProtocolError(f"{host} sent no feature count, bits and row-norm bound") from None
+    if dims < 1 or not 4 <= bits <= MAX_FEATURE_BITS or not 1 <= bound <= 2.0**60:
+        raise ProtocolError(f"{host}'s setup report is out of range")
+    return {"dims": dims, "bits": bits, "norm_bound": bound}
+
+
+class _NoiseSource:
+    """The guest's label-DP noise for each host's gradient, ring-encoded at that host's product scale."""
+
+    def __init__(self, reports: list[dict[str, Any]], params: LRParams, seed: int) -> None:
+        self.reports, self.params = reports, params
+        self.rng = np.random.default_rng(seed)
+
+    def draw(self) -> dict[int, np.ndarray]:
+        noise = {}
+        for index, report in enumerate(self.reports, start=1):
+            scale = self.params.noise_multiplier * report["norm_bound"]
+            draws = label_dp.gaussian_noise(self.rng, scale, report["dims"])
+            noise[index] = encode(draws, report["bits"] + RESIDUAL_BITS)
+        return noise
 
 
 def fit_lr_host(channel: Channel, data: PartyData, guest: str, dealer: str) -> dict[str, Any]:
@@ -216,8 +281,11 @@ def fit_lr_host(channel: Channel, data: PartyData, guest: str, dealer: str) -> d
     if int(agreed["rows"]) != data.rows:
         raise ProtocolError("guest and host hold different numbers of aligned rows")
     params = LRParams(**agreed["params"])
-    bits = feature_bits(data.features, params.batch_size)
-    channel.send(guest, "sslr.dims", {"dims": data.features.shape[1]})
+    feature_bits(data.features, params.batch_size)  # refuses unencodable values before anything else
+    bound = label_dp.row_norm_bound(data.features)
+    bits = feature_bits(data.features, params.batch_size, params.noise_multiplier * bound)
+    report = {"dims": data.features.shape[1], "bits": bits, "norm_bound": bound}
+    channel.send(guest, "sslr.dims", report)
     setup = channel.recv(guest, "sslr.setup")
     parties, dims = list(setup["parties"]), [int(d) for d in setup["dims"]]
     if channel.party not in parties[1:] or dims[parties.index(channel.party)] != data.features.shape[1]:
@@ -239,7 +307,13 @@ def _ring(channel: Channel, parties: list[str], index: int, seed: bytes, dims: l
 
 
 def _train(
-    ring: Ring, dealer: str, features: np.ndarray, bits: int, labels: np.ndarray | None, params: LRParams
+    ring: Ring,
+    dealer: str,
+    features: np.ndarray,
+    bits: int,
+    labels: np.ndarray | None,
+    params: LRParams,
+    noise: _NoiseSource | None = None,
 ) -> tuple[np.ndarray, int]:
     channel, guest = ring.channel, ring.parties[0]
     hosts = ring.parties[1:]
@@ -267,9 +341,8 @@ def _train(
             if np.abs(partial.view(np.int64)).max() >= ring.compare_limit:
                 raise ProtocolError("the linear predictor left the secure comparison's range: lower the rate")
             d = _residual(ring, partial, None if labels is None else labels[batch])
-            gradient = decode(ring.cross_products(encoded[batch], d, batch), bits + RESIDUAL_BITS) / len(
-                batch
-            )
+            product = ring.cross_products(encoded[batch], d, batch, None if noise is None else noise.draw())
+            gradient = decode(product, bits + RESIDUAL_BITS) / len(batch)
             if ring.tape.corrections:
                 raise ProtocolError("the dealer sent more correlated randomness than a batch uses")
             if params.l2:

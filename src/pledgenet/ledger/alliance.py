@@ -57,7 +57,7 @@ from pledgenet.ledger.transaction import (
 
 FORMAT = "pledgenet-alliance"
 #: 2: the pledge register's transactions, events and parameters are named ``register.*`` (``registry.*`` in 1)
-VERSION = 2
+VERSION = 3
 CONFIG_FILE = "alliance.json"
 ORDERER_ID = "orderer"
 
@@ -106,8 +106,9 @@ def read_config(directory: Path) -> _Config:
     if data.get("version") != VERSION:
         raise ConfigError(
             f"{directory} was created by an earlier pledgenet (alliance format {data.get('version')}, this "
-            f"version reads {VERSION}: the register's transactions are now named register.*): create the "
-            "alliance again"
+            f"version reads {VERSION}: the register's sealed terms are now version-2 envelopes and the "
+            "registrar's verdicts bind their context; format 2 named the transactions register.*): create "
+            "the alliance again"
         )
     return _Config(data["alliance"], data["genesis_hash"], list(data["orgs"]), dict(data.get("limits", {})))
 

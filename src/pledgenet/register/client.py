@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from pledgenet.contracts import governance
 from pledgenet.contracts.register import keys
+from pledgenet.contracts.register.holdings import identity_binding
 from pledgenet.crypto.envelope import open_envelope, seal
 from pledgenet.errors import AccessDenied, NotFound, UnknownRecord
 from pledgenet.register import lookups, review
@@ -33,9 +34,6 @@ if TYPE_CHECKING:
     from pledgenet.ledger.records import TxReceipt
 
 __all__ = ["RegisterClient", "raise_for"]
-
-DAY_MS = 86_400_000
-
 
 #: a transaction ready to sign and submit: ``(tx_type, args, signers)``, the submitter first
 Prepared = tuple[str, dict[str, Any], list[str]]
@@ -67,8 +65,9 @@ class RegisterClient:
     def param(self, name: str) -> Any:
         return self.peer.get(governance.param_key(name))
 
-    def seal_for(self, readers: list[str], record: Any, purpose: str) -> dict[str, Any]:
-        """Seal ``record`` for ``readers`` plus every registrar and regulator, with on-chain public keys."""
+    def seal_for(self, readers: list[str], record: Any, purpose: str, *, binding: str) -> dict[str, Any]:
+        """Seal ``record`` for ``readers`` plus every registrar and regulator, with on-chain public keys,
+        bound to ``binding`` (the registration or account it belongs to)."""
         orgs = sorted({*readers, *self.members_with("registrar"), *self.members_with("regulator")})
         recipients = {}
         for org in orgs:
@@ -76,7 +75,7 @@ class RegisterClient:
             if member is None:
                 raise NotFound(f"{org} is not a member of the alliance")
             recipients[org] = member["encryption_key"]
-        return seal(record, recipients, purpose=purpose)
+        return seal(record, recipients, purpose=purpose, binding=binding)
 
     def _signers(self, co_signers: list[str]) -> list[str]:
         return [self.org, *[org for org in dict.fromkeys(co_signers) if org != self.org]]
@@ -94,16 +93,21 @@ class RegisterClient:
         return self.alliance.submit_many(list(prepared))
 
     def _sealed_and_reviewed(
-        self, parties: list[str], terms: Mapping[str, Any], check: bool, **context: Any
-    ) -> tuple[dict[str, Any], dict[str, str]]:
-        """Seal ``terms`` for the entitled members and get the registrar's verdict on the envelope.
+        self, operation: str, args: dict[str, Any], parties: list[str], terms: Mapping[str, Any], check: bool
+    ) -> dict[str, Any]:
+        """``args`` with ``terms`` sealed for the entitled members and the registrar's verdict on them.
 
-        With ``check`` the submitter first checks the terms itself (``review.preflight``).
+        The verdict's context is derived from ``args`` and chain state (which checks every public argument
+        first); with ``check`` the submitter then checks the terms itself over it (``review.preflight``).
+        The envelope is bound to the registration the context names.
         """
+        context = review.derive_context(self.peer, operation, args, self.alliance.clock())
         if check:
-            review.preflight(self.peer, terms, **context)
-        envelope = self.seal_for(parties, dict(terms), "pledge_terms")
-        return envelope, review.registrar_verdict(self.alliance, self.registrar(), envelope, **context)
+            review.preflight(self.peer, terms, context)
+        envelope = self.seal_for(parties, dict(terms), "pledge_terms", binding=context["binding"])
+        reviewed = {**args, "terms": envelope}
+        verdict = review.registrar_verdict(self.alliance, self.registrar(), operation, reviewed)
+        return {**reviewed, "terms_verdict": verdict}
 
     def _contract(self, contract_no: str) -> dict[str, Any]:
         record = lookups.pledge_contract(self.peer, contract_no)
@@ -129,7 +133,9 @@ class RegisterClient:
             item = dict(account)
             identity = item.get("identity")
             if identity is not None and "ciphertext" not in identity:
-                item["identity"] = self.seal_for([item["custody_broker"]], identity, "identity")
+                item["identity"] = self.seal_for(
+                    [item["custody_broker"]], identity, "identity", binding=identity_binding(item["account"])
+                )
             items.append(item)
         brokers = sorted({item["custody_broker"] for item in items})
         return self.submit("register.open_accounts", {"accounts": items}, brokers)
@@ -186,14 +192,6 @@ class RegisterClient:
         """An initial pledge sealed, reviewed by the registrar and ready to sign: ``(type, args, signers)``
         for ``submit_prepared`` or, many at once, ``submit_many`` (one block instead of one each)."""
         broker = self._account(account)["custody_broker"]
-        envelope, verdict = self._sealed_and_reviewed(
-            [broker, pledgee],
-            terms,
-            preflight,
-            quantity=quantity,
-            operation="pledge",
-            exempt=repays_default_of is not None,
-        )
         member = self.peer.get(governance.member_key(pledgee)) or {}
         args: dict[str, Any] = {
             "contract_no": contract_no,
@@ -205,14 +203,14 @@ class RegisterClient:
             "pledgee_name": pledgee_name or member.get("name", pledgee),
             "pledgee_id_number": pledgee_id_number or f"USCC-{pledgee}",
             "lender_type": lender_type,
-            "terms": envelope,
-            "terms_verdict": verdict,
         }
         if product is not None:
             args["product"] = product
         if repays_default_of is not None:
             args["repays_default_of"] = repays_default_of
-        return "register.pledge", args, self._signers([broker, pledgee, verdict["registrar"]])
+        args = self._sealed_and_reviewed("pledge", args, [broker, pledgee], terms, preflight)
+        registrar = args["terms_verdict"]["registrar"]
+        return "register.pledge", args, self._signers([broker, pledgee, registrar])
 
     def top_up(
         self,
@@ -225,17 +223,9 @@ class RegisterClient:
     ) -> TxReceipt:
         record = self._contract(contract_no)
         parties = [record["custody_broker"], record["pledgee"]["org"]]
-        envelope, verdict = self._sealed_and_reviewed(
-            parties, terms, preflight, quantity=quantity, operation="top_up"
-        )
-        args = {
-            "contract_no": contract_no,
-            "quantity": quantity,
-            "share_class": share_class,
-            "terms": envelope,
-            "terms_verdict": verdict,
-        }
-        return self.submit("register.top_up", args, [*parties, verdict["registrar"]])
+        args: dict[str, Any] = {"contract_no": contract_no, "quantity": quantity, "share_class": share_class}
+        args = self._sealed_and_reviewed("top_up", args, parties, terms, preflight)
+        return self.submit("register.top_up", args, [*parties, args["terms_verdict"]["registrar"]])
 
     def release(
         self, *, registration_no: str, quantity: int | None = None, settlement_type: str = "02"
@@ -256,18 +246,8 @@ class RegisterClient:
     def extend(self, *, contract_no: str, terms: Mapping[str, Any], preflight: bool = True) -> TxReceipt:
         record = self._contract(contract_no)
         parties = [record["custody_broker"], record["pledgee"]["org"]]
-        elapsed = max(0, (self.alliance.clock() - record["registered_at"]) // DAY_MS)
-        envelope, verdict = self._sealed_and_reviewed(
-            parties,
-            terms,
-            preflight,
-            quantity=1,
-            operation="extend",
-            in_default=record["state"] == keys.STATE_DEFAULT,
-            elapsed_days=elapsed,
-        )
-        args = {"contract_no": contract_no, "terms": envelope, "terms_verdict": verdict}
-        return self.submit("register.extend", args, [*parties, verdict["registrar"]])
+        args = self._sealed_and_reviewed("extend", {"contract_no": contract_no}, parties, terms, preflight)
+        return self.submit("register.extend", args, [*parties, args["terms_verdict"]["registrar"]])
 
     def declare_default(self, *, contract_no: str, reason: str) -> TxReceipt:
         return self.submit("register.declare_default", {"contract_no": contract_no, "reason": reason}, [])

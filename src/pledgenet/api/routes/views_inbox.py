@@ -23,7 +23,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pledgenet.contracts.register.terms import make_verdict
 from pledgenet.crypto.envelope import open_envelope
 from pledgenet.errors import BadRegisterArguments, ConfigError, NotFound, UnknownRecord
 from pledgenet.register import review
@@ -56,28 +55,30 @@ def propose_pledge(node: NodeView, *, terms: Mapping[str, Any], **pledge: Any) -
             raise BadRegisterArguments(
                 f"{client.org} may propose a pledge only as the pledgee or the pledgor's custody broker"
             )
-        context = {"quantity": int(pledge["quantity"]), "operation": "pledge", "exempt": False}
-        review.preflight(client.peer, terms, **context)
-        envelope = client.seal_for([broker, pledgee], dict(terms), "pledge_terms")
         member = client.peer.get("gov/member/" + pledgee) or {}
-    args = {
-        "contract_no": str(pledge["contract_no"]),
-        "account": str(pledge["account"]),
-        "code": str(pledge["code"]),
-        "quantity": int(pledge["quantity"]),
-        "share_class": str(pledge.get("share_class", "unrestricted")),
-        "pledgee": pledgee,
-        "pledgee_name": member.get("name", pledgee),
-        "pledgee_id_number": f"USCC-{pledgee}",
-        "lender_type": "00",
-        "terms": envelope,
-    }
+        args: dict[str, Any] = {
+            "contract_no": str(pledge["contract_no"]),
+            "account": str(pledge["account"]),
+            "code": str(pledge["code"]),
+            "quantity": int(pledge["quantity"]),
+            "share_class": str(pledge.get("share_class", "unrestricted")),
+            "pledgee": pledgee,
+            "pledgee_name": member.get("name", pledgee),
+            "pledgee_id_number": f"USCC-{pledgee}",
+            "lender_type": "00",
+        }
+        # the context is derived from the public arguments and the chain (every argument checked first);
+        # the pledgee checks its terms over it, then seals them bound to the registration it names
+        context = review.derive_context(client.peer, "pledge", args, client.alliance.clock())
+        review.preflight(client.peer, terms, context)
+        args["terms"] = client.seal_for(
+            [broker, pledgee], dict(terms), "pledge_terms", binding=context["binding"]
+        )
     proposal = {
         "id": uuid.uuid4().hex,
         "submitted_by": node.org,
         "submitted_at": int(time.time() * 1000),
         "co_signers": [broker, pledgee],
-        "context": context,
         "args": args,
     }
     folder = _folder(node, registrar)
@@ -109,12 +110,14 @@ def _load(node: NodeView, proposal_id: str) -> tuple[Path, dict[str, Any]]:
     return path, json.loads(path.read_text(encoding="utf-8"))
 
 
-def check(node: NodeView, proposal: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
-    """The registrar opens a proposal's terms with its own key and checks them: (terms, verdict)."""
+def check(node: NodeView, proposal: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The registrar's review of a queued proposal: its terms opened with the registrar's own key, and the
+    verdict the registrar would sign (``review.registrar_verdict``: the context derived from the chain,
+    every key wrap verified, the rules checked). Raises for public arguments it cannot review."""
     member = node.member()
     terms = open_envelope(proposal["args"]["terms"], node.org, member.encryption_private_key)
-    with node.read() as peer:
-        verdict = review.review(terms, review.governed_rules(peer), **proposal["context"])
+    with node.register() as client:
+        verdict = review.registrar_verdict(client.alliance, node.org, "pledge", proposal["args"])
     return dict(terms), verdict
 
 
@@ -127,12 +130,9 @@ def endorse(node: NodeView, proposal_id: str) -> TxReceipt:
     from pledgenet.register.client import RegisterClient
 
     path, proposal = _load(node, proposal_id)
-    _terms, verdict = check(node, proposal)
-    args = {
-        **proposal["args"],
-        "terms_verdict": make_verdict(node.org, str(proposal["args"]["terms"]["hash"]), verdict),
-    }
     try:
+        _terms, verdict = check(node, proposal)
+        args = {**proposal["args"], "terms_verdict": verdict}
         with node.register() as registrar:  # the node's writer lock: one writer at a time
             submitter = RegisterClient(registrar.alliance, proposal["submitted_by"])
             return submitter.submit("register.pledge", args, [*proposal["co_signers"], node.org])

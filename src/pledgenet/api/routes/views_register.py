@@ -13,7 +13,7 @@ from pledgenet.api.routes import views_inbox as inbox
 from pledgenet.api.routes.views_node import NodeView
 from pledgenet.contracts.market import CLOSE, NOTICE, latest_trade_date
 from pledgenet.contracts.register import keys
-from pledgenet.errors import NotFound, RoleDenied, UnknownRecord
+from pledgenet.errors import NotFound, PledgenetError, RoleDenied, UnknownRecord
 from pledgenet.register import lookups as queries
 from pledgenet.register import member_views as register_views
 
@@ -51,7 +51,11 @@ def registrar_queue(node: NodeView) -> list[dict[str, Any]]:
     require_role(node, {"registrar"}, "the verdict queue")
     rows = []
     for proposal in inbox.pending(node, node.org):
-        terms, verdict = inbox.check(node, proposal)
+        try:
+            terms, reviewed = inbox.check(node, proposal)
+            verdict = reviewed["verdict"]
+        except PledgenetError as error:  # public arguments the registrar cannot review: its reason code
+            terms, verdict = {}, error.code
         args = proposal["args"]
         rows.append(
             {

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from typing import Any
 
-from pledgenet.contracts.register import keys
+from pledgenet.contracts.register import keys, verdicts
 from pledgenet.contracts.register.params import DISCLOSURE_THRESHOLDS_BP
 from pledgenet.contracts.register.terms import VERDICT_OK, VERDICT_REASONS
 from pledgenet.crypto.envelope import check_shape
@@ -208,18 +208,23 @@ def check_sealed_terms(
     return str(envelope["hash"])
 
 
-_VERDICT_FIELDS = frozenset({"registrar", "terms_hash", "verdict"})
+_VERDICT_FIELDS = frozenset({"registrar", "terms_hash", "context_hash", "verdict"})
 
 
-def endorse_sealed_terms(ctx: TxContext, args: dict[str, Any], parties: list[str]) -> str:
+def endorse_sealed_terms(
+    ctx: TxContext, args: dict[str, Any], parties: list[str], context: dict[str, Any]
+) -> str:
     """The registrar's endorsement of a registration's or extension's sealed terms; their hash.
 
-    The registrar opens the envelope, runs ``terms.check_terms`` and co-signs the transaction with its
-    verdict in ``args["terms_verdict"]`` (``terms.make_verdict``). Every peer checks here what it can
-    without reading the terms: the named registrar holds the role and signed this transaction (so nobody
-    else can write a verdict), the envelope is well formed and readable by every entitled member, and the
-    verdict is about *this* envelope (its hash). A verdict other than ``ok`` is then raised with its reason
-    code: the transaction is recorded invalid, changes nothing, and the terms stay sealed.
+    The registrar derives the context (``verdicts.derive``), opens the envelope, checks every recipient's
+    wrap against the on-chain keys, runs ``terms.check_terms`` and co-signs the transaction with its verdict
+    in ``args["terms_verdict"]`` (``terms.make_verdict``). Every peer checks here what it can without
+    reading the terms: the named registrar holds the role and signed this transaction (so nobody else can
+    write a verdict), the envelope is well formed (its hash covers all it holds) and lists every entitled
+    member, it is bound to this registration (``context["binding"]``), and the verdict is about *this*
+    envelope (its hash) over *this* context (the context's hash, which the peer derives itself at block
+    time). A verdict other than ``ok`` is then raised with its reason code: the transaction is recorded
+    invalid, changes nothing, and the terms stay sealed.
 
     A registration without ``terms_verdict`` is refused (``endorsement_missing``): the registrar's
     signature alone does not say what it found in the terms.
@@ -235,9 +240,12 @@ def endorse_sealed_terms(ctx: TxContext, args: dict[str, Any], parties: list[str
         or verdict.keys() != _VERDICT_FIELDS
         or type(verdict["registrar"]) is not str
         or type(verdict["terms_hash"]) is not str
+        or type(verdict["context_hash"]) is not str
         or type(verdict["verdict"]) is not str
     ):
-        raise BadRegisterArguments("'terms_verdict' must hold the strings registrar, terms_hash and verdict")
+        raise BadRegisterArguments(
+            "'terms_verdict' must hold the strings registrar, terms_hash, context_hash and verdict"
+        )
     registrar = verdict["registrar"]
     if registrar not in ctx.signers or "registrar" not in ctx.roles_of(registrar):
         raise EndorsementMissing(
@@ -250,12 +258,15 @@ def endorse_sealed_terms(ctx: TxContext, args: dict[str, Any], parties: list[str
             f"the registrar's verdict is about sealed terms {verdict['terms_hash'][:16]}..., not about the "
             f"terms of this transaction ({terms_hash[:16]}...)"
         )
+    verdicts.check(args["terms"], verdict, context)
     outcome = verdict["verdict"]
     if outcome != VERDICT_OK:
         reason = VERDICT_REASONS.get(outcome)
         if reason is None:
             raise BadRegisterArguments(f"{outcome!r} is not a verdict the registrar can give on sealed terms")
-        refusal = BadRegisterArguments if outcome == "bad_arguments" else TermsViolation
+        refusal = {"bad_arguments": BadRegisterArguments, "terms_unreadable": EnvelopeRecipients}.get(
+            outcome, TermsViolation
+        )
         raise refusal(
             f"the registrar {registrar} refused the sealed terms: {reason} (the terms stay sealed)",
             code=outcome,

@@ -15,7 +15,14 @@ from pledgenet.contracts.register import args as a
 from pledgenet.contracts.register import common, keys
 from pledgenet.contracts.register.contract import contract
 from pledgenet.contracts.register.freezes import promote_queue
-from pledgenet.errors import BadRegisterArguments, DuplicateRecord, NotAParty, OverPledge, SharesFrozen
+from pledgenet.errors import (
+    BadRegisterArguments,
+    DuplicateRecord,
+    EnvelopeMisbound,
+    NotAParty,
+    OverPledge,
+    SharesFrozen,
+)
 from pledgenet.ledger.contract_api import TxContext
 
 
@@ -71,6 +78,11 @@ def list_security(ctx: TxContext, args: dict[str, Any]) -> dict[str, Any]:
     return {"code": code, "holdings": len(placements)}
 
 
+def identity_binding(account_no: str) -> str:
+    """What a pledgor's sealed identity data is bound to: its securities account."""
+    return f"identity/{account_no}"
+
+
 def _new_account(ctx: TxContext, item: dict[str, Any]) -> dict[str, Any]:
     account_no = a.identifier(item, "account")
     broker = a.identifier(item, "custody_broker")
@@ -82,6 +94,10 @@ def _new_account(ctx: TxContext, item: dict[str, Any]) -> dict[str, Any]:
     identity = item.get("identity")
     if identity is not None:
         common.check_sealed_terms(ctx, identity, readers=[broker])
+        if identity["binding"] != identity_binding(account_no):
+            raise EnvelopeMisbound(
+                f"the identity data was sealed for {identity['binding']!r}, not for account {account_no}"
+            )
     return {
         "account": account_no,
         "holder_name": a.text(item, "holder_name", limit=120),

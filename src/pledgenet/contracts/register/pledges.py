@@ -11,13 +11,16 @@ fetches it, so releases and top-ups never copy kilobytes of ciphertext through w
 
 Rules every peer checks here (public data): free shares, no frozen share newly pledged, the 50% stock cap,
 the 30% securities-firm and 15% asset-management-product caps, the borrower restriction, the exemption of
-repos that only repay a defaulted contract, and that the sealed terms are readable by every entitled
-member. Rules over the sealed terms (pledge rate, minimum amounts, term, use of funds) cannot be checked by
-peers that may not read them; the registrar checks them with ``terms.check_terms`` and co-signs
-the transaction with its verdict on the envelope's hash (``common.endorse_sealed_terms``): every peer
-checks the registrar's signature and that the verdict is about this envelope, and a verdict other than
-``ok`` makes the transaction invalid with the verdict's reason code (Fabric's private-data model: those
-entitled to the data endorse, everyone else validates the endorsement and the hash).
+repos that only repay a defaulted contract, and that the sealed terms list every entitled member and are
+bound to this registration. Rules over the sealed terms (pledge rate, minimum amounts, term, use of funds)
+cannot be checked by peers that may not read them; the registrar checks them with ``terms.check_terms``
+over a context it derives from the transaction and chain state (``verdicts.derive``), checks that every
+entitled member's wrap opens to the envelope's data key, and co-signs the transaction with its verdict on
+the envelope's hash and the context's hash (``common.endorse_sealed_terms``): every peer checks the
+registrar's signature, derives the context itself at block time and checks the verdict is about this
+envelope over this context, and a verdict other than ``ok`` makes the transaction invalid with the
+verdict's reason code (Fabric's private-data model: those entitled to the data endorse, everyone else
+validates the endorsement and the hash).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from __future__ import annotations
 from typing import Any
 
 from pledgenet.contracts.register import args as a
-from pledgenet.contracts.register import common, keys
+from pledgenet.contracts.register import common, keys, verdicts
 from pledgenet.contracts.register import params as p
 from pledgenet.contracts.register.contract import contract
 from pledgenet.contracts.register.freezes import promote_queue
@@ -96,7 +99,9 @@ def _register(
     share_class = a.choice(args, "share_class", keys.SHARE_CLASSES, default=keys.UNRESTRICTED)
     common.require_submitter(ctx, [broker, pledgee], "the pledgor's custody broker or the pledgee")
     ctx.require_signed_by(broker, pledgee)
-    terms_hash = common.endorse_sealed_terms(ctx, args, [broker, pledgee])
+    operation = "pledge" if kind == "initial" else "top_up"
+    context = verdicts.derive(ctx, ctx.param, operation, args, ctx.block_time)
+    terms_hash = common.endorse_sealed_terms(ctx, args, [broker, pledgee], context)
     security = common.security(ctx, code)
     if not security["listed"]:
         raise WrongState(f"{code} is no longer listed; its shares cannot be newly pledged")
@@ -359,7 +364,8 @@ def extend(ctx: TxContext, args: dict[str, Any]) -> dict[str, Any]:
     pledge_contract = common.contract(ctx, a.identifier(args, "contract_no"))
     _require_parties(ctx, pledge_contract)
     parties = [pledge_contract["custody_broker"], pledge_contract["pledgee"]["org"]]
-    terms_hash = common.endorse_sealed_terms(ctx, args, parties)
+    context = verdicts.derive(ctx, ctx.param, "extend", args, ctx.block_time)
+    terms_hash = common.endorse_sealed_terms(ctx, args, parties, context)
     if pledge_contract["state"] == keys.STATE_SETTLED:
         raise WrongState(f"contract {pledge_contract['contract_no']} is settled; there is nothing to extend")
     was_in_default = pledge_contract["state"] == keys.STATE_DEFAULT

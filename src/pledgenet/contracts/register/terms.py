@@ -6,12 +6,14 @@ the initial pledge. The envelope also carries the price the pledge rate was comp
 close, in fen), so the registrar can check the 60% rule without trusting anyone's arithmetic.
 
 ``check_terms`` is pure and deterministic; the registrar runs it on the opened envelope before it
-endorses a registration or an extension (see ``pledges``), with the governed parameters of the
-ledger it endorses on. ``review`` turns that check into the registrar's *verdict*, the value it puts in
-the transaction it co-signs (``args["terms_verdict"]``): the hash of the envelope it opened and ``"ok"`` or
-the reason code of the rule the terms break. Only the code crosses the chain, never a figure, so a refused
-registration is recorded as an invalid transaction with a reason a person understands while the terms
-stay sealed.
+endorses a registration or an extension (see ``pledges``), over a context it derives itself from the
+transaction and chain state (``verdicts.derive``: the quantity, the exemption, the contract's state and age,
+the governed rules and the exchange's last close; the pledge rate is computed on the lower of the sealed
+start price and that close). ``review`` turns that check into the registrar's *verdict*, the value it puts in
+the transaction it co-signs (``args["terms_verdict"]``): the hash of the envelope it opened, the hash of the
+context, and ``"ok"`` or the reason code of the rule the terms break. Only the code crosses the chain,
+never a figure, so a refused registration is recorded as an invalid transaction with a reason a person
+understands while the terms stay sealed.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ VERDICT_REASONS = {
         "the pledge rate (loan over the market value of the pledged shares) is above the limit"
     ),
     "term_too_long": "the term runs past three years in all",
+    "terms_unreadable": ("the sealed terms are not wrapped for every entitled member with its key on chain"),
 }
 
 FIELDS = (
@@ -107,13 +110,24 @@ def check_terms(
     exempt: bool = False,
     in_default: bool = False,
     elapsed_days: int = 0,
+    last_close_fen: int | None = None,
 ) -> None:
     """Raise ``TermsViolation`` (with a reason code) when sealed terms break a 2018 rule.
 
     ``operation`` is ``pledge``, ``top_up`` or ``extend``; ``quantity`` the shares of this registration;
     ``exempt`` marks a repo that only repays a defaulted contract (no pledge-rate limit);
-    ``in_default`` and ``elapsed_days`` describe the contract being extended.
+    ``in_default`` and ``elapsed_days`` describe the contract being extended; ``last_close_fen`` is the
+    exchange's last close on chain (the pledge rate is computed on the lower of it and the start price).
+    Every argument is checked before any arithmetic (``BadRegisterArguments`` naming the field).
     """
+    if operation not in ("pledge", "top_up", "extend"):
+        raise BadRegisterArguments(f"'operation' must be pledge, top_up or extend (got {operation!r})")
+    if type(quantity) is not int or quantity < (0 if operation == "extend" else 1):
+        raise BadRegisterArguments(f"'quantity' must be a positive integer of shares (got {quantity!r})")
+    if type(elapsed_days) is not int or elapsed_days < 0:
+        raise BadRegisterArguments(f"'elapsed_days' must be an integer of at least 0 (got {elapsed_days!r})")
+    if last_close_fen is not None and (type(last_close_fen) is not int or last_close_fen < 1):
+        raise BadRegisterArguments(f"'last_close_fen' must be a positive integer (got {last_close_fen!r})")
     missing = [name for name in FIELDS if name not in terms]
     if missing:
         raise BadRegisterArguments(f"sealed terms lack {', '.join(missing)}")
@@ -151,6 +165,8 @@ def check_terms(
                 code="amount_below_minimum",
             )
         cap = params[p.MAX_PLEDGE_RATE_BP]
+        if last_close_fen is not None:
+            price = min(price, last_close_fen)
         if not exempt and amount * 10_000 > cap * quantity * price:
             rate = amount * 10_000 // (quantity * price)
             raise TermsViolation(
@@ -187,6 +203,27 @@ def review(terms: Any, params: Mapping[str, Any], **context: Any) -> str:
     return VERDICT_OK
 
 
-def make_verdict(registrar: str, terms_hash: str, verdict: str) -> dict[str, str]:
-    """The ``terms_verdict`` argument: who reviewed, which envelope (its hash), and the outcome."""
-    return {"registrar": registrar, "terms_hash": terms_hash, "verdict": verdict}
+def review_in_context(terms: Any, context: Mapping[str, Any]) -> str:
+    """The verdict on opened terms over a derived context (``verdicts.derive``)."""
+    close = context["close"]
+    return review(
+        terms,
+        context["rules"],
+        quantity=context["quantity"],
+        operation=context["operation"],
+        exempt=context["exempt"],
+        in_default=context["in_default"],
+        elapsed_days=context["elapsed_days"],
+        last_close_fen=None if close is None else close["price_fen"],
+    )
+
+
+def make_verdict(registrar: str, terms_hash: str, context_hash: str, verdict: str) -> dict[str, str]:
+    """The ``terms_verdict`` argument: who reviewed, which envelope (its hash), over which context (its
+    hash, ``verdicts.context_hash``), and the outcome."""
+    return {
+        "registrar": registrar,
+        "terms_hash": terms_hash,
+        "context_hash": context_hash,
+        "verdict": verdict,
+    }

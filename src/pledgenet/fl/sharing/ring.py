@@ -284,16 +284,26 @@ class Ring:
                 raise ProtocolError(f"{peer} sent masked features of the wrong shape")
             self.masked_features[other] = masked
 
-    def cross_products(self, features: np.ndarray, vector: np.ndarray, batch: np.ndarray) -> np.ndarray:
+    def cross_products(
+        self,
+        features: np.ndarray,
+        vector: np.ndarray,
+        batch: np.ndarray,
+        noise: dict[int, np.ndarray] | None = None,
+    ) -> np.ndarray:
         """This party's ``X_ownᵀ·d`` (ring) for the ``batch`` rows, ``d`` shared among all parties.
 
         ``X_ownᵀ·d_own`` is local. For each other party ``v``, one message each way: ``d − b`` and the
-        sender's share of the other's product ``E_v[batch]ᵀ·b' + u`` (masked by its triple share ``u``).
+        sender's share of the other's product ``E_v[batch]ᵀ·b' + u`` (masked by its triple share ``u``),
+        plus ``noise[v]`` when given (ring-encoded at the scale of ``v``'s product): ``v`` then reconstructs
+        its product plus that noise and never the exact value.
         """
         triples = self.tape.matrix_triples(self.index, batch, self.dims)
         for other, peer in self.peers:
             vector_mask, _, holder_share = triples[other]
             share = self.masked_features[other][batch].T @ vector_mask + holder_share
+            if noise is not None and other in noise:
+                share = share + noise[other]
             self.channel.send(peer, "ss.cross", {"vec": vector - vector_mask, "share": share})
         total = features.T @ vector
         for other, peer in self.peers:
