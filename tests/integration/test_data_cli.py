@@ -104,7 +104,7 @@ def test_a_grant_a_copy_a_chain_job_then_a_revocation(cli: Cli, tmp_path: Path) 
         "--dataset",
         f"bank-credit:{grant}",
         "--components",
-        '{"hetero_lr": {"epochs": 2}}',
+        '{"hetero_lr": {"epochs": 2, "batch_size": 64}}',
     )["job"]
     cli("job accept", "bank-01", job)
     assert cli.json("job accept", "registrar", job)["status"] == "accepted"
