@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format typecheck bench clean deps
+.PHONY: demo test lint format typecheck bench clean deps screens
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,7 +12,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-# PostgreSQL and etcd from Debian's packages (apt, as root; nothing to do when present)
+# PostgreSQL, etcd, Chromium and a Chinese font from Debian's packages (apt, as root; nothing to do when
+# present)
 deps:
 	.ci/system-deps
 
@@ -26,7 +27,12 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: lint typecheck
+# The screenshots of each role's main page in docs/screens, taken by the browser tests.
+screens: $(STAMP) deps
+	PLEDGENET_SCREENS=docs/screens $(BIN)/pytest tests/web -q
+
+# deps first: the system packages the tests need (PostgreSQL, etcd, Chromium), or a clear message
+test: deps lint typecheck
 	$(BIN)/pytest
 
 format: $(STAMP)

@@ -7,9 +7,10 @@ from pathlib import Path
 
 from risk_fixtures import Tiny
 
-from pledgenet.risk.reports import risk_report, weekly_statistics, write_risk_report, write_weekly_report
+from pledgenet.risk.reports import risk_report, weekly_statistics
 from pledgenet.risk.stress import run_stress, standard_scenarios
 from pledgenet.risk.valuation import value_book
+from pledgenet.web.reports import write_risk_report, write_weekly_report
 
 
 def test_weekly_statistics_per_stock_and_buckets(tiny: Tiny) -> None:

@@ -55,8 +55,11 @@ def demo(
 ) -> None:
     """Run an embedded alliance end to end and leave it in --dir (recreated on each run)."""
     from pledgenet.demo.runner import run_demo
+    from pledgenet.web.demo import serve_instructions
 
     run_demo(directory, quick, console)
+    for line in serve_instructions(directory):
+        console.print(line, soft_wrap=True)
 
 
 @app.command("verify")

@@ -242,19 +242,22 @@ def report(
     out: Annotated[Path, typer.Option("--out", help="folder for the CSV and HTML files")] = Path("reports"),
     directory: DirOpt = None, org: OrgOpt = "", date: DateOpt = "", seed: SeedOpt = 20241206,
     contracts: ContractsOpt = 20_000, as_json: JsonOpt = False,
+    lang: Annotated[str, typer.Option("--lang", help="language of the HTML pages: en or zh-CN")] = "en",
 ) -> None:  # fmt: skip
     """The registrar's weekly statistics (CSV, HTML) and the regulator's risk report (HTML)."""
-    from pledgenet.risk.reports import write_risk_report, write_weekly_report
     from pledgenet.risk.stress import run_stress, standard_scenarios
     from pledgenet.risk.valuation import value_book
+    from pledgenet.web.reports import write_risk_report, write_weekly_report
 
     source = load(directory, org, date, seed, contracts)
     book, market, day = source.book, source.market, source.day
     label = str(np.datetime64(day, "D"))
     stress_results = run_stress(book, market, standard_scenarios(market), day)
-    paths = {**write_weekly_report(book, market, out, label)}
+    if lang not in ("en", "zh-CN"):
+        raise DataError(f"unknown language {lang!r}: use en or zh-CN")
+    paths = {**write_weekly_report(book, market, out, label, lang)}
     paths["risk_html"] = write_risk_report(
-        book, market, value_book(book, market.price_fen, day), out, label, stress_results
+        book, market, value_book(book, market.price_fen, day), out, label, stress_results, lang
     )["html"]
     if as_json:
         print_json({name: str(path) for name, path in paths.items()}, sort_keys=False)

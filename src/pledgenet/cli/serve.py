@@ -26,12 +26,13 @@ def serve(
     host: Annotated[str | None, typer.Option(help="address to listen on [default: 127.0.0.1]")] = None,
     port: Annotated[int | None, typer.Option(help="port, 0 for any free one [default: 8760]")] = None,
 ) -> None:
-    """Serve one member's API over an embedded alliance (its own clients only; see docs/api.md)."""
+    """Serve one member's API and dashboard over an embedded alliance (its own clients only; see
+    docs/api.md, docs/web.md)."""
     from pledgenet.api import clients
-    from pledgenet.api.app import create_app
     from pledgenet.api.backend import open_embedded
     from pledgenet.api.core.config import ApiSettings
     from pledgenet.api.server import bind, serve_forever, url_of
+    from pledgenet.web.app import create_app
 
     # what is not given on the command line comes from PLEDGENET_API_* or the defaults
     given = {name: value for name, value in (("host", host), ("port", port)) if value is not None}
@@ -48,6 +49,7 @@ def serve(
         # plain lines, never wrapped: a supervisor or a test reads the URL from them
         typer.echo(f"{org}'s node of alliance {backend.alliance_id} at height {backend.height}")
         typer.echo(f"API:  {url}/api/v1   (OpenAPI: {url}/docs, {url}/openapi.json)")
+        typer.echo(f"Dashboard: {url}/   (sign in with a client credential of {org})")
         typer.echo(
             f"Every request needs a client credential of {org}; issue one with:\n"
             f"  pledgenet client-key issue --dir {directory} --as {org} --name NAME --out NAME.credential\n"

@@ -232,8 +232,8 @@ def views_and_stress(run: Any) -> None:
     """The penetrating views, the standard stress scenarios, a cascade from Friday's closes, the reports."""
     from pledgenet.risk.breakdowns import by_pledgee, by_stock, flags
     from pledgenet.risk.cascade import CascadeParams, run_cascade
-    from pledgenet.risk.reports import write_risk_report, write_weekly_report
     from pledgenet.risk.stress import run_stress, standard_scenarios
+    from pledgenet.web.reports import write_risk_report, write_weekly_report
 
     friday: LoadedBook = run.notes["risk"]["friday"]
     valuation = run.notes["risk"]["valuation"]

@@ -5,25 +5,21 @@ unrestricted and restricted shares pledged, total shares and the pledge ratio; m
 with pledges, pledged market value and shares, and companies by ratio bucket (>50%, 30-50%, 20-30%,
 10-20%, <10%). They are level-1 (public) data once published. The regulator's report adds what only the
 regulator sees: the distribution of guarantee ratios, contracts by status, the largest exposures and the
-stress results. Charts are plotly figures embedded in one self-contained HTML file (plotly.js inline, so
-the report opens without any network).
+stress results. This module gives them as data; ``pledgenet.web.reports`` writes the CSV and the HTML pages
+in the dashboard's presentation (headings people read, CNY amounts, "—" for what does not apply), one
+self-contained file each (plotly.js inline, so the report opens without any network).
 """
 
 from __future__ import annotations
 
-import html
 import itertools
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 
-from pledgenet.errors import ConfigError
 from pledgenet.risk.breakdowns import (
     RATIO_BUCKETS,
-    by_group,
     by_pledgee,
     by_stock,
     concentration,
@@ -67,62 +63,6 @@ def weekly_statistics(book: PledgeBook, market: Market) -> tuple[pd.DataFrame, d
     return per_stock, summary
 
 
-def _figure_html(figure: go.Figure, first: bool) -> str:
-    figure.update_layout(height=380, margin={"l": 50, "r": 20, "t": 50, "b": 50})
-    return str(figure.to_html(full_html=False, include_plotlyjs=first))
-
-
-def _page(title: str, sections: list[str]) -> str:
-    body = "\n".join(sections)
-    return (
-        "<!doctype html><html><head><meta charset='utf-8'>"
-        f"<title>{html.escape(title)}</title>"
-        "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
-        "td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}</style></head>"
-        f"<body><h1>{html.escape(title)}</h1>{body}</body></html>"
-    )
-
-
-def _write(path: Path, text: str) -> Path:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot write {path}: {exc.strerror}") from None
-    return path
-
-
-def write_weekly_report(book: PledgeBook, market: Market, directory: Path, as_of: str) -> dict[str, Path]:
-    """``weekly_<as_of>.csv`` (per stock) and ``weekly_<as_of>.html`` (summary and charts)."""
-    per_stock, summary = weekly_statistics(book, market)
-    csv_path = directory / f"weekly_{as_of}.csv"
-    _write(csv_path, per_stock.to_csv(index=False))
-    buckets = summary["companies_by_ratio_bucket"]
-    bucket_chart = go.Figure(go.Bar(x=list(buckets), y=list(buckets.values())))
-    bucket_chart.update_layout(title="Companies by pledge-ratio bucket")
-    values = summary["pledged_value_fen_by_board"]
-    board_chart = go.Figure(go.Bar(x=list(values), y=[v / 1e14 for v in values.values()]))
-    board_chart.update_layout(title="Pledged market value by board (CNY tn)")
-    ratio_chart = go.Figure(go.Histogram(x=per_stock["pledge_ratio"] * 100.0, nbinsx=60))
-    ratio_chart.update_layout(title="Pledge ratio per company (%)")
-    top = per_stock.sort_values("pledge_ratio", ascending=False).head(20)
-    sections = [
-        f"<p>As of {html.escape(as_of)}: {summary['companies_with_pledges']:,} companies with pledges, "
-        f"pledged value CNY {summary['pledged_value_fen'] / 1e14:,.3f} tn, "
-        f"{summary['pledged_shares'] / 1e9:,.1f} bn shares pledged "
-        f"({summary['unrestricted_share']:.1%} unrestricted).</p>",
-        _figure_html(bucket_chart, first=True),
-        _figure_html(board_chart, first=False),
-        _figure_html(ratio_chart, first=False),
-        "<h2>Highest pledge ratios</h2>",
-        top.to_html(index=False, float_format=lambda v: f"{v:.4f}"),
-    ]
-    html_path = _write(
-        directory / f"weekly_{as_of}.html", _page(f"Weekly pledge statistics {as_of}", sections)
-    )
-    return {"csv": csv_path, "html": html_path}
-
-
 def risk_report(
     book: PledgeBook, market: Market, valuation: Valuation, stress_results: pd.DataFrame | None = None
 ) -> dict[str, Any]:
@@ -160,50 +100,3 @@ def risk_report(
         "pledgees": pledgees.head(20).to_dict(orient="records"),
         "stress": [] if stress_results is None else stress_results.to_dict(orient="records"),
     }
-
-
-def write_risk_report(
-    book: PledgeBook,
-    market: Market,
-    valuation: Valuation,
-    directory: Path,
-    as_of: str,
-    stress_results: pd.DataFrame | None = None,
-) -> dict[str, Path]:
-    """``risk_<as_of>.html``: the regulator's report with charts and tables."""
-    report = risk_report(book, market, valuation, stress_results)
-    distribution = report["ratio_distribution"]
-    ratio_chart = go.Figure(go.Bar(x=list(distribution), y=list(distribution.values())))
-    ratio_chart.update_layout(title="Contracts by performance guarantee ratio")
-    status = report["by_status"]
-    status_chart = go.Figure(
-        go.Bar(x=list(status), y=list(status.values()), marker_color=["#2a9d8f", "#e9c46a", "#e76f51"])
-    )
-    status_chart.update_layout(title="Contracts by status")
-    boards = by_group(book, market, valuation, "board")
-    industries = by_group(book, market, valuation, "industry").head(15)
-    sections = [
-        f"<p>{report['contracts']:,} contracts; exposure CNY {report['exposure_fen'] / 1e14:,.3f} tn; "
-        f"average guarantee ratio {report['average_guarantee_ratio']:.1%}; shortfall to closing lines "
-        f"CNY {report['shortfall_to_closing_fen'] / 1e10:,.2f} bn.</p>",
-        _figure_html(ratio_chart, first=True),
-        _figure_html(status_chart, first=False),
-        "<h2>Largest exposures</h2>",
-        pd.DataFrame(report["largest_exposures"]).to_html(index=False),
-        "<h2>Pledgees</h2>",
-        pd.DataFrame(report["pledgees"]).to_html(index=False, float_format=lambda v: f"{v:,.4g}"),
-        "<h2>By board</h2>",
-        boards.to_html(index=False, float_format=lambda v: f"{v:,.4g}"),
-        "<h2>By industry (largest 15)</h2>",
-        industries.to_html(index=False, float_format=lambda v: f"{v:,.4g}"),
-    ]
-    if stress_results is not None and len(stress_results):
-        stress_chart = go.Figure(go.Bar(x=stress_results["scenario"], y=stress_results["triggered"]))
-        stress_chart.update_layout(title="Contracts triggered under each stress scenario")
-        sections += [
-            "<h2>Stress results</h2>",
-            _figure_html(stress_chart, first=False),
-            stress_results.to_html(index=False, float_format=lambda v: f"{v:,.4g}"),
-        ]
-    path = _write(directory / f"risk_{as_of}.html", _page(f"Pledge risk report {as_of}", sections))
-    return {"html": path}

@@ -1,0 +1,32 @@
+"""A small alliance for the dashboard tests: the scenario's members and book, two days of closes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pledgenet.contracts.catalog import init_alliance
+from pledgenet.demo import demo_book, members
+from pledgenet.ledger.alliance import Alliance
+
+#: 2024-12-02 09:00 Shanghai
+START_MS = 1_733_101_200_000
+
+
+def build(directory: Path) -> Alliance:
+    """The scenario's book, closes for Monday and (10% lower) Tuesday; the alliance is left open."""
+    now = [START_MS]
+
+    def clock() -> int:
+        now[0] += 1_000
+        return now[0]
+
+    alliance = init_alliance(directory, list(members.MEMBERS), clock=clock)
+    book = demo_book.build_book(alliance)
+    for day, (trade_date, fall) in enumerate((("2024-12-02", 1.0), ("2024-12-03", 0.70))):
+        now[0] = max(now[0], START_MS + day * 86_400_000 + 7 * 3_600_000)
+        closes = {code: round(price * fall) for code, price in book.prices.items()}
+        receipt = alliance.submit(
+            "market.publish_closes", {"trade_date": trade_date, "closes": closes}, [members.EXCHANGE]
+        )
+        assert receipt.valid, receipt.message
+    return alliance
