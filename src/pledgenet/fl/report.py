@@ -42,6 +42,18 @@ def write_report(
             if isinstance(v, float)
         )
         sections.append(f"<h2>{html.escape(component)}</h2><table>{rows}</table>{_figures(component, curve)}")
+    measured = results.get("contribution")
+    if isinstance(measured, dict) and "values_ppm" in measured:
+        rows = "".join(
+            f"<tr><td>{html.escape(str(player))}</td><td>{value:.0f}</td>"
+            f"<td>{measured['std_errors_ppm'][player]:.0f}</td></tr>"
+            for player, value in measured["values_ppm"].items()
+        )
+        sections.append(
+            f"<h2>contribution ({html.escape(str(measured['estimator']))} Shapley of "
+            f"{html.escape(str(measured['metric']))}, ppm)</h2><table><tr><th>player</th><th>value</th>"
+            f"<th>standard error</th></tr>{rows}</table>"
+        )
     page = (
         f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(job)}</title>"
         f"<script>{get_plotlyjs()}</script></head><body><h1>Vertical FL job {html.escape(job)}</h1>"

@@ -4,12 +4,21 @@
 ``COMPONENTS``; importing this package registers the built-ins, in this order: ``secureboost``,
 ``hetero_lr``, ``binning``, ``scorecard``, then the horizontal ones (``fedavg``, ``fedprox``, ``gbdt``,
 in ``horizontal``), then ``statistics``, ``impute`` and ``scale`` (in ``prep``),
-``select``. A new component is
+``select``, ``contribution`` (simulated jobs only). A new component is
 a module that calls ``register(Component(name, run, parameters, check))`` when imported. The runner
 (:mod:`pledgenet.fl.job`) imports this package; no component imports the runner.
 """
 
-from pledgenet.fl.components import binning, hetero_lr, horizontal, prep, scorecard, secureboost, select
+from pledgenet.fl.components import (
+    binning,
+    contribution,
+    hetero_lr,
+    horizontal,
+    prep,
+    scorecard,
+    secureboost,
+    select,
+)
 from pledgenet.fl.components.registry import COMPONENTS, Component, PartyContext, register
 
 __all__ = [
@@ -17,6 +26,7 @@ __all__ = [
     "Component",
     "PartyContext",
     "binning",
+    "contribution",
     "hetero_lr",
     "horizontal",
     "prep",

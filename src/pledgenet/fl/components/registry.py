@@ -70,12 +70,14 @@ class PartyContext:
 class Component:
     """A job component: ``run`` on every party; at load time the job file's parameters are checked
     against ``parameters`` (a dataclass: field types, then its own range checks), then ``check`` sees
-    the whole job (e.g. an order between components)."""
+    the whole job (e.g. an order between components). ``simulated_only``: the component gathers parties'
+    data in one place, so a networked run of a job holding it is refused before any party connects."""
 
     name: str
     run: Callable[[PartyContext, dict[str, Any]], dict[str, Any]]
     parameters: type[Any]
     check: Callable[[Job, dict[str, Any]], None] = lambda job, params: None
+    simulated_only: bool = False
 
 
 COMPONENTS: dict[str, Component] = {}

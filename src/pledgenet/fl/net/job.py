@@ -152,12 +152,25 @@ def signing_key_for(job: Job, party: str) -> Ed25519PrivateKey:
     return load_signing_key(Path(path)).to_cryptography()
 
 
+def _refuse_simulated_only(job: Job) -> None:
+    from pledgenet.fl.components import COMPONENTS
+
+    for name in job.components:
+        component = COMPONENTS.get(name)
+        if component is not None and component.simulated_only:
+            raise ConfigError(
+                f"components.{name}: gathers every party's data in one place, so it runs only in a "
+                "simulated job (pledgenet fl run JOB --simulate); remove it from a networked job"
+            )
+
+
 def run_networked(
     job: Job, party: str, progress: Progress | None = None, connect_timeout: float | None = None
 ) -> dict[str, Any]:
     """Run ``party`` of ``job`` here, linked to the others over TCP; the guest returns the metrics."""
     if party not in job.parties:
         raise ConfigError(f"the job has no party {party!r} (parties: {sorted(job.parties)})")
+    _refuse_simulated_only(job)
     if job.parties[party]["role"] != "coordinator":
         job.load(party)  # this party's data is checked before any key is read or socket opened
     directory = directory_for(job)
