@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from web_alliance import DATASET, GRANT_PURPOSE
+from web_screens import screenshot
 
 from pledgenet.client import NodeClient
 
@@ -64,6 +65,7 @@ def test_the_bank_approves_the_brokers_request_in_its_data_page(sign_in: Any) ->
     assert "approved" in row.inner_text()
     assert "owner: bank-01" in row.inner_text()
     assert page.get_by_role("button", name="Approve").count() == 0
+    screenshot(page, "bank-01-data")
 
     # Execute: approving it again from a stale form is refused with the CLI's line
     page.go_back()

@@ -21,6 +21,7 @@ router = APIRouter()
 
 GRANT_FIELDS = ["grant", "dataset", "grantee", "purpose", "operations", "expires_at", "uses", "status",
                 "grant_approvals", "grant_required"]  # fmt: skip
+HELD_FIELDS = ["grant", "dataset", "owner", *GRANT_FIELDS[3:]]
 USE_FIELDS = ["use", "dataset", "user", "grant", "purpose", "operation", "outcome", "refusal", "alerts", "at"]
 
 
@@ -50,7 +51,7 @@ def _sections(ctx: Ctx) -> list[Section]:
     for row in view["grants"]:
         sections += [form_section(_action_form(ctx, action, row)) for action in row["actions"]]
     sections += [
-        table_section(ctx.t("section.grants_held"), table(view["held"], GRANT_FIELDS, ctx.lang)),
+        table_section(ctx.t("section.grants_held"), table(view["held"], HELD_FIELDS, ctx.lang)),
         table_section(ctx.t("section.data_alerts"), table(view["alerts"], USE_FIELDS, ctx.lang)),
         table_section(ctx.t("section.uses_log"), table(view["uses"], USE_FIELDS, ctx.lang)),
     ]
