@@ -65,6 +65,9 @@ def test_the_bank_approves_the_brokers_request_in_its_data_page(sign_in: Any) ->
     assert "approved" in row.inner_text()
     assert "owner: bank-01" in row.inner_text()
     assert page.get_by_role("button", name="Approve").count() == 0
+    alert = page.locator("h2:text-is('Alerts') + table tbody tr.alert-row")
+    assert alert.count() == 1 and "purpose_outside_grant" in alert.inner_text()
+    assert page.locator("h2:text-is('Uses of my datasets') + table tr.alert-row").count() == 1
     screenshot(page, "bank-01-data")
 
     # Execute: approving it again from a stale form is refused with the CLI's line

@@ -1,5 +1,6 @@
 """A small alliance for the dashboard tests: the scenario's members and book, two days of closes, and a
-small dataset of bank-01's with a grant broker-01 requested on it (waiting for the bank's approval)."""
+small dataset of bank-01's with a grant broker-01 requested on it (waiting for the bank's approval), and
+broker-02's approved grant with one use of it for another purpose (refused, with an alert)."""
 
 from __future__ import annotations
 
@@ -43,4 +44,19 @@ def build(directory: Path) -> Alliance:
     DataClient(alliance, members.BROKERS[0]).request(
         DATASET, columns=["amount", "rate"], purpose=GRANT_PURPOSE, operations=["aggregate_query"]
     )
+    # broker-02's approved grant, and a use of it for another purpose: refused, with an alert
+    other = DataClient(alliance, members.BROKERS[1]).request(
+        DATASET, columns=["amount"], purpose="statistics", operations=["aggregate_query"]
+    )
+    DataClient(alliance, "bank-01").approve(other)
+    use = {
+        "dataset": DATASET,
+        "requester": members.BROKERS[1],
+        "grant": other,
+        "purpose": "risk_pricing",
+        "operation": "aggregate_query",
+        "columns": DataClient(alliance, "bank-01").column_ids(DATASET, ["amount"]),
+    }
+    receipt = alliance.submit("data.record_access", use, ["bank-01", members.BROKERS[1]])
+    assert receipt.valid and receipt.result["alerts"] == ["purpose_outside_grant"], receipt.result
     return alliance
