@@ -14,6 +14,7 @@ PAGES = [
     ("regulator", "/regulator/stress"),
     ("court-01", "/court/freezes"),
     ("exchange", "/explorer"),
+    ("bank-01", "/data"),
 ]
 
 

@@ -30,7 +30,7 @@ def _static_routes(app: FastAPI) -> None:
 
 def mount_web(app: FastAPI) -> None:
     """Add the dashboard to an API app (``api.app.create_app``) for the member its backend serves."""
-    from pledgenet.web.pages import chain, court, exchange, pledgee, register, regulator, signin
+    from pledgenet.web.pages import chain, court, data, exchange, pledgee, register, regulator, signin
 
     app.state.web = Web(app.state.backend)
 
@@ -53,7 +53,7 @@ def mount_web(app: FastAPI) -> None:
             response.set_cookie(LANG_COOKIE, chosen, samesite="strict", max_age=365 * 86400)
         return response
 
-    for module in (signin, register, pledgee, regulator, court, exchange, chain):
+    for module in (signin, register, pledgee, regulator, court, exchange, data, chain):
         app.include_router(module.router, include_in_schema=False)
     _static_routes(app)
 

@@ -39,6 +39,7 @@ NAV: list[tuple[frozenset[str], str, str]] = [
     (frozenset({"court"}), "/court/freezes", "page.freezes"),
     (frozenset({"exchange"}), "/exchange/prices", "page.prices"),
     (frozenset({"exchange"}), "/exchange/actions", "page.corporate_actions"),
+    (ALL_ROLES, "/data", "page.data"),
     (ALL_ROLES, "/governance", "page.governance"),
     (ALL_ROLES, "/explorer", "page.explorer"),
     (ALL_ROLES, "/me", "page.me"),

@@ -177,6 +177,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "weekday.4": ("Fri", "周五"),
     "weekday.5": ("Sat", "周六"),
     "weekday.6": ("Sun", "周日"),
+    "value.requested": ("requested", "待审批"),
+    "value.refused": ("refused", "已拒绝"),
+    "value.revoked": ("revoked", "已撤销"),
+    "value.served": ("served", "已提供"),
+    "page.data": ("Data", "数据"),
+    "section.my_datasets": ("My datasets", "本机构数据集"),
+    "section.grants_on_mine": ("Grants on my datasets", "本机构数据集上的授权"),
+    "section.grants_held": ("Grants I hold", "本机构持有的授权"),
+    "section.uses_log": ("Uses of my datasets", "数据集使用记录"),
+    "section.data_alerts": ("Alerts", "告警"),
+    "action.approve_grant": ("Approve", "批准"),
+    "action.refuse_grant": ("Refuse", "拒绝"),
+    "action.revoke_grant": ("Revoke", "撤销"),
+    "grant_action_title": ("{action} grant {grant}", "{action}授权 {grant}"),
 }
 
 

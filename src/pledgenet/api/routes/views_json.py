@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from pledgenet.api.routes import views_chain as chain
+from pledgenet.api.routes import views_data as data_views
 from pledgenet.api.routes import views_register as register
 from pledgenet.api.routes import views_risk as risk
 from pledgenet.api.routes.views_node import NodeView
@@ -98,3 +99,8 @@ def blocks(request: Request, limit: int = 50) -> Any:
 @router.get("/tx/{tx_id}")
 def tx(request: Request, tx_id: str) -> Any:
     return answer(request, lambda node: chain.transaction(node, tx_id))
+
+
+@router.get("/data")
+def data(request: Request) -> Any:
+    return answer(request, data_views.data_overview)
