@@ -40,6 +40,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from pledgenet.api.backend import MemberBackend
 from pledgenet.api.core.config import ApiSettings
 from pledgenet.api.problems import problem, status_for
+from pledgenet.contracts.governance import member_key
 from pledgenet.crypto.client_credential import (
     ClientIdentity,
     certificate_from_header,
@@ -125,7 +126,7 @@ class Authenticator:
     def member_certificate(self, org: str) -> str | None:
         """The organisation's certificate as its member record on the chain holds it (None: no member)."""
         with self.backend.read() as peer:
-            record = peer.get("gov/member/" + org)
+            record = peer.get(member_key(org))
         return None if record is None else str(record["certificate"])
 
     def client(self, certificate: x509.Certificate) -> Caller:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from pledgenet.contracts.data import keys
 from pledgenet.contracts.data import params as p
 from pledgenet.contracts.data.catalog import column_level
+from pledgenet.contracts.governance import member_key, members_with_role, param_key
 from pledgenet.crypto.envelope import open_envelope, seal
 from pledgenet.data.files import commitment, infer_type, read_table
 from pledgenet.data.store import DataStore
@@ -71,13 +72,13 @@ class DataClient:
         return self.alliance.peer(self.org)
 
     def param(self, name: str) -> Any:
-        return self.peer.get("gov/param/" + name)
+        return self.peer.get(param_key(name))
 
     def members_with(self, role: str) -> list[str]:
-        return [record["org"] for _, record in self.peer.range("gov/member/") if role in record["roles"]]
+        return members_with_role(self.peer, role)
 
     def public_key(self, org: str) -> str:
-        member = self.peer.get("gov/member/" + org)
+        member = self.peer.get(member_key(org))
         if member is None:
             raise NotFound(f"{org} is not a member of the alliance")
         return str(member["encryption_key"])
@@ -333,7 +334,7 @@ class DataClient:
     ) -> list[dict[str, Any]]:
         """The uses this member is entitled to list: all of them for a regulator or registrar, those of
         its own datasets for an owner, its own uses for anyone else."""
-        roles = set((self.peer.get("gov/member/" + self.org) or {}).get("roles", []))
+        roles = set((self.peer.get(member_key(self.org)) or {}).get("roles", []))
         everything = bool(roles & {"regulator", "registrar"})
         return [
             use

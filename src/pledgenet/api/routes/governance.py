@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query
 
 from pledgenet.api.deps import NodeDep
 from pledgenet.api.models import ProposalCreate, ReceiptPublic, VoteCreate
+from pledgenet.contracts.governance import MEMBER_PREFIX, PARAM_PREFIX, member_key
 from pledgenet.errors import NotFound
 
 router = APIRouter(prefix="/gov", tags=["governance"])
@@ -23,13 +24,13 @@ Row = dict[str, Any]
 def members(backend: NodeDep) -> list[Row]:
     """Every member's record: org, name, roles, certificate serial, encryption key."""
     with backend.read() as peer:
-        return [dict(record) for _, record in peer.range("gov/member/")]
+        return [dict(record) for _, record in peer.range(MEMBER_PREFIX)]
 
 
 @router.get("/members/{org}", response_model=Row)
 def member(backend: NodeDep, org: str) -> Row:
     with backend.read() as peer:
-        record = peer.get("gov/member/" + org)
+        record = peer.get(member_key(org))
     if record is None:
         raise NotFound(f"{org!r} is not a member of this alliance")
     return dict(record)
@@ -39,7 +40,7 @@ def member(backend: NodeDep, org: str) -> Row:
 def params(backend: NodeDep) -> Row:
     """The governed parameters and their current values."""
     with backend.read() as peer:
-        return {key.removeprefix("gov/param/"): value for key, value in peer.range("gov/param/")}
+        return {key.removeprefix(PARAM_PREFIX): value for key, value in peer.range(PARAM_PREFIX)}
 
 
 @router.get("/proposals", response_model=list[Row])

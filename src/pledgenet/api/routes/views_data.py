@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pledgenet.api.routes.views_node import NodeView
+from pledgenet.contracts.governance import member_key
 from pledgenet.data.client import DataClient
 from pledgenet.errors import NotFound
 
@@ -17,7 +18,7 @@ ACTIONS = ("approve", "refuse", "revoke")
 
 
 def _roles(client: DataClient) -> set[str]:
-    return set((client.peer.get("gov/member/" + client.org) or {}).get("roles", []))
+    return set((client.peer.get(member_key(client.org)) or {}).get("roles", []))
 
 
 def grant_actions(grant: Mapping[str, Any], org: str, roles: set[str]) -> list[str]:

@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pledgenet.contracts.governance import member_key
 from pledgenet.crypto.envelope import open_envelope
 from pledgenet.errors import BadRegisterArguments, ConfigError, NotFound, UnknownRecord
 from pledgenet.register import review
@@ -55,7 +56,7 @@ def propose_pledge(node: NodeView, *, terms: Mapping[str, Any], **pledge: Any) -
             raise BadRegisterArguments(
                 f"{client.org} may propose a pledge only as the pledgee or the pledgor's custody broker"
             )
-        member = client.peer.get("gov/member/" + pledgee) or {}
+        member = client.peer.get(member_key(pledgee)) or {}
         args: dict[str, Any] = {
             "contract_no": str(pledge["contract_no"]),
             "account": str(pledge["account"]),

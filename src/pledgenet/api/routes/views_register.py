@@ -11,6 +11,7 @@ from typing import Any
 
 from pledgenet.api.routes import views_inbox as inbox
 from pledgenet.api.routes.views_node import NodeView
+from pledgenet.contracts.governance import MEMBER_PREFIX, PARAM_PREFIX, member_key
 from pledgenet.contracts.market import CLOSE, NOTICE, latest_trade_date
 from pledgenet.contracts.register import keys
 from pledgenet.errors import NotFound, PledgenetError, RoleDenied, UnknownRecord
@@ -23,7 +24,7 @@ PLEDGEE_ROLES = frozenset({"broker", "bank", "trust", "insurer"})
 def member_record(node: NodeView) -> dict[str, Any]:
     """The node's own member record on the chain (without the certificate's PEM)."""
     with node.read() as peer:
-        record = peer.get("gov/member/" + node.org)
+        record = peer.get(member_key(node.org))
         height = peer.height
     if record is None:
         raise NotFound(f"{node.org} is not a member of the alliance")
@@ -32,7 +33,7 @@ def member_record(node: NodeView) -> dict[str, Any]:
 
 def roles_of(node: NodeView) -> tuple[str, ...]:
     with node.read() as peer:
-        record = peer.get("gov/member/" + node.org) or {}
+        record = peer.get(member_key(node.org)) or {}
     return tuple(record.get("roles", ()))
 
 
@@ -141,9 +142,9 @@ def governance(node: NodeView) -> dict[str, Any]:
     with node.read() as peer:
         members = [
             {"member": r["org"], "name": r["name"], "roles": r["roles"], "admitted_at": r["admitted_at"]}
-            for _k, r in peer.range("gov/member/")
+            for _k, r in peer.range(MEMBER_PREFIX)
         ]
-        params = [{"param": k.removeprefix("gov/param/"), "setting": v} for k, v in peer.range("gov/param/")]
+        params = [{"param": k.removeprefix(PARAM_PREFIX), "setting": v} for k, v in peer.range(PARAM_PREFIX)]
         proposals = [
             {
                 "proposal": p["id"],

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pledgenet.contracts.data import keys
+from pledgenet.contracts.governance import members_with_role
 from pledgenet.errors import BadDataArguments, UnknownDataRecord
 from pledgenet.ledger.contract_api import TxContext
 
@@ -93,7 +94,7 @@ def dataset_version(ctx: TxContext, dataset_id: str, number: int | None = None) 
 
 
 def members_with(ctx: TxContext, role: str) -> list[str]:
-    return sorted(str(record["org"]) for _, record in ctx.range("gov/member/") if role in record["roles"])
+    return members_with_role(ctx, role)
 
 
 def require_member(ctx: TxContext, org: str, what: str) -> None:
