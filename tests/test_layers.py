@@ -171,3 +171,16 @@ def test_the_cycle_finder_finds_a_loop_of_three() -> None:
     loops = cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}})
     # Assert
     assert loops == [["a", "b", "c"]]
+
+
+def test_the_governance_key_layout_is_spelled_out_only_in_the_contract_interface() -> None:
+    # Prepare / Execute: every module but the one that defines the layout (ledger/contract_api.py)
+    spelled = sorted(
+        f"{name}: {prefix}"
+        for name, path in MODULES.items()
+        if name != "pledgenet.ledger.contract_api"
+        for prefix in ('"gov/member/', '"gov/param/')
+        if prefix in path.read_text()
+    )
+    # Assert: the others use member_key / param_key / MEMBER_PREFIX / PARAM_PREFIX / members_with_role
+    assert spelled == []

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from pledgenet.contracts.attest import JOB, RELEASE, REQUEST, WORKER
+from pledgenet.contracts.governance import param_key
 from pledgenet.crypto.attestation.policy import Policy
 from pledgenet.crypto.attestation.status import WorkerStatus, worker_status
 from pledgenet.errors import ConfigError
@@ -24,7 +25,7 @@ def policy_of(peer: PeerReader) -> Policy:
     """The attestation policy at this peer's tip (an alliance created before the attest contract has none)."""
 
     def param(name: str) -> Any:
-        value = peer.get(f"gov/param/{name}")
+        value = peer.get(param_key(name))
         if value is None:
             raise ConfigError(f"this alliance has no governed parameter {name!r} (created before attest?)")
         return value
