@@ -90,16 +90,24 @@ def run_vertical(
             parties[org].update(data=given["data"], id=given["id"], features=given["features"])
             if role == "guest":
                 parties[org]["label"] = given["label"]
+    fl_job = _fl_job(job, parties, output, default_test_share=0.3)
+    return simulate(fl_job, progress, transcript)
+
+
+def _fl_job(
+    job: Mapping[str, Any], parties: dict[str, dict[str, Any]], output: Path, *, default_test_share: float
+) -> Job:
+    """The runnable job file of a chain job: its parties as given, its components, its split."""
     fl_job = Job(
         name=str(job["job"]),
         parties=parties,
         components=dict(job["components"]),
-        test_share=float(job["settings"].get("test_share", 0.3)),
+        test_share=float(job["settings"].get("test_share", default_test_share)),
         output=output,
         base_dir=Path.cwd(),
     )
     _check_components(fl_job)
-    return simulate(fl_job, progress, transcript)
+    return fl_job
 
 
 def run_horizontal(
@@ -131,15 +139,7 @@ def run_horizontal(
     parties[aggregators[0]]["features"] = len(next(iter(features)))
     if set(job["components"]) - set(HORIZONTAL_COMPONENTS):
         raise ConfigError(f"a horizontal job's components are among {', '.join(HORIZONTAL_COMPONENTS)}")
-    fl_job = Job(
-        name=str(job["job"]),
-        parties=parties,
-        components=dict(job["components"]),
-        test_share=float(job["settings"].get("test_share", 0.2)),
-        output=output,
-        base_dir=Path.cwd(),
-    )
-    _check_components(fl_job)
+    fl_job = _fl_job(job, parties, output, default_test_share=0.2)
     return simulate(fl_job, progress, transcript)
 
 
