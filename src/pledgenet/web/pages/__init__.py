@@ -9,8 +9,10 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
+from pledgenet.api.routes import views_risk
+from pledgenet.web.columns import status_change, table
 from pledgenet.web.context import Ctx, guarded, page_context, signin_redirect
-from pledgenet.web.render import Section
+from pledgenet.web.render import Section, table_section
 from pledgenet.web.session import check_csrf
 
 
@@ -38,3 +40,23 @@ def serve(
         return built if isinstance(built, HTMLResponse) else ctx.page(title, built)
 
     return guarded(ctx, title, run)
+
+
+#: the columns of an alert inbox (the pledgee's and the regulator's)
+ALERT_COLUMNS = [
+    "trade_date",
+    "contract_id",
+    "stock_code",
+    "ratio_before",
+    "ratio_after",
+    "change",
+    "recipients",
+]
+
+
+def alert_sections(ctx: Ctx, *, dated: bool) -> list[Section]:
+    """The member's alert inbox as one table (``dated``: the trade date shown as a market date)."""
+    view = views_risk.alerts(ctx.node)
+    kinds = {"trade_date": "date"} if dated else None
+    rows = status_change(view["alerts"], ctx.lang)
+    return [table_section("", table(rows, ALERT_COLUMNS, ctx.lang, kinds=kinds))]

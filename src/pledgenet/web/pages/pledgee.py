@@ -14,10 +14,10 @@ from pledgenet.api.routes import views_risk as risk
 from pledgenet.api.routes.views_register import PLEDGEE_ROLES
 from pledgenet.contracts.register.terms import make_terms
 from pledgenet.errors import BadRegisterArguments, PledgenetError
-from pledgenet.web.columns import heading, kind_of, status_change, table
+from pledgenet.web.columns import heading, kind_of, table
 from pledgenet.web.context import Ctx, status_of
 from pledgenet.web.format import cell, trade_date
-from pledgenet.web.pages import serve
+from pledgenet.web.pages import alert_sections, serve
 from pledgenet.web.render import Field, Form, Problem, Section, form_section, summary_section, table_section
 
 router = APIRouter()
@@ -57,26 +57,7 @@ def contracts(request: Request) -> Response:
 @router.get("/pledgee/alerts")
 def alerts(request: Request) -> Response:
     def build(ctx: Ctx) -> list[Section]:
-        view = risk.alerts(ctx.node)
-        return [
-            table_section(
-                "",
-                table(
-                    status_change(view["alerts"], ctx.lang),
-                    [
-                        "trade_date",
-                        "contract_id",
-                        "stock_code",
-                        "ratio_before",
-                        "ratio_after",
-                        "change",
-                        "recipients",
-                    ],
-                    ctx.lang,
-                    kinds={"trade_date": "date"},
-                ),
-            )
-        ]
+        return alert_sections(ctx, dated=True)
 
     return serve(request, "page.alerts", PLEDGEE_ROLES, build)
 

@@ -11,10 +11,10 @@ from fastapi.responses import HTMLResponse, Response
 
 from pledgenet.api.routes import views_risk as risk
 from pledgenet.errors import DataError
-from pledgenet.web.columns import status_change, table
+from pledgenet.web.columns import table
 from pledgenet.web.context import Ctx
 from pledgenet.web.format import integer
-from pledgenet.web.pages import serve
+from pledgenet.web.pages import alert_sections, serve
 from pledgenet.web.render import (
     Field,
     Form,
@@ -158,25 +158,7 @@ def concentration(request: Request) -> Response:
 @router.get("/regulator/alerts")
 def alerts(request: Request) -> Response:
     def build(ctx: Ctx) -> list[Section]:
-        view = risk.alerts(ctx.node)
-        return [
-            table_section(
-                "",
-                table(
-                    status_change(view["alerts"], ctx.lang),
-                    [
-                        "trade_date",
-                        "contract_id",
-                        "stock_code",
-                        "ratio_before",
-                        "ratio_after",
-                        "change",
-                        "recipients",
-                    ],
-                    ctx.lang,
-                ),
-            )
-        ]
+        return alert_sections(ctx, dated=False)
 
     return serve(request, "page.alerts", REGULATOR, build)
 
